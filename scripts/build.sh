@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Configures and builds one variant: scripts/build.sh [release|asan]  (default: release).
+# Release goes to build/, the sanitizer build (ASan + UBSan) to build-asan/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+variant=${1:-release}
+case "$variant" in
+  release) dir=build; flags=(-DCMAKE_BUILD_TYPE=Release) ;;
+  asan)    dir=build-asan; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DTREEREC_SANITIZE=ON -DTREEREC_BENCH=OFF) ;;
+  *) echo "usage: scripts/build.sh [release|asan]" >&2; exit 2 ;;
+esac
+cmake -S . -B "$dir" -G Ninja "${flags[@]}" >/dev/null
+cmake --build "$dir"

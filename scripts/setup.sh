@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package treerec needs to build, test and benchmark.
+# Idempotent: packages already present are left alone. Run as root (or via sudo).
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config git
+  libgtest-dev libgmock-dev          # tests
+  libcli11-dev                       # command-line parsing
+  nlohmann-json3-dev                 # JSON output
+  libxxhash-dev                      # file checksums
+  libabsl-dev                        # flat hash maps for raw-id mapping
+  libopenblas-dev                    # matrix products
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+  echo "setup: installing ${missing[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

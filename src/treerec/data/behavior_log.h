@@ -1,0 +1,56 @@
+// Reading raw behaviour logs (SPEC §2.1): every supported format becomes one BehaviorLog,
+// with raw ids (strings or integers, kept as text) mapped to dense ids in order of first
+// appearance, and the maps kept so that every output can speak raw ids again.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "treerec/io/string_table.h"
+
+namespace treerec {
+
+struct BehaviorLog {
+  StringTable user_ids;        // dense user id -> raw id
+  StringTable item_ids;        // dense item id -> raw id
+  StringTable category_ids;    // dense category id -> raw id
+  StringTable behavior_types;  // dense behaviour type -> its name ("pv", "buy", "rating", ...)
+  std::vector<std::uint32_t> item_category;  // per item: its category (the first one seen)
+
+  // One entry per record, in input order.
+  std::vector<std::uint32_t> user;
+  std::vector<std::uint32_t> item;
+  std::vector<std::int64_t> time;      // unix seconds
+  std::vector<std::uint8_t> behavior;  // index into behavior_types
+
+  std::uint64_t lines_read = 0;     // data lines seen (headers and blank lines excluded)
+  std::uint64_t skipped_lines = 0;  // malformed lines skipped under skip_bad_lines
+  std::uint64_t items_without_category = 0;  // items absent from a category side file
+
+  std::size_t records() const { return user.size(); }
+};
+
+enum class LogFormat { userbehavior, amazon, movielens, csv };
+
+struct ReadOptions {
+  LogFormat format = LogFormat::userbehavior;
+  std::string input;
+  // amazon: the item-to-category file (`item,category` per line, no header).
+  // movielens: movies.csv (default: movies.csv beside the input).
+  std::string side_file;
+  // csv: column names from the header line; category, time and behaviour are optional
+  // (absent: one category "none", input order as time, behaviour "event").
+  std::string user_col, item_col, category_col, time_col, behavior_col;
+  char delimiter = 0;  // csv: 0 = '\t' for *.tsv, ',' otherwise
+  bool skip_bad_lines = false;
+  int threads = 0;  // 0 = all cores
+};
+
+LogFormat parse_log_format(const std::string& name);  // throws Error on an unknown name
+
+// Reads the log. A malformed line throws Error naming the file, the line number and what was
+// wrong, unless skip_bad_lines is set (then it is counted in skipped_lines).
+BehaviorLog read_behavior_log(const ReadOptions& options);
+
+}  // namespace treerec

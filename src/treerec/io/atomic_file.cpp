@@ -1,0 +1,59 @@
+#include "treerec/io/atomic_file.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "treerec/util/error.h"
+
+namespace treerec {
+
+AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
+  tmp_path_ = cat(path_, ".tmp.", ::getpid());
+  file_ = std::fopen(tmp_path_.c_str(), "wb");
+  if (file_ == nullptr) fail(path_, ": cannot create ", tmp_path_, ": ", std::strerror(errno));
+  std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
+}
+
+AtomicFile::~AtomicFile() {
+  if (file_ != nullptr) {
+    std::fclose(file_);
+    std::remove(tmp_path_.c_str());
+  }
+}
+
+void AtomicFile::write(const void* data, std::size_t bytes) {
+  TR_CHECK(file_ != nullptr, path_, " is already committed");
+  if (bytes > 0 && std::fwrite(data, 1, bytes, file_) != bytes)
+    fail(path_, ": write failed: ", std::strerror(errno));
+  offset_ += bytes;
+}
+
+void AtomicFile::write_at(std::uint64_t offset, const void* data, std::size_t bytes) {
+  TR_CHECK(file_ != nullptr, path_, " is already committed");
+  TR_CHECK(offset + bytes <= offset_, "patch past the end of ", path_);
+  if (std::fflush(file_) != 0 || std::fseek(file_, static_cast<long>(offset), SEEK_SET) != 0 ||
+      std::fwrite(data, 1, bytes, file_) != bytes ||
+      std::fseek(file_, static_cast<long>(offset_), SEEK_SET) != 0)
+    fail(path_, ": write failed: ", std::strerror(errno));
+}
+
+void AtomicFile::commit() {
+  TR_CHECK(file_ != nullptr, path_, " is already committed");
+  bool ok = std::fflush(file_) == 0 && ::fsync(fileno(file_)) == 0;
+  const int err = errno;
+  ok = (std::fclose(file_) == 0) && ok;
+  file_ = nullptr;
+  if (!ok) {
+    std::remove(tmp_path_.c_str());
+    fail(path_, ": write failed: ", std::strerror(err));
+  }
+  if (std::rename(tmp_path_.c_str(), path_.c_str()) != 0) {
+    const int rerr = errno;
+    std::remove(tmp_path_.c_str());
+    fail(path_, ": cannot rename ", tmp_path_, " into place: ", std::strerror(rerr));
+  }
+}
+
+}  // namespace treerec

@@ -1,0 +1,39 @@
+// Writes a file so that it appears complete or not at all: bytes go to a temporary file
+// beside the target (`<path>.tmp.<pid>`), which commit() flushes to disk and renames over
+// the target. If the writer is destroyed without commit() (an error, an exception), the
+// temporary file is removed and the target is untouched.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+namespace treerec {
+
+class AtomicFile {
+ public:
+  explicit AtomicFile(std::string path);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  void write(const void* data, std::size_t bytes);
+  void write(std::string_view text) { write(text.data(), text.size()); }
+  // Overwrites bytes at an absolute offset already written (used to patch headers).
+  void write_at(std::uint64_t offset, const void* data, std::size_t bytes);
+  std::uint64_t offset() const { return offset_; }
+  // Flushes, fsyncs and renames into place. After it, the writer is closed.
+  void commit();
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+  std::string tmp_path_;
+  std::FILE* file_ = nullptr;
+  std::uint64_t offset_ = 0;
+};
+
+}  // namespace treerec

@@ -1,0 +1,34 @@
+// A read-only memory map of a whole file. Loading a dataset, tree or model maps its file
+// instead of reading it, so that opening a multi-gigabyte file costs no copy.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace treerec {
+
+class MappedFile {
+ public:
+  MappedFile() = default;
+  // Maps `path`; throws Error naming the file if it cannot be opened or mapped.
+  explicit MappedFile(const std::string& path);
+  ~MappedFile();
+  MappedFile(MappedFile&& other) noexcept;
+  MappedFile& operator=(MappedFile&& other) noexcept;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  const char* data() const { return data_; }
+  std::size_t size() const { return size_; }
+  std::string_view view() const { return {data_, size_}; }
+  const std::string& path() const { return path_; }
+
+ private:
+  void release();
+  std::string path_;
+  const char* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+}  // namespace treerec

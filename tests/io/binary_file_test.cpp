@@ -1,0 +1,119 @@
+#include "treerec/io/binary_file.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "test_util.h"
+
+namespace treerec {
+namespace {
+
+using test::TempDir;
+
+void write_sample(const std::string& path) {
+  BinaryWriter w(path, "TRECTEST", 2);
+  std::vector<std::uint32_t> a{1, 2, 3};
+  std::vector<double> b{0.5, -1.25};
+  StringTable s;
+  s.add("alpha");
+  s.add("");
+  s.add("γ");
+  w.add("a", a);
+  w.add("b", b);
+  w.add_json("meta", nlohmann::json{{"n", 3}});
+  w.add_strings("names", s);
+  w.commit();
+}
+
+TEST(BinaryFile, RoundTrip) {
+  TempDir dir;
+  const auto path = dir.file("x.bin");
+  write_sample(path);
+  BinaryReader r(path, "TRECTEST", "test", 2);
+  EXPECT_EQ(r.version(), 2u);
+  auto a = r.get<std::uint32_t>("a");
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a[2], 3u);
+  auto b = r.get<double>("b");
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(b[1], -1.25);
+  EXPECT_EQ(r.json("meta")["n"], 3);
+  auto s = r.strings("names");
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(s[0], "alpha");
+  EXPECT_EQ(s[1], "");
+  EXPECT_EQ(s[2], "γ");
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(a.data()) % 64, 0u);
+  EXPECT_FALSE(r.has("missing"));
+  EXPECT_THROW(r.get<std::uint64_t>("a"), Error);  // wrong element size
+  EXPECT_THROW(r.get<std::uint32_t>("missing"), Error);
+  // No temporary file is left behind.
+  int files = 0;
+  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator(dir.path())) ++files;
+  EXPECT_EQ(files, 1);
+}
+
+void expect_error(const std::string& path, const std::string& fragment, std::string_view magic = "TRECTEST",
+                  std::uint32_t max_version = 2) {
+  try {
+    BinaryReader r(path, magic, "test", max_version);
+    FAIL() << "expected an error containing '" << fragment << "'";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+  }
+}
+
+TEST(BinaryFile, RejectsTruncatedCorruptedForeignAndNewer) {
+  TempDir dir;
+  const auto path = dir.file("x.bin");
+  write_sample(path);
+  const std::string good = test::read_file(path);
+
+  test::write_file(path, good.substr(0, good.size() - 10));
+  expect_error(path, "truncated");
+
+  std::string bad = good;
+  bad[100] ^= 1;
+  test::write_file(path, bad);
+  expect_error(path, "checksum");
+
+  test::write_file(path, "user,item\n1,2\n" + std::string(100, 'x'));
+  expect_error(path, "not a treerec test file");
+
+  test::write_file(path, "");
+  expect_error(path, "too short");
+
+  test::write_file(path, good);
+  expect_error(path, "another kind", "TRECOTHR");
+  expect_error(path, "version 2 is not supported", "TRECTEST", 1);
+}
+
+TEST(BinaryFile, FailedWriteLeavesNoFile) {
+  TempDir dir;
+  const auto path = dir.file("never.bin");
+  {
+    BinaryWriter w(path, "TRECTEST", 1);
+    std::vector<int> v{1};
+    w.add("v", v);
+    // destroyed without commit()
+  }
+  EXPECT_FALSE(std::filesystem::exists(path));
+  int files = 0;
+  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator(dir.path())) ++files;
+  EXPECT_EQ(files, 0);
+}
+
+TEST(BinaryFile, CommitReplacesExistingFileWhole) {
+  TempDir dir;
+  const auto path = dir.file("x.bin");
+  test::write_file(path, "old contents");
+  write_sample(path);
+  BinaryReader r(path, "TRECTEST", "test", 2);
+  EXPECT_EQ(r.get<std::uint32_t>("a").size(), 3u);
+}
+
+}  // namespace
+}  // namespace treerec
