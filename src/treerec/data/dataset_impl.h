@@ -32,16 +32,16 @@ struct Dataset::Impl {
   std::array<std::span<const std::uint32_t>, 3> split_users;  // per Split, increasing ids
   std::span<const std::uint64_t> sample_offsets;  // [train users + 1]: prefix sums of samples
 
-  // Storage of a built dataset.
+  // Storage of a built dataset (an empty one by default: no users, no samples).
   struct Owned {
     std::vector<std::uint32_t> item_category;
-    std::vector<std::uint64_t> offsets;
+    std::vector<std::uint64_t> offsets{0};
     std::vector<std::uint32_t> seq_item;
     std::vector<std::int64_t> seq_time;
     std::vector<std::uint8_t> seq_behavior;
     std::vector<std::uint8_t> split;
     std::array<std::vector<std::uint32_t>, 3> split_users;
-    std::vector<std::uint64_t> sample_offsets;
+    std::vector<std::uint64_t> sample_offsets{0};
   } own;
   // The mapped file of a loaded dataset.
   std::unique_ptr<BinaryReader> reader;
