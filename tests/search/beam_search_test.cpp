@@ -133,6 +133,7 @@ TEST(BeamSearch, MatchesPlainReferenceForManyBeams) {
     const Tree tree = test::random_tree(50 + 13 * static_cast<std::uint32_t>(seed), 1, seed);
     // Few distinct values, so ties are broken by code all the time.
     const ScoreFn fn = test::hash_scores(seed * 7, 16);
+    const ScoreFn log_probs = test::log_prob_scores(seed);
     for (std::uint32_t k : {1u, 2u, 3u, 5u, 8u, 16u, 40u, 64u, 200u}) {
       for (std::uint32_t m : {1u, 7u, 30u}) {
         BeamSearchOptions options;
@@ -141,6 +142,8 @@ TEST(BeamSearch, MatchesPlainReferenceForManyBeams) {
         options.batch = 5;
         options.threads = 1;
         expect_matches_reference(tree, fn, 9, options);
+        options.ranking = BeamRanking::path_sum;
+        expect_matches_reference(tree, log_probs, 9, options);
       }
     }
   }
