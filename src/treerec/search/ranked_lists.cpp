@@ -1,0 +1,45 @@
+#include "treerec/search/ranked_lists.h"
+
+#include <algorithm>
+
+#include "treerec/util/error.h"
+
+namespace treerec {
+
+RankedListsBuilder::RankedListsBuilder(std::size_t queries, std::uint32_t top)
+    : top_(top),
+      count_(queries, 0),
+      items_(queries * top),
+      scores_(queries * top),
+      scored_(queries, 0) {}
+
+void RankedListsBuilder::set(std::size_t q, std::span<const std::uint32_t> items,
+                             std::span<const float> scores, std::uint64_t scored) {
+  TR_CHECK(q < count_.size() && items.size() <= top_ && items.size() == scores.size(),
+           "query ", q, " of ", count_.size(), " given ", items.size(), " items (at most ", top_,
+           ") and ", scores.size(), " scores");
+  std::copy(items.begin(), items.end(), items_.begin() + static_cast<std::ptrdiff_t>(q * top_));
+  std::copy(scores.begin(), scores.end(), scores_.begin() + static_cast<std::ptrdiff_t>(q * top_));
+  count_[q] = static_cast<std::uint32_t>(items.size());
+  scored_[q] = scored;
+}
+
+RankedLists RankedListsBuilder::finish() && {
+  RankedLists out;
+  const std::size_t n = count_.size();
+  std::vector<std::uint64_t> offsets(n + 1, 0);
+  for (std::size_t q = 0; q < n; ++q) offsets[q + 1] = offsets[q] + count_[q];
+  out.offsets = std::move(offsets);
+  out.items.resize(out.offsets[n]);
+  out.scores.resize(out.offsets[n]);
+  for (std::size_t q = 0; q < n; ++q) {
+    const auto from = static_cast<std::ptrdiff_t>(q * top_);
+    const auto to = static_cast<std::ptrdiff_t>(out.offsets[q]);
+    std::copy_n(items_.begin() + from, count_[q], out.items.begin() + to);
+    std::copy_n(scores_.begin() + from, count_[q], out.scores.begin() + to);
+  }
+  out.scored = std::move(scored_);
+  return out;
+}
+
+}  // namespace treerec
