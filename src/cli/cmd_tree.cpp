@@ -1,0 +1,160 @@
+// `treerec tree init|show`: build the initial category tree of a prepared dataset (SPEC §3),
+// and inspect a tree file.
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "cli/command.h"
+#include "treerec/data/dataset.h"
+#include "treerec/io/atomic_file.h"
+#include "treerec/tree/tree.h"
+#include "treerec/util/error.h"
+
+namespace treerec::cli {
+namespace {
+
+struct InitOpts {
+  std::string dataset;
+  std::string out;
+};
+
+struct ShowOpts {
+  std::string tree;
+  bool tsv = false;
+  bool json = false;
+  std::string output;  // empty: stdout
+};
+
+void run_init(const InitOpts& o) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const Dataset data = Dataset::load(o.dataset);
+  const Tree tree = build_category_tree(data.item_categories(), data.item_ids());
+  tree.save(o.out);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::fprintf(stderr, "tree init: category tree of %u items, depth (l_max) %u, %llu non-empty nodes, "
+               "%.2f s -> %s\n",
+               tree.num_items(), tree.max_level(), static_cast<unsigned long long>(tree.num_nodes()),
+               secs, o.out.c_str());
+}
+
+// Writes the command's result to stdout, or atomically to `path` when one is given.
+class Output {
+ public:
+  explicit Output(const std::string& path) {
+    if (!path.empty()) file_ = std::make_unique<AtomicFile>(path);
+  }
+  void write(std::string_view s) {
+    if (file_) {
+      file_->write(s);
+    } else if (std::fwrite(s.data(), 1, s.size(), stdout) != s.size()) {
+      fail("cannot write to stdout");
+    }
+  }
+  void finish() {
+    if (file_) file_->commit();
+    else if (std::fflush(stdout) != 0) fail("cannot write to stdout");
+  }
+
+ private:
+  std::unique_ptr<AtomicFile> file_;
+};
+
+nlohmann::json summary_json(const Tree& tree, const std::string& path) {
+  nlohmann::json levels = nlohmann::json::array();
+  for (std::uint32_t l = 0; l <= tree.max_level(); ++l)
+    levels.push_back({{"level", l},
+                      {"nodes", tree.level_nodes(l).size()},
+                      {"capacity", std::uint64_t{1} << l}});
+  char fp[17];
+  std::snprintf(fp, sizeof fp, "%016llx", static_cast<unsigned long long>(tree.fingerprint()));
+  return {{"file", path},
+          {"builder", tree.builder()},
+          {"l_max", tree.max_level()},
+          {"items", tree.num_items()},
+          {"nodes", tree.num_nodes()},
+          {"leaf_occupancy",
+           static_cast<double>(tree.num_items()) / static_cast<double>(std::uint64_t{1} << tree.max_level())},
+          {"item_ids_xxh3", fp},
+          {"levels", levels}};
+}
+
+std::string summary_text(const Tree& tree, const std::string& path) {
+  const std::uint64_t leaves = std::uint64_t{1} << tree.max_level();
+  std::string s = cat("tree:            ", path, "\n",
+                      "builder:         ", tree.builder().empty() ? "-" : tree.builder(), "\n",
+                      "depth (l_max):   ", tree.max_level(), "\n",
+                      "items:           ", tree.num_items(), "\n",
+                      "non-empty nodes: ", tree.num_nodes(), "\n");
+  char line[128];
+  std::snprintf(line, sizeof line, "leaf occupancy:  %.4f (%u / %llu)\n\n%5s %15s %15s\n",
+                static_cast<double>(tree.num_items()) / static_cast<double>(leaves), tree.num_items(),
+                static_cast<unsigned long long>(leaves), "level", "non-empty", "capacity");
+  s += line;
+  for (std::uint32_t l = 0; l <= tree.max_level(); ++l) {
+    std::snprintf(line, sizeof line, "%5u %15llu %15llu\n", l,
+                  static_cast<unsigned long long>(tree.level_nodes(l).size()),
+                  static_cast<unsigned long long>(std::uint64_t{1} << l));
+    s += line;
+  }
+  return s;
+}
+
+// code<TAB>level<TAB>item per item, by increasing code, buffered in blocks.
+void write_tsv(const Tree& tree, Output& out) {
+  std::string buf = "code\tlevel\titem\n";
+  char num[24];
+  const std::string level = std::to_string(tree.max_level());
+  for (std::uint32_t item : tree.items_by_leaf()) {
+    const auto r = std::to_chars(num, num + sizeof num, tree.leaf(item));
+    buf.append(num, r.ptr);
+    buf += '\t';
+    buf += level;
+    buf += '\t';
+    buf += tree.item_id(item);
+    buf += '\n';
+    if (buf.size() >= (1u << 20)) {
+      out.write(buf);
+      buf.clear();
+    }
+  }
+  out.write(buf);
+}
+
+void run_show(const ShowOpts& o) {
+  const Tree tree = Tree::load(o.tree);
+  Output out(o.output);
+  if (o.tsv) write_tsv(tree, out);
+  else if (o.json) out.write(summary_json(tree, o.tree).dump(2) + "\n");
+  else out.write(summary_text(tree, o.tree));
+  out.finish();
+}
+
+const Command kCmd(40, [](CLI::App& app) {
+  auto* tree = app.add_subcommand("tree", "build and inspect tree indexes (TRECTREE files)");
+  tree->require_subcommand(1);
+
+  auto init_opts = std::make_shared<InitOpts>();
+  auto* init = tree->add_subcommand(
+      "init", "build the initial tree of a prepared dataset from its item categories (TDM)");
+  init->add_option("dataset", init_opts->dataset, "prepared dataset file (from `treerec prepare`)")
+      ->required();
+  init->add_option("--out,-o", init_opts->out, "tree file to write")->required();
+  init->callback([init_opts] { run_init(*init_opts); });
+
+  auto show_opts = std::make_shared<ShowOpts>();
+  auto* show = tree->add_subcommand(
+      "show", "print a tree's depth, items, non-empty nodes per level and leaf occupancy");
+  show->add_option("tree", show_opts->tree, "tree file")->required();
+  auto* tsv = show->add_flag("--tsv", show_opts->tsv,
+                             "instead print code<TAB>level<TAB>item for every item's leaf, by code");
+  auto* json = show->add_flag("--json", show_opts->json, "instead print the summary as JSON");
+  tsv->excludes(json);
+  show->add_option("--output,-o", show_opts->output, "write to this file instead of stdout");
+  show->callback([show_opts] { run_show(*show_opts); });
+});
+
+}  // namespace
+}  // namespace treerec::cli
