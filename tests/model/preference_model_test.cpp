@@ -10,6 +10,7 @@
 #include "model/reference_model.h"
 #include "test_util.h"
 #include "treerec/io/binary_file.h"
+#include "treerec/util/parallel.h"
 #include "treerec/util/random.h"
 
 namespace treerec {
@@ -204,6 +205,61 @@ TEST_P(ModelKind, SameSeedSameModelAndSaveLoadRoundTrip) {
   EXPECT_EQ(run_forward(*a, batch, *s1), run_forward(*loaded, batch, *s2));
 }
 
+// Groups [first, last) of a batch as a batch of their own.
+ModelBatch sub_batch(const ModelBatch& b, std::size_t first, std::size_t last) {
+  ModelBatch out;
+  for (std::size_t g = first; g < last; ++g) {
+    out.add_group(b.group_features(g));
+    for (std::uint64_t r = b.row_offsets[g]; r < b.row_offsets[g + 1]; ++r) out.add_row(b.nodes[r]);
+  }
+  return out;
+}
+
+// The trainer's pattern: threads score parts of a batch with their own state and gradients,
+// then the gradients are reduced in thread order. Same as the whole batch (up to float
+// summation order) and bit-identical from run to run.
+TEST_P(ModelKind, PerThreadGradientsReduceDeterministically) {
+  const auto model = make_model(GetParam());
+  const ModelBatch whole = test_batch();
+  const std::vector<ModelBatch> parts{sub_batch(whole, 0, 2), sub_batch(whole, 2, whole.num_groups())};
+  const auto reduced = [&] {
+    std::vector<Gradients> per_thread(parts.size(), model->make_gradients());
+    parallel_blocks(parts.size(), 2, [&](int, std::size_t begin, std::size_t end) {
+      auto state = model->make_state();
+      for (std::size_t i = begin; i < end; ++i) {
+        std::vector<float> logits(parts[i].num_rows());
+        model->forward(parts[i], *state, logits);
+        for (auto& l : logits) l = 1.0f / (1.0f + std::exp(-l)) - 0.5f;
+        model->backward(parts[i], *state, logits, per_thread[i]);
+      }
+    });
+    for (std::size_t i = 1; i < per_thread.size(); ++i) per_thread[0].add(per_thread[i]);
+    return per_thread[0];
+  };
+  const Gradients a = reduced(), b = reduced();
+  EXPECT_EQ(a.dense, b.dense);
+  for (std::size_t t = 0; t < 2; ++t) {
+    ASSERT_EQ(a.tables[t].size(), b.tables[t].size());
+    for (std::size_t i = 0; i < a.tables[t].size(); ++i) {
+      EXPECT_EQ(a.tables[t].row_id(i), b.tables[t].row_id(i));
+      EXPECT_EQ(a.tables[t].values(i)[0], b.tables[t].values(i)[0]);
+    }
+  }
+  auto state = model->make_state();
+  std::vector<float> logits(whole.num_rows());
+  model->forward(whole, *state, logits);
+  for (auto& l : logits) l = 1.0f / (1.0f + std::exp(-l)) - 0.5f;
+  Gradients all = model->make_gradients();
+  model->backward(whole, *state, logits, all);
+  for (std::size_t i = 0; i < all.dense.size(); ++i) EXPECT_NEAR(a.dense[i], all.dense[i], 1e-5 * (1 + std::abs(all.dense[i])));
+  for (std::size_t t = 0; t < 2; ++t) {
+    ASSERT_EQ(a.tables[t].size(), all.tables[t].size());
+    for (std::size_t i = 0; i < all.tables[t].size(); ++i)
+      for (std::uint32_t k = 0; k < 3; ++k)
+        EXPECT_NEAR(a.tables[t].find(all.tables[t].row_id(i))[k], all.tables[t].values(i)[k], 1e-5);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Models, ModelKind, ::testing::Values("dnn", "attention"));
 
 TEST(PreferenceModel, InitialisationFollowsTheDocumentedScheme) {
@@ -278,6 +334,30 @@ TEST(PreferenceModel, RejectsBadConfigsBatchesAndFiles) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("dense parameters hold 3 floats"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+  }
+}
+
+// Frozen files of format version 1 (E = 2, hidden {3, 2}, attention_hidden 2, 4 behaviour and
+// 5 node rows, seed 2024): they must keep loading and scoring as when they were written.
+TEST(PreferenceModel, LoadsFrozenVersion1Files) {
+  ModelBatch batch;
+  batch.add_group(std::vector<std::uint32_t>{3, 0, 1});
+  batch.add_row(4);
+  batch.add_row(0);
+  batch.add_group({});
+  batch.add_row(2);
+  const std::string dir = std::string(TREEREC_SOURCE_DIR) + "/tests/model/data/";
+  const std::vector<std::pair<std::string, std::vector<float>>> cases{
+      {"dnn", {0.189431533f, 0.0392194465f, -0.0696000531f}},
+      {"attention", {-0.0119424546f, -0.61149323f, -0.224536061f}}};
+  for (const auto& [kind, expected] : cases) {
+    const auto model = PreferenceModel::load(dir + kind + "_v1.trecmodl");
+    EXPECT_EQ(model->kind(), kind);
+    EXPECT_EQ(model->config().representation, kind == "dnn" ? Representation::jtm_h : Representation::tdm);
+    EXPECT_EQ(model->config().hidden, (std::vector<std::uint32_t>{3, 2}));
+    auto state = model->make_state();
+    const auto logits = run_forward(*model, batch, *state);
+    for (std::size_t r = 0; r < 3; ++r) EXPECT_NEAR(logits[r], expected[r], 1e-5) << kind << " row " << r;
   }
 }
 

@@ -83,4 +83,10 @@ void BehaviorFeatures::add_group(std::span<const std::uint32_t> history, std::ui
   batch.row_offsets.push_back(batch.nodes.size());
 }
 
+std::vector<std::int64_t> node_row_sources(const Tree& from, const Tree& to) {
+  std::vector<std::int64_t> source(to.num_nodes());
+  parallel_for(source.size(), 0, 4096, [&](std::size_t i) { source[i] = from.node_index(to.node_code(i)); });
+  return source;
+}
+
 }  // namespace treerec

@@ -65,4 +65,9 @@ class BehaviorFeatures {
   std::vector<std::uint32_t> ancestors_;  // jtm_h: [item * (max_level + 1) + level] -> node index
 };
 
+// For warm starts on a new tree (SPEC §7.6): per node row of `to`, the row of the same code in
+// `from`, or -1 for a code that was empty in `from`. This carries the node table, and the
+// behaviour table under jtm-h; tdm and jtm-hi behaviour rows depend on items only.
+std::vector<std::int64_t> node_row_sources(const Tree& from, const Tree& to);
+
 }  // namespace treerec

@@ -128,6 +128,28 @@ void PreferenceModel::initialise(std::uint64_t seed) {
   on_initialised();
 }
 
+void PreferenceModel::remap_table(std::size_t table, std::span<const std::int64_t> source, std::uint64_t seed) {
+  TR_CHECK(table < params_.tables.size(), "the model has no table ", table);
+  EmbeddingTable& t = params_.tables[table];
+  TR_CHECK(!source.empty() && source.size() < 0xFFFFFFFFull, "a table needs 1 to 2^32 - 2 rows, got ",
+           source.size());
+  std::vector<float> values(source.size() * t.dim);
+  parallel_for(source.size(), 0, 4096, [&](std::size_t i) {
+    float* dst = values.data() + i * t.dim;
+    if (source[i] >= 0) {
+      TR_CHECK(static_cast<std::uint64_t>(source[i]) < t.rows, "row source ", source[i], " is outside table ",
+               t.name, " (", t.rows, " rows)");
+      std::memcpy(dst, t.row(static_cast<std::uint64_t>(source[i])), t.dim * sizeof(float));
+    } else {
+      Rng rng(mix_seed(seed, 100 + table, i));
+      for (std::uint32_t k = 0; k < t.dim; ++k) dst[k] = static_cast<float>(rng.normal() * config_.embedding_init_std);
+    }
+  });
+  t.values = std::move(values);
+  t.rows = source.size();
+  (table == kBehaviorTable ? config_.behavior_rows : config_.node_rows) = t.rows;
+}
+
 void PreferenceModel::check_batch(const ModelBatch& batch, std::size_t logits) const {
   TR_CHECK(logits == batch.num_rows(), "the batch has ", batch.num_rows(), " rows but ", logits,
            " logits were given");

@@ -88,6 +88,13 @@ class PreferenceModel {
   const Parameters& parameters() const { return params_; }
   Gradients make_gradients() const { return Gradients::like(params_); }
 
+  // Warm start on a changed tree (SPEC §7.6: a node's identity is its code, and its embedding
+  // follows the code). Rebuilds table `table` so that new row i is old row source[i], or a fresh
+  // N(0, embedding_init_std^2) row (seeded by seed and i) where source[i] < 0; the config's row
+  // count follows. node_row_sources() gives `source` for the node table (and for the behaviour
+  // table under jtm-h). Pair with Adam::remap_table so the moments follow their rows.
+  void remap_table(std::size_t table, std::span<const std::int64_t> source, std::uint64_t seed);
+
   virtual std::unique_ptr<ModelState> make_state() const = 0;
   // logits[r] for every row of the batch (logits.size() == batch.num_rows()). Validates the
   // batch against the table sizes (throws Error). Keeps what backward needs in `state`.

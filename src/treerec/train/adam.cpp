@@ -1,5 +1,6 @@
 #include "treerec/train/adam.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -51,6 +52,7 @@ Adam::Adam(const Parameters& params, AdamOptions options) : options_(options) {
     tables_[t].m.assign(params.tables[t].values.size(), 0.0f);
     tables_[t].v.assign(params.tables[t].values.size(), 0.0f);
     tables_[t].rows = params.tables[t].rows;
+    tables_[t].dim = params.tables[t].dim;
     if (options_.sparse_bias_correction == SparseBiasCorrection::row_step)
       tables_[t].steps.assign(params.tables[t].rows, 0);
   }
@@ -93,6 +95,28 @@ void Adam::step(Parameters& params, const Gradients& grads) {
         s.apply(table.values[base + k], state.m[base + k], state.v[base + k], gv[k]);
     });
   }
+}
+
+void Adam::remap_table(std::size_t table, std::span<const std::int64_t> source) {
+  TR_CHECK(table < tables_.size(), "the optimizer has no table ", table);
+  TableState& old = tables_[table];
+  const std::size_t dim = old.dim;
+  TableState fresh;
+  fresh.rows = source.size();
+  fresh.dim = old.dim;
+  fresh.m.assign(source.size() * dim, 0.0f);
+  fresh.v.assign(source.size() * dim, 0.0f);
+  const bool per_row = options_.sparse_bias_correction == SparseBiasCorrection::row_step;
+  if (per_row) fresh.steps.assign(source.size(), 0);
+  for (std::size_t i = 0; i < source.size(); ++i) {
+    if (source[i] < 0) continue;
+    const auto r = static_cast<std::uint64_t>(source[i]);
+    TR_CHECK(r < old.rows, "row source ", r, " is outside optimizer table ", table, " (", old.rows, " rows)");
+    std::copy_n(old.m.begin() + static_cast<std::ptrdiff_t>(r * dim), dim, fresh.m.begin() + static_cast<std::ptrdiff_t>(i * dim));
+    std::copy_n(old.v.begin() + static_cast<std::ptrdiff_t>(r * dim), dim, fresh.v.begin() + static_cast<std::ptrdiff_t>(i * dim));
+    if (per_row) fresh.steps[i] = old.steps[r];
+  }
+  old = std::move(fresh);
 }
 
 void Adam::save(BinaryWriter& writer, std::string_view prefix) const {

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -53,6 +54,10 @@ class Adam {
   std::uint64_t steps() const { return step_; }
   const AdamOptions& options() const { return options_; }
 
+  // Follows PreferenceModel::remap_table: new row i takes the moments (and step count) of old
+  // row source[i], or zeros where source[i] < 0.
+  void remap_table(std::size_t table, std::span<const std::int64_t> source);
+
   // Checkpoints: sections "<prefix>.state" (JSON), "<prefix>.dense.m/.v" and
   // "<prefix>.table<t>.m/.v/.steps". load() requires the same parameter shapes.
   void save(BinaryWriter& writer, std::string_view prefix = "adam") const;
@@ -63,6 +68,7 @@ class Adam {
     std::vector<float> m, v;
     std::vector<std::uint32_t> steps;  // per row; only with SparseBiasCorrection::row_step
     std::uint64_t rows = 0;
+    std::uint32_t dim = 0;
   };
   AdamOptions options_;
   std::uint64_t step_ = 0;
