@@ -6,6 +6,7 @@
 
 #include "treerec/tree/tree.h"
 #include "treerec/util/error.h"
+#include "treerec/util/random.h"
 
 namespace treerec {
 namespace {
@@ -70,6 +71,23 @@ TEST(BehaviorFeatures, JtmHUsesTheAncestorsNodeIndex) {
       EXPECT_EQ(f.row(item, l), expected[item][l]) << "item " << item << " level " << l;
       EXPECT_EQ(f.row(item, l), tree.node_index(ancestor_code(tree.leaf(item), l)));
     }
+}
+
+// Brute force on a random tree: the precomputed table against node_index of the ancestor.
+TEST(BehaviorFeatures, JtmHMatchesBruteForceOnARandomTree) {
+  Rng rng(17);
+  std::vector<Code> leaves(2048);
+  for (std::size_t i = 0; i < leaves.size(); ++i) leaves[i] = 2047 + i;
+  shuffle(leaves.begin(), leaves.end(), rng);
+  leaves.resize(1000);
+  StringTable ids;
+  for (std::size_t i = 0; i < leaves.size(); ++i) ids.add(std::to_string(i));
+  const Tree tree(leaves, 11, ids);
+  const BehaviorFeatures f(Representation::jtm_h, tree);
+  EXPECT_EQ(f.num_rows(), tree.num_nodes());
+  for (std::uint32_t item = 0; item < 1000; ++item)
+    for (std::uint32_t l = 0; l <= 11; ++l)
+      ASSERT_EQ(f.row(item, l), tree.node_index(ancestor_code(tree.leaf(item), l))) << item << " " << l;
 }
 
 TEST(BehaviorFeatures, GroupsAreMostRecentFirstAndAtMost69) {

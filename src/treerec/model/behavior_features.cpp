@@ -42,23 +42,35 @@ BehaviorFeatures::BehaviorFeatures(Representation representation, const Tree& tr
   if (representation_ != Representation::jtm_h) return;
 
   // Items in leaf-code order: their ancestors at any level are then non-decreasing, so each
-  // level is one merge-like sweep over that level's non-empty nodes.
+  // level is a merge-like sweep over that level's non-empty nodes. Threads take contiguous runs
+  // of that order and write all levels of their own items (no shared cache lines to fight over).
   std::vector<std::uint32_t> order(num_items_);
   std::iota(order.begin(), order.end(), 0u);
   std::sort(order.begin(), order.end(),
             [&](std::uint32_t a, std::uint32_t b) { return tree.leaf(a) < tree.leaf(b); });
+  std::vector<std::span<const Code>> nodes(levels);
+  std::vector<std::int64_t> base(levels, 0);
+  for (std::uint32_t l = 0; l < levels; ++l) {
+    nodes[l] = tree.level_nodes(l);
+    TR_CHECK(!nodes[l].empty() || num_items_ == 0, "tree level ", l, " has no node");
+    if (!nodes[l].empty()) base[l] = tree.node_index(nodes[l][0]);
+  }
   ancestors_.assign(levels * num_items_, 0);
-  parallel_for(levels, 0, 1, [&](std::size_t level) {
-    const auto l = static_cast<std::uint32_t>(level);
-    const auto nodes = tree.level_nodes(l);
-    TR_CHECK(!nodes.empty() || num_items_ == 0, "tree level ", l, " has no node");
-    const std::int64_t base = nodes.empty() ? 0 : tree.node_index(nodes[0]);
-    std::size_t k = 0;
-    for (std::uint32_t item : order) {
-      const Code a = ancestor_code(tree.leaf(item), l);
-      while (k < nodes.size() && nodes[k] < a) ++k;
-      TR_CHECK(k < nodes.size() && nodes[k] == a, "tree lists no node ", a, " above item ", item);
-      ancestors_[std::size_t{item} * levels + l] = static_cast<std::uint32_t>(base + static_cast<std::int64_t>(k));
+  parallel_blocks(order.size(), 0, [&](int, std::size_t begin, std::size_t end) {
+    if (begin == end) return;
+    std::vector<std::size_t> k(levels);
+    for (std::uint32_t l = 0; l < levels; ++l) {
+      const Code first = ancestor_code(tree.leaf(order[begin]), l);
+      k[l] = static_cast<std::size_t>(std::lower_bound(nodes[l].begin(), nodes[l].end(), first) - nodes[l].begin());
+    }
+    for (std::size_t i = begin; i < end; ++i) {
+      const std::uint32_t item = order[i];
+      for (std::uint32_t l = 0; l < levels; ++l) {
+        const Code a = ancestor_code(tree.leaf(item), l);
+        while (k[l] < nodes[l].size() && nodes[l][k[l]] < a) ++k[l];
+        TR_CHECK(k[l] < nodes[l].size() && nodes[l][k[l]] == a, "tree lists no node ", a, " above item ", item);
+        ancestors_[std::size_t{item} * levels + l] = static_cast<std::uint32_t>(base[l] + static_cast<std::int64_t>(k[l]));
+      }
     }
   });
 }
