@@ -1,0 +1,129 @@
+#include "treerec/model/parameters.h"
+
+#include <algorithm>
+#include <functional>
+#include <numeric>
+
+#include "treerec/util/error.h"
+
+namespace treerec {
+
+namespace {
+constexpr std::uint32_t kEmpty = 0xFFFFFFFFu;
+constexpr std::size_t kMinCapacity = 64;
+
+std::size_t hash_row(std::uint32_t row, std::size_t mask) {
+  return static_cast<std::size_t>((row * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+}
+}  // namespace
+
+std::size_t Parameters::add_dense(std::string name, std::vector<std::uint32_t> shape) {
+  for (const auto& s : slices) TR_CHECK(s.name != name, "duplicate parameter ", name);
+  const std::size_t size = std::accumulate(shape.begin(), shape.end(), std::size_t{1},
+                                           std::multiplies<std::size_t>());
+  const std::size_t offset = dense.size();
+  slices.push_back({std::move(name), offset, size, std::move(shape)});
+  dense.resize(offset + size, 0.0f);
+  return offset;
+}
+
+std::size_t Parameters::add_table(std::string name, std::uint64_t rows, std::uint32_t dim) {
+  for (const auto& t : tables) TR_CHECK(t.name != name, "duplicate embedding table ", name);
+  TR_CHECK(rows < kEmpty, "embedding table ", name, " has ", rows, " rows; at most ", kEmpty - 1,
+           " are supported");
+  tables.push_back({std::move(name), rows, dim, std::vector<float>(rows * dim, 0.0f)});
+  return tables.size() - 1;
+}
+
+const DenseSlice& Parameters::slice(const std::string& name) const {
+  for (const auto& s : slices)
+    if (s.name == name) return s;
+  fail("model has no parameter named '", name, "'");
+}
+
+std::size_t Parameters::table_index(const std::string& name) const {
+  for (std::size_t t = 0; t < tables.size(); ++t)
+    if (tables[t].name == name) return t;
+  fail("model has no embedding table named '", name, "'");
+}
+
+SparseRows::SparseRows(std::uint32_t dim) : dim_(dim) {}
+
+std::size_t SparseRows::probe(std::uint32_t row) const {
+  const std::size_t mask = keys_.size() - 1;
+  std::size_t h = hash_row(row, mask);
+  while (keys_[h] != row && keys_[h] != kEmpty) h = (h + 1) & mask;
+  return h;
+}
+
+void SparseRows::grow() {
+  const std::size_t capacity = std::max(kMinCapacity, keys_.size() * 2);
+  keys_.assign(capacity, kEmpty);
+  slots_.assign(capacity, 0);
+  for (std::size_t i = 0; i < rows_.size(); ++i) {
+    const std::size_t h = probe(rows_[i]);
+    keys_[h] = rows_[i];
+    slots_[h] = static_cast<std::uint32_t>(i);
+  }
+}
+
+float* SparseRows::row(std::uint32_t row) {
+  // Load factor at most 1/2 keeps linear probing short.
+  if (2 * (rows_.size() + 1) > keys_.size()) grow();
+  const std::size_t h = probe(row);
+  if (keys_[h] == row) return values_.data() + std::size_t{slots_[h]} * dim_;
+  TR_CHECK(row != kEmpty, "row id ", row, " is reserved");
+  keys_[h] = row;
+  slots_[h] = static_cast<std::uint32_t>(rows_.size());
+  rows_.push_back(row);
+  values_.resize(values_.size() + dim_, 0.0f);
+  return values_.data() + values_.size() - dim_;
+}
+
+void SparseRows::add(std::uint32_t r, const float* g, float scale) {
+  float* dst = row(r);
+  for (std::uint32_t k = 0; k < dim_; ++k) dst[k] += scale * g[k];
+}
+
+void SparseRows::add(const SparseRows& other) {
+  TR_CHECK(other.dim_ == dim_, "gradient dims differ: ", other.dim_, " vs ", dim_);
+  for (std::size_t i = 0; i < other.size(); ++i) add(other.rows_[i], other.values(i));
+}
+
+const float* SparseRows::find(std::uint32_t r) const {
+  if (keys_.empty()) return nullptr;
+  const std::size_t h = probe(r);
+  return keys_[h] == r ? values_.data() + std::size_t{slots_[h]} * dim_ : nullptr;
+}
+
+void SparseRows::clear() {
+  if (rows_.size() * 4 < keys_.size()) {
+    // Reverse insertion order keeps every remaining key's probe path intact.
+    for (std::size_t i = rows_.size(); i-- > 0;) keys_[probe(rows_[i])] = kEmpty;
+  } else {
+    std::fill(keys_.begin(), keys_.end(), kEmpty);
+  }
+  rows_.clear();
+  values_.clear();
+}
+
+Gradients Gradients::like(const Parameters& params) {
+  Gradients g;
+  g.dense.assign(params.dense.size(), 0.0f);
+  for (const auto& t : params.tables) g.tables.emplace_back(t.dim);
+  return g;
+}
+
+void Gradients::clear() {
+  std::fill(dense.begin(), dense.end(), 0.0f);
+  for (auto& t : tables) t.clear();
+}
+
+void Gradients::add(const Gradients& other) {
+  TR_CHECK(other.dense.size() == dense.size() && other.tables.size() == tables.size(),
+           "gradients of different models cannot be added");
+  for (std::size_t i = 0; i < dense.size(); ++i) dense[i] += other.dense[i];
+  for (std::size_t t = 0; t < tables.size(); ++t) tables[t].add(other.tables[t]);
+}
+
+}  // namespace treerec
