@@ -76,13 +76,13 @@ TEST(BehaviorFeatures, JtmHUsesTheAncestorsNodeIndex) {
 // Brute force on a random tree: the precomputed table against node_index of the ancestor.
 TEST(BehaviorFeatures, JtmHMatchesBruteForceOnARandomTree) {
   Rng rng(17);
-  std::vector<Code> leaves(2048);
-  for (std::size_t i = 0; i < leaves.size(); ++i) leaves[i] = 2047 + i;
+  std::vector<Code> leaves(1024);  // 1000 items on random leaves of level 10: some empty
+  for (std::size_t i = 0; i < leaves.size(); ++i) leaves[i] = 1023 + i;
   shuffle(leaves.begin(), leaves.end(), rng);
   leaves.resize(1000);
   StringTable ids;
   for (std::size_t i = 0; i < leaves.size(); ++i) ids.add(std::to_string(i));
-  const Tree tree(leaves, 11, ids);
+  const Tree tree(leaves, 10, ids);
   const BehaviorFeatures f(Representation::jtm_h, tree);
   EXPECT_EQ(f.num_rows(), tree.num_nodes());
   for (std::uint32_t item = 0; item < 1000; ++item)
