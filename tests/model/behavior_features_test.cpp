@@ -86,7 +86,7 @@ TEST(BehaviorFeatures, JtmHMatchesBruteForceOnARandomTree) {
   const BehaviorFeatures f(Representation::jtm_h, tree);
   EXPECT_EQ(f.num_rows(), tree.num_nodes());
   for (std::uint32_t item = 0; item < 1000; ++item)
-    for (std::uint32_t l = 0; l <= 11; ++l)
+    for (std::uint32_t l = 0; l <= 10; ++l)
       ASSERT_EQ(f.row(item, l), tree.node_index(ancestor_code(tree.leaf(item), l))) << item << " " << l;
 }
 
