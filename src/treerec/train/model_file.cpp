@@ -1,0 +1,74 @@
+#include "treerec/train/model_file.h"
+
+#include "treerec/io/binary_file.h"
+#include "treerec/tree/tree.h"
+#include "treerec/util/error.h"
+
+namespace treerec {
+namespace {
+constexpr std::string_view kMagic = "TRECMODL";
+constexpr std::uint32_t kVersion = 1;
+}  // namespace
+
+Method parse_method(const std::string& name) {
+  if (name == "tdm") return {name, Representation::tdm, false};
+  if (name == "jtm-hi") return {name, Representation::jtm_hi, false};
+  if (name == "jtm-h") return {name, Representation::jtm_h, false};
+  if (name == "dnn") return {name, Representation::tdm, true};
+  fail("unknown method '", name, "': expected tdm, jtm-hi, jtm-h or dnn");
+}
+
+nlohmann::json TrainingInfo::to_json() const {
+  return {{"method", method},
+          {"tree", {{"fingerprint", tree_fingerprint}, {"items", tree_items}, {"levels", tree_levels}}},
+          {"options", options},
+          {"history", history}};
+}
+
+TrainingInfo TrainingInfo::from_json(const nlohmann::json& j) {
+  TrainingInfo info;
+  try {
+    info.method = j.at("method").get<std::string>();
+    parse_method(info.method);
+    const auto& t = j.at("tree");
+    info.tree_fingerprint = t.at("fingerprint").get<std::uint64_t>();
+    info.tree_items = t.at("items").get<std::uint32_t>();
+    info.tree_levels = t.at("levels").get<std::uint32_t>();
+    info.options = j.at("options");
+    info.history = j.at("history");
+  } catch (const nlohmann::json::exception& e) {
+    fail("bad training section: ", e.what());
+  }
+  return info;
+}
+
+void save_trained_model(const std::string& path, const PreferenceModel& model, const TrainingInfo& info) {
+  BinaryWriter writer(path, kMagic, kVersion);
+  model.save(writer);
+  writer.add_json("training", info.to_json());
+  writer.commit();
+}
+
+TrainedModel load_trained_model(const std::string& path) {
+  BinaryReader reader(path, kMagic, "model", kVersion);
+  if (!reader.has("training"))
+    fail(path, ": a bare preference model without training information; train one with `treerec train`");
+  TrainedModel trained;
+  try {
+    trained.info = TrainingInfo::from_json(reader.json("training"));
+  } catch (const Error& e) {
+    fail(path, ": ", e.what());
+  }
+  trained.model = PreferenceModel::load(reader);
+  return trained;
+}
+
+void check_model_tree(const TrainingInfo& info, const Tree& tree, const std::string& model_path,
+                      const std::string& tree_path) {
+  if (info.tree_fingerprint != tree.fingerprint() || info.tree_items != tree.num_items() ||
+      info.tree_levels != tree.max_level())
+    fail(model_path, " was trained on another tree (", info.tree_items, " items, ", info.tree_levels,
+         " levels) than ", tree_path, " (", tree.num_items(), " items, ", tree.max_level(), " levels)");
+}
+
+}  // namespace treerec
