@@ -47,7 +47,9 @@ struct ReadOptions {
   int threads = 0;  // 0 = all cores
 };
 
-LogFormat parse_log_format(const std::string& name);  // throws Error on an unknown name
+// "userbehavior", "amazon", "movielens" or "csv"; throws Error listing these on any other name.
+LogFormat parse_log_format(const std::string& name);
+const char* log_format_name(LogFormat format);
 
 // Reads the log. A malformed line throws Error naming the file, the line number and what was
 // wrong, unless skip_bad_lines is set (then it is counted in skipped_lines).
