@@ -7,6 +7,7 @@
 
 #include "treerec/data/id_map.h"
 #include "treerec/util/error.h"
+#include "treerec/util/random.h"
 
 namespace treerec {
 namespace {
@@ -43,6 +44,58 @@ TEST(CsvScan, CountsFieldsBeyondCapacityAndMarksEscapes) {
   EXPECT_TRUE(fields[1].escaped);
   EXPECT_EQ(fields[1].raw(), "b\"\"c");
   EXPECT_EQ(csv::field_value(fields[1]), "b\"c");
+}
+
+// split_plain (eight bytes at a time) must agree with split_fields plus a byte-by-byte parse,
+// with and without readable bytes past the line end.
+TEST(CsvScan, FastSplitAgreesWithTheGeneralOne) {
+  Rng rng(11);
+  const std::string alphabet = "0123456789012345678901234567890123456789a-. /:;\x7f\xff";
+  for (int round = 0; round < 20000; ++round) {
+    std::string line;
+    const auto fields = 1 + rng.uniform(6);
+    for (std::uint64_t k = 0; k < fields; ++k) {
+      if (k > 0) line += ',';
+      const auto len = rng.uniform(22);
+      for (std::uint64_t i = 0; i < len; ++i) line += alphabet[rng.uniform(alphabet.size())];
+    }
+    for (const bool padded : {false, true}) {
+      // The line is followed by a newline and more text, or by nothing readable at all.
+      const std::string text = padded ? line + "\n9,8,7,6,5,4,3,2,1,0,9,8,7,6,5" : line;
+      const char* begin = text.data();
+      const char* end = begin + line.size();
+      const char* limit = begin + text.size();
+      csv::Field fast[8], slow[8];
+      std::size_t count = 0;
+      ASSERT_TRUE(csv::split_plain(begin, end, limit, ',', fast, 8, &count));
+      const auto r = csv::split_fields(begin, end, ',', slow, 8);
+      ASSERT_EQ(count, r.fields) << line;
+      for (std::size_t k = 0; k < count; ++k) {
+        ASSERT_EQ(fast[k].raw(), slow[k].raw()) << line;
+        ASSERT_TRUE(fast[k].parsed);
+        bool digits = true;
+        std::uint64_t value = 0;
+        for (char ch : slow[k].raw()) {
+          digits = digits && ch >= '0' && ch <= '9';
+          value = value * 10 + static_cast<std::uint64_t>(ch - '0');
+        }
+        ASSERT_EQ(fast[k].digits, digits) << line << " field " << k;
+        if (digits && slow[k].size <= 18) {
+          ASSERT_EQ(fast[k].value, value) << line << " field " << k;
+        }
+      }
+    }
+  }
+  std::size_t count = 0;
+  csv::Field f[2];
+  const std::string quoted = "1,\"2\"";
+  EXPECT_FALSE(csv::split_plain(quoted.data(), quoted.data() + quoted.size(), quoted.data() + quoted.size(), ',', f,
+                                2, &count));
+  const std::string big = "999999999999999999,12345678,1234567890123456";
+  ASSERT_TRUE(csv::split_plain(big.data(), big.data() + big.size(), big.data() + big.size(), ',', f, 2, &count));
+  EXPECT_EQ(count, 3u);
+  EXPECT_EQ(f[0].value, 999999999999999999u);
+  EXPECT_EQ(f[1].value, 12345678u);
 }
 
 TEST(CsvScan, ReportsQuoteErrors) {

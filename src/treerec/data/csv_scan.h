@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <bit>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -23,6 +24,11 @@ struct Field {
   const char* data = nullptr;  // the text, without surrounding quotes
   std::size_t size = 0;
   bool escaped = false;  // holds doubled quotes: use unescape() for the value
+  // Set by split_plain only: whether every byte is a digit, and their decimal value (valid
+  // when digits and size <= 18).
+  bool parsed = false;
+  bool digits = false;
+  std::uint64_t value = 0;
   std::string_view raw() const { return {data, size}; }
 };
 
@@ -38,6 +44,100 @@ struct SplitResult {
 // fields are stored in `out`; the count covers every field.
 SplitResult split_fields(const char* begin, const char* end, char delim, Field* out,
                          std::size_t capacity);
+
+// SWAR helpers (eight bytes in one 64-bit word, little-endian) for the fast path below.
+namespace swar {
+static_assert(std::endian::native == std::endian::little, "the SWAR field scanner assumes little-endian");
+inline constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+
+inline std::uint64_t load(const char* p) {
+  std::uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+// Index of the first byte of `w` equal to the byte repeated in `pattern`, or 8.
+inline unsigned find_byte(std::uint64_t w, std::uint64_t pattern) {
+  const std::uint64_t t = w ^ pattern;
+  const std::uint64_t z = (t - kOnes) & ~t & 0x8080808080808080ull;
+  return z == 0 ? 8 : static_cast<unsigned>(std::countr_zero(z)) / 8;
+}
+// Whether the first `len` (1..8) bytes of `w` are ASCII digits.
+inline bool all_digits(std::uint64_t w, unsigned len) {
+  const std::uint64_t mask = len >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * len)) - 1;
+  constexpr std::uint64_t kHighNibbles = 0xF0F0F0F0F0F0F0F0ull, kThrees = 0x3030303030303030ull;
+  // A byte is a digit iff its high nibble is 3 and adding 6 keeps it so (no byte can carry).
+  return ((w & kHighNibbles & mask) == (kThrees & mask)) &&
+         (((w + 0x0606060606060606ull) & kHighNibbles & mask) == (kThrees & mask));
+}
+// The decimal value of the first `len` (1..8) bytes of `w`, all digits.
+inline std::uint64_t digits_value(std::uint64_t w, unsigned len) {
+  std::uint64_t v = (w - 0x3030303030303030ull) << (8 * (8 - len));  // left-pad with zeros
+  v = v * 10 + (v >> 8);                                               // pairs of digits
+  v = (((v & 0x000000FF000000FFull) * (100 + (1000000ull << 32))) +
+       (((v >> 16) & 0x000000FF000000FFull) * (1 + (10000ull << 32)))) >> 32;
+  return v;
+}
+}  // namespace swar
+
+// The fast path for lines without quotes: splits like split_fields and parses each field as a
+// decimal number on the way, eight bytes at a time. Bytes up to `limit` (>= end) may be read.
+// Returns false, having stored nothing useful, if a field starts with a quote (use
+// split_fields then).
+inline bool split_plain(const char* begin, const char* end, const char* limit, char delim, Field* out,
+                        std::size_t capacity, std::size_t* count) {
+  constexpr std::uint64_t kPow10[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+  const std::uint64_t pattern = swar::kOnes * static_cast<unsigned char>(delim);
+  const char* p = begin;
+  std::size_t n = 0;
+  for (;;) {
+    if (p < end && *p == '"') return false;
+    const char* q = p;  // find the end of the field
+    for (;;) {
+      if (q + 8 > limit) {
+        while (q < end && *q != delim) ++q;
+        break;
+      }
+      const unsigned i = swar::find_byte(swar::load(q), pattern);
+      q += i;
+      if (i < 8 || q >= end) break;
+    }
+    if (q > end) q = end;
+    const auto len = static_cast<std::size_t>(q - p);
+    bool digits = true;
+    std::uint64_t value = 0;
+    if (len >= 1 && len <= 8 && p + 8 <= limit) {
+      const std::uint64_t w = swar::load(p);
+      digits = swar::all_digits(w, static_cast<unsigned>(len));
+      if (digits) value = swar::digits_value(w, static_cast<unsigned>(len));
+    } else if (len > 8 && len <= 16 && p + 16 <= limit) {
+      const std::uint64_t w1 = swar::load(p), w2 = swar::load(p + 8);
+      const auto rest = static_cast<unsigned>(len - 8);
+      digits = swar::all_digits(w1, 8) && swar::all_digits(w2, rest);
+      if (digits) value = swar::digits_value(w1, 8) * kPow10[rest] + swar::digits_value(w2, rest);
+    } else {
+      for (const char* r = p; r < q; ++r) {
+        const auto d = static_cast<unsigned>(static_cast<unsigned char>(*r)) - unsigned{'0'};
+        digits &= d <= 9;
+        value = value * 10 + d;  // wraps harmlessly: used only for up to 18 digits
+      }
+    }
+    if (n < capacity) {
+      Field& f = out[n];
+      f.data = p;
+      f.size = len;
+      f.escaped = false;
+      f.parsed = true;
+      f.digits = digits;
+      f.value = value;
+    }
+    ++n;
+    if (q >= end) {
+      *count = n;
+      return true;
+    }
+    p = q + 1;  // past the delimiter
+  }
+}
 
 // Appends the value of a field to `out` (doubled quotes become one).
 void unescape_into(const Field& field, std::string& out);

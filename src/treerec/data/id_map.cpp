@@ -1,7 +1,11 @@
 #include "treerec/data/id_map.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
+#include <new>
 
 #include "treerec/util/error.h"
 
@@ -53,6 +57,30 @@ std::string_view IdMap::store(std::string_view text) {
   arena_pos_ += text.size();
   arena_left_ -= text.size();
   return stored;
+}
+
+namespace {
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
+constexpr std::size_t kHugeMin = std::size_t{4} << 20;
+}  // namespace
+
+void* huge_page_alloc(std::size_t bytes) {
+  if (bytes < kHugeMin) return ::operator new(bytes);
+  const std::size_t size = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+  void* p = std::aligned_alloc(kHugePage, size);
+  if (p == nullptr) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+  ::madvise(p, size, MADV_HUGEPAGE);  // only a hint
+#endif
+  return p;
+}
+
+void huge_page_free(void* p, std::size_t bytes) noexcept {
+  if (bytes < kHugeMin) {
+    ::operator delete(p);
+  } else {
+    std::free(p);
+  }
 }
 
 std::string_view key_text(const IdKey& key, char (&buffer)[24]) {

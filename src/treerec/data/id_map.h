@@ -20,6 +20,26 @@
 
 namespace treerec {
 
+// Allocator for the id hash tables: blocks of 4 MiB and more are aligned to 2 MiB and advised
+// to use transparent huge pages. Lookups in a table of hundreds of MB are random, and with
+// 4 KiB pages nearly every one would also miss the TLB.
+void* huge_page_alloc(std::size_t bytes);
+void huge_page_free(void* p, std::size_t bytes) noexcept;
+
+template <typename T>
+struct HugePageAllocator {
+  using value_type = T;
+  HugePageAllocator() = default;
+  template <typename U>
+  HugePageAllocator(const HugePageAllocator<U>&) noexcept {}
+  T* allocate(std::size_t n) { return static_cast<T*>(huge_page_alloc(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t n) noexcept { huge_page_free(p, n * sizeof(T)); }
+  template <typename U>
+  bool operator==(const HugePageAllocator<U>&) const noexcept {
+    return true;
+  }
+};
+
 struct IdKey {
   bool is_int = false;
   std::uint64_t value = 0;  // when is_int
@@ -77,8 +97,12 @@ class IdMap {
   StringTable* names_;
   std::string what_;
   std::uint64_t max_ids_;
-  absl::flat_hash_map<std::uint64_t, std::uint32_t> ints_;
-  absl::flat_hash_map<std::string_view, std::uint32_t> texts_;
+  template <typename K>
+  using Map = absl::flat_hash_map<K, std::uint32_t, typename absl::flat_hash_map<K, std::uint32_t>::hasher,
+                                  typename absl::flat_hash_map<K, std::uint32_t>::key_equal,
+                                  HugePageAllocator<std::pair<const K, std::uint32_t>>>;
+  Map<std::uint64_t> ints_;
+  Map<std::string_view> texts_;
   std::vector<std::unique_ptr<char[]>> arena_;
   char* arena_pos_ = nullptr;
   std::size_t arena_left_ = 0;

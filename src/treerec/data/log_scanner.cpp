@@ -150,6 +150,7 @@ class Scanner {
   void parse(Chunk& c) const;
   bool parse_line(const csv::Line& line, Chunk& c) const;
   bool make_token(Chunk& c, int column, std::uint64_t* token) const;
+  [[gnu::cold]] void id_field_error(Chunk& c, int column) const;
   IdKey key_of(const Chunk& c, std::uint64_t token) const;
   void resolve(Chunk& c) const;
   void assign(Chunk& c);
@@ -255,10 +256,14 @@ void Scanner::parse(Chunk& c) const {
 }
 
 bool Scanner::parse_line(const csv::Line& line, Chunk& c) const {
-  const auto split = csv::split_fields(line.begin, line.end, layout_.delimiter, c.fields.data(), layout_.fields);
-  if (split.status != csv::SplitStatus::ok) {
-    c.error = csv::describe(split);
-    return false;
+  csv::SplitResult split;
+  if (!csv::split_plain(line.begin, line.end, base_ + size_, layout_.delimiter, c.fields.data(), layout_.fields,
+                        &split.fields)) {
+    split = csv::split_fields(line.begin, line.end, layout_.delimiter, c.fields.data(), layout_.fields);
+    if (split.status != csv::SplitStatus::ok) {
+      c.error = csv::describe(split);
+      return false;
+    }
   }
   if (split.fields != layout_.fields) {
     c.error = cat("expected ", layout_.fields, " fields", layout_.from_header ? " (as in the header)" : "",
@@ -271,11 +276,15 @@ bool Scanner::parse_line(const csv::Line& line, Chunk& c) const {
   if (layout_.category >= 0 && !make_token(c, layout_.category, &category)) return false;
   if (layout_.behavior >= 0 && !make_token(c, layout_.behavior, &behavior)) return false;
   if (layout_.time >= 0) {
-    const auto raw = c.fields[static_cast<std::size_t>(layout_.time)].raw();
-    const auto status = csv::parse_timestamp(raw, &time);
-    if (status != csv::TimeStatus::ok) {
-      c.error = csv::describe_time_error(status, layout_.names[static_cast<std::size_t>(layout_.time)], raw);
-      return false;
+    const csv::Field& f = c.fields[static_cast<std::size_t>(layout_.time)];
+    if (f.parsed && f.digits && f.size > 0 && f.size <= 18 && f.value <= csv::kMaxTimestamp) {
+      time = static_cast<std::int64_t>(f.value);  // the common case, parsed while splitting
+    } else {
+      const auto status = csv::parse_timestamp(f.raw(), &time);
+      if (status != csv::TimeStatus::ok) {
+        c.error = csv::describe_time_error(status, layout_.names[static_cast<std::size_t>(layout_.time)], f.raw());
+        return false;
+      }
     }
     c.time.push_back(time);
   }
@@ -288,28 +297,31 @@ bool Scanner::parse_line(const csv::Line& line, Chunk& c) const {
 
 bool Scanner::make_token(Chunk& c, int column, std::uint64_t* token) const {
   const csv::Field& f = c.fields[static_cast<std::size_t>(column)];
-  if (f.size == 0) {
-    c.error = cat("field '", layout_.names[static_cast<std::size_t>(column)], "' is empty");
+  if (f.size == 0 || f.size > kMaxLen) [[unlikely]] {
+    id_field_error(c, column);
     return false;
   }
-  if (f.size > kMaxLen) {
-    c.error = cat("field '", layout_.names[static_cast<std::size_t>(column)], "' is longer than ", kMaxLen,
-                  " bytes");
-    return false;
+  // Canonical integers (digits only, 1 to 18 of them, no leading zero) are keyed by value.
+  std::uint64_t v = f.value;
+  const bool canonical = f.parsed ? f.digits && f.size <= 18 && (f.size == 1 || f.data[0] != '0')
+                                  : !f.escaped && csv::parse_canonical_uint(f.data, f.size, &v);
+  if (canonical) {
+    *token = v;
+  } else if (!f.escaped) {
+    *token = kText | (static_cast<std::uint64_t>(f.data - base_) << kLenBits) | f.size;
+  } else {
+    const std::size_t offset = c.buffer.size();
+    csv::unescape_into(f, c.buffer);
+    *token = kText | kInBuffer | (static_cast<std::uint64_t>(offset) << kLenBits) | (c.buffer.size() - offset);
   }
-  std::uint64_t v = 0;
-  if (!f.escaped) {
-    if (csv::parse_canonical_uint(f.data, f.size, &v)) {
-      *token = v;
-    } else {
-      *token = kText | (static_cast<std::uint64_t>(f.data - base_) << kLenBits) | f.size;
-    }
-    return true;
-  }
-  const std::size_t offset = c.buffer.size();
-  csv::unescape_into(f, c.buffer);
-  *token = kText | kInBuffer | (static_cast<std::uint64_t>(offset) << kLenBits) | (c.buffer.size() - offset);
   return true;
+}
+
+void Scanner::id_field_error(Chunk& c, int column) const {
+  const auto& f = c.fields[static_cast<std::size_t>(column)];
+  const auto& name = layout_.names[static_cast<std::size_t>(column)];
+  c.error = f.size == 0 ? cat("field '", name, "' is empty")
+                        : cat("field '", name, "' is longer than ", kMaxLen, " bytes");
 }
 
 IdKey Scanner::key_of(const Chunk& c, std::uint64_t token) const {
