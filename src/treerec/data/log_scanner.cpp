@@ -425,13 +425,14 @@ std::uint32_t Scanner::category_of_new_item(const Chunk& c, std::size_t record, 
   return categories_.get_or_add(kNoCategory);
 }
 
-// Reserves the record arrays once for the whole file, from the bytes per record seen so far,
-// so that they are not copied while growing; reserved but untouched pages cost no memory.
+// Reserves the record arrays once for the whole file, from the records per byte seen so far
+// and 20% to spare (later lines may be shorter), so that they are not copied while growing:
+// that copy would double their memory. Reserved but untouched pages cost no memory.
 void Scanner::reserve(std::size_t needed, std::size_t consumed_bytes) {
   if (needed <= log_.user.capacity()) return;
   const std::size_t remaining = size_ - (in_.data_begin + consumed_bytes);
   const double per_byte = static_cast<double>(needed) / static_cast<double>(std::max<std::size_t>(consumed_bytes, 1));
-  const auto estimate = needed + static_cast<std::size_t>(1.05 * per_byte * static_cast<double>(remaining)) + 1024;
+  const auto estimate = needed + static_cast<std::size_t>(1.2 * per_byte * static_cast<double>(remaining)) + 1024;
   log_.user.reserve(estimate);
   log_.item.reserve(estimate);
   log_.time.reserve(estimate);
