@@ -47,10 +47,30 @@ struct ReadOptions {
   int threads = 0;  // 0 = all cores
 };
 
-LogFormat parse_log_format(const std::string& name);  // throws Error on an unknown name
+// "userbehavior", "amazon", "movielens" or "csv"; throws Error listing these on any other name.
+LogFormat parse_log_format(const std::string& name);
+const char* log_format_name(LogFormat format);
 
-// Reads the log. A malformed line throws Error naming the file, the line number and what was
-// wrong, unless skip_bad_lines is set (then it is counted in skipped_lines).
+// Reads the log. The formats:
+//   userbehavior  user,item,category,behavior,timestamp (Taobao UserBehavior; no header).
+//   amazon        user,item,rating,timestamp (no header) with side_file's item,category lines;
+//                 items absent from it get the category "(none)" (items_without_category).
+//   movielens     ratings.csv (header naming userId, movieId, timestamp) with movies.csv
+//                 (header naming movieId, genres); the category is the first '|' genre.
+//   csv           a header line naming the columns; user_col and item_col are required.
+// amazon and movielens records have the behaviour type "rating".
+//
+// Promises:
+// - Dense ids follow first appearance in the file, whatever the thread count; a raw id is
+//   text ("7" and "007" are different ids). Each item keeps the first category seen for it;
+//   category ids follow first appearance as an item's category.
+// - Records keep file order; timestamps are integer unix seconds in [0, 253402300799].
+// - Lines end in "\n" or "\r\n"; a UTF-8 byte order mark and blank lines are skipped. Fields
+//   may be quoted ("a, ""b""") but a record is one line. Extra or missing fields are errors.
+// - A malformed line throws Error naming the file, the 1-based line number and what was wrong
+//   (e.g. "ratings.csv:17: expected 4 fields, found 3"), unless skip_bad_lines is set: then
+//   it is skipped and counted in skipped_lines. An empty file, a missing header column (named
+//   in the message), a file with no valid record or one that cannot be opened throw Error.
 BehaviorLog read_behavior_log(const ReadOptions& options);
 
 }  // namespace treerec
