@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -130,7 +131,9 @@ void expect_matches_reference(const Tree& tree, const ScoreFn& fn, std::uint32_t
 
 TEST(BeamSearch, MatchesPlainReferenceForManyBeams) {
   for (std::uint64_t seed = 1; seed <= 3; ++seed) {
-    const Tree tree = test::random_tree(50 + 13 * static_cast<std::uint32_t>(seed), 1, seed);
+    // 65, 78, 91 items on 128 leaves: empty leaves and empty subtrees.
+    const Tree tree = test::random_tree(52 + 13 * static_cast<std::uint32_t>(seed), seed);
+    ASSERT_GT(test::empty_inner_nodes(tree), 0u);
     // Few distinct values, so ties are broken by code all the time.
     const ScoreFn fn = test::hash_scores(seed * 7, 16);
     const ScoreFn log_probs = test::log_prob_scores(seed);
@@ -150,12 +153,14 @@ TEST(BeamSearch, MatchesPlainReferenceForManyBeams) {
 }
 
 TEST(BeamSearch, EqualsBruteForceWhenBeamCoversAllItems) {
-  for (std::uint32_t n : {1u, 2u, 5u, 37u, 100u, 257u}) {
-    for (std::uint32_t extra : {0u, 2u}) {
-      const Tree tree = test::random_tree(n, extra, n * 31 + extra);
+  for (std::uint32_t n : {1u, 2u, 5u, 9u, 33u, 37u, 100u, 130u, 257u}) {
+    for (std::uint64_t seed : {0u, 2u}) {
+      const Tree tree = test::random_tree(n, n * 31 + seed);
+      if (n >= 9) {
+        ASSERT_GT(test::empty_inner_nodes(tree), 0u) << "n " << n;
+      }
       const std::uint32_t queries = 6;
-      const ScoreFn fn =
-          test::distinct_scores(n + extra, queries, Code{2} << tree.max_level());
+      const ScoreFn fn = test::distinct_scores(n + seed, queries, Code{2} << tree.max_level());
       const FnNodeScorerFactory nodes(fn);
       for (std::uint32_t k : {n, n + 5}) {
         for (std::uint32_t m : {1u, 10u, n, n + 3}) {
@@ -179,22 +184,32 @@ TEST(BeamSearch, EqualsBruteForceWhenBeamCoversAllItems) {
   }
 }
 
-// Leaves of a 16-leaf tree (l_max 4): six under node 1, one under node 2, so the non-empty
-// nodes per level are 1, 2 ({1, 2}), 3 ({3, 4, 6}), 4 ({7, 8, 9, 14}), 7.
-Tree lopsided_tree() { return test::tree_from_leaves({15, 16, 17, 18, 19, 20, 29}, 4); }
+// 9 items on the 16 leaves of l_max 4: seven under node 1 (leaf 18 empty), two under node 2
+// (node 6's whole subtree and node 12 empty), so the non-empty nodes per level are 1,
+// 2 ({1, 2}), 3 ({3, 4, 5}), 5 ({7, 8, 9, 10, 11}), 9 (15 .. 24 but 18). Item ids are not in
+// leaf order.
+Tree lopsided_tree() {
+  return test::tree_from_leaves({24, 15, 20, 17, 23, 16, 22, 19, 21}, 4);
+}
 
 TEST(BeamSearch, StartsAtFirstLevelWithBeamManyNodes) {
   const Tree tree = lopsided_tree();
-  ASSERT_EQ(tree.level_nodes(2).size(), 3u);
+  const std::vector<std::vector<Code>> want_levels{
+      {0}, {1, 2}, {3, 4, 5}, {7, 8, 9, 10, 11}, {15, 16, 17, 19, 20, 21, 22, 23, 24}};
+  for (std::uint32_t j = 0; j <= 4; ++j) {
+    const auto got = tree.level_nodes(j);
+    ASSERT_EQ(std::vector<Code>(got.begin(), got.end()), want_levels[j]) << "level " << j;
+  }
   EXPECT_EQ(beam_start_level(tree, 1), 0u);
   EXPECT_EQ(beam_start_level(tree, 2), 1u);
   EXPECT_EQ(beam_start_level(tree, 3), 2u);
-  EXPECT_EQ(beam_start_level(tree, 4), 3u);
-  EXPECT_EQ(beam_start_level(tree, 5), 4u);
-  EXPECT_EQ(beam_start_level(tree, 7), 4u);
-  EXPECT_EQ(beam_start_level(tree, 8), 4u);  // no level has 8: every leaf is scored
+  EXPECT_EQ(beam_start_level(tree, 4), 3u);  // level 3 has 5 >= 4
+  EXPECT_EQ(beam_start_level(tree, 5), 3u);
+  EXPECT_EQ(beam_start_level(tree, 6), 4u);
+  EXPECT_EQ(beam_start_level(tree, 9), 4u);   // only the leaf level has 9
+  EXPECT_EQ(beam_start_level(tree, 10), 4u);  // no level has 10: every leaf is scored
 
-  // k = 3: start at level 2 with {3, 4, 6} unscored; level 3 scores all 4 of {7, 8, 9, 14};
+  // k = 3: start at level 2 with {3, 4, 5} unscored; level 3 scores all 5 of {7, 8, 9, 10, 11};
   // the best 3 keep at most 6 leaves, whose children are scored at level 4.
   const ScoreFn fn = test::hash_scores(5);
   ScorerLog log;
@@ -210,20 +225,24 @@ TEST(BeamSearch, StartsAtFirstLevelWithBeamManyNodes) {
   EXPECT_EQ(std::vector<std::uint32_t>(got.items_of(0).begin(), got.items_of(0).end()),
             want.items);
   EXPECT_EQ(got.scored[0], want.scored);
-  // 4 at level 3, then the leaves of the best 3 of {7, 8, 9, 14} (2 each, 1 under 14).
-  EXPECT_GE(got.scored[0], 4u + 5u);
-  EXPECT_LE(got.scored[0], 4u + 6u);
+  // 5 at level 3, then the leaves of the best 3 of {7, 8, 9, 10, 11} (2 each, 1 under 8).
+  EXPECT_GE(got.scored[0], 5u + 5u);
+  EXPECT_LE(got.scored[0], 5u + 6u);
 
-  // k = 8: all 7 leaves are scored in one call at the leaf level.
-  ScorerLog all;
-  options.beam = 8;
-  options.top = 7;
-  const RankedLists every = BeamSearch(tree, options).search(FnNodeScorerFactory(fn, &all), 1);
-  EXPECT_EQ(all.levels, (std::vector<std::uint32_t>{4}));
-  EXPECT_EQ(every.scored[0], 7u);
-  EXPECT_EQ(every.items_of(0).size(), 7u);
+  // k = 9 (start at the leaf level) and k = 10 (no level has k): all 9 leaves are scored in
+  // one call at the leaf level.
+  for (std::uint32_t k : {9u, 10u}) {
+    ScorerLog all;
+    options.beam = k;
+    options.top = 9;
+    const RankedLists every =
+        BeamSearch(tree, options).search(FnNodeScorerFactory(fn, &all), 1);
+    EXPECT_EQ(all.levels, (std::vector<std::uint32_t>{4})) << "k " << k;
+    EXPECT_EQ(every.scored[0], 9u);
+    EXPECT_EQ(every.items_of(0).size(), 9u);
+  }
 
-  for (std::uint32_t k = 1; k <= 9; ++k) {
+  for (std::uint32_t k = 1; k <= 11; ++k) {
     for (bool hsm : {false, true}) {
       options.beam = k;
       options.top = 3;
@@ -234,7 +253,7 @@ TEST(BeamSearch, StartsAtFirstLevelWithBeamManyNodes) {
 }
 
 TEST(BeamSearch, BatchingAndThreadsDoNotChangeResults) {
-  const Tree tree = test::random_tree(300, 1, 11);
+  const Tree tree = test::random_tree(300, 11);
   const ScoreFn fn = test::hash_scores(3, 64);
   const std::uint32_t queries = 37;
   for (auto ranking : {BeamRanking::node_score, BeamRanking::path_sum}) {
@@ -269,7 +288,7 @@ TEST(BeamSearch, BatchingAndThreadsDoNotChangeResults) {
 }
 
 TEST(BeamSearch, QueriesAreIndicesPassedThrough) {
-  const Tree tree = test::random_tree(90, 0, 4);
+  const Tree tree = test::random_tree(90, 4);
   const ScoreFn fn = test::hash_scores(9);
   BeamSearchOptions options;
   options.beam = 6;
@@ -289,7 +308,8 @@ TEST(BeamSearch, QueriesAreIndicesPassedThrough) {
 }
 
 TEST(BeamSearch, ExclusionRemovesItemsAndMatchesReference) {
-  const Tree tree = test::random_tree(120, 1, 21);
+  const Tree tree = test::random_tree(130, 21);  // 130 of 256 leaves: empty subtrees
+  ASSERT_GT(test::empty_inner_nodes(tree), 0u);
   const ScoreFn fn = test::hash_scores(4, 1000);
   const std::uint32_t queries = 6;
   BeamSearchOptions options;
@@ -347,13 +367,18 @@ TEST(BeamSearch, ExclusionRemovesItemsAndMatchesReference) {
     });
     ADD_FAILURE() << "no error for an unknown excluded item";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("excluded item 120"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("excluded item 130"), std::string::npos) << e.what();
   }
 }
 
 TEST(BeamSearch, ScoresAtMostTwoBeamTimesDepthNodes) {
+  // Sparse trees (just above a power of two) and dense ones.
+  const std::uint32_t sizes[] = {130, 400, 520, 1000};
   for (std::uint64_t seed = 1; seed <= 4; ++seed) {
-    const Tree tree = test::random_tree(200 * static_cast<std::uint32_t>(seed), seed % 2, seed);
+    const Tree tree = test::random_tree(sizes[seed - 1], seed);
+    if (seed % 2) {
+      ASSERT_GT(test::empty_inner_nodes(tree), 0u);
+    }
     const ScoreFn fn = test::hash_scores(seed);
     const std::uint32_t l_max = tree.max_level();
     for (std::uint32_t k : {1u, 2u, 3u, 7u, 20u, 50u, 200u, 1000u}) {
@@ -379,8 +404,10 @@ TEST(BeamSearch, ScoresAtMostTwoBeamTimesDepthNodes) {
 
 TEST(BeamSearch, PathSumEqualsBruteForcePathProduct) {
   for (std::uint64_t seed = 1; seed <= 3; ++seed) {
-    const std::uint32_t n = 70 * static_cast<std::uint32_t>(seed);
-    const Tree tree = test::random_tree(n, 1, seed + 40);
+    // 70, 135, 260 items on 128, 256, 512 leaves: empty subtrees.
+    const std::uint32_t n = std::array<std::uint32_t, 3>{70, 135, 260}[seed - 1];
+    const Tree tree = test::random_tree(n, seed + 40);
+    ASSERT_GT(test::empty_inner_nodes(tree), 0u);
     const ScoreFn fn = test::log_prob_scores(seed);
     const std::uint32_t queries = 5, m = 25;
     BeamSearchOptions options;
@@ -415,7 +442,7 @@ TEST(BeamSearch, PathSumEqualsBruteForcePathProduct) {
 TEST(BeamSearch, FindsPlantedPreferencesWithNarrowBeam) {
   // Each query prefers 4 random items; a node's score is the number of preferred items below
   // it plus noise below 1, so a beam of 4 must follow them all the way down.
-  const Tree tree = test::random_tree(1000, 0, 77);
+  const Tree tree = test::random_tree(1000, 77);
   const std::uint32_t queries = 10;
   std::vector<std::set<std::uint32_t>> liked(queries);
   Rng rng(5);
@@ -438,7 +465,7 @@ TEST(BeamSearch, FindsPlantedPreferencesWithNarrowBeam) {
 }
 
 TEST(BeamSearch, RejectsBadOptionsAndNaN) {
-  const Tree tree = test::random_tree(10, 0, 1);
+  const Tree tree = test::random_tree(10, 1);
   const auto expect_error = [&](BeamSearchOptions options, const std::string& fragment) {
     try {
       BeamSearch search(tree, options);

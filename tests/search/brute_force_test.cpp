@@ -116,7 +116,7 @@ TEST(BruteForce, ExcludesItems) {
 }
 
 TEST(BruteForce, LeafItemScorerScoresEachItemsLeaf) {
-  const Tree tree = test::random_tree(60, 1, 2);
+  const Tree tree = test::random_tree(60, 2);
   const test::ScoreFn fn = test::hash_scores(1);
   const test::FnNodeScorerFactory nodes(fn);
   const LeafItemScorerFactory leaf_items(tree, nodes);

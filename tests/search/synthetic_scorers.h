@@ -23,11 +23,13 @@
 
 namespace treerec::test {
 
-// A tree with `items` items on random distinct leaves of level
-// max_level_for(items) + extra_levels, so that some leaves and subtrees are empty.
-inline Tree random_tree(std::uint32_t items, std::uint32_t extra_levels, std::uint64_t seed) {
-  const std::uint32_t l_max = max_level_for(items) + extra_levels;
-  const Code first_leaf = (Code{1} << l_max) - 1;
+// A tree with `items` items on random distinct leaves of level l_max = max_level_for(items)
+// (the only depth a Tree accepts, SPEC §1). Unless `items` is a power of two some leaves are
+// empty; for counts just above a power of two (9, 33, 65, 130, ...) about half of them are, so
+// whole subtrees are empty too (tests that rely on that check empty_inner_nodes()).
+inline Tree random_tree(std::uint32_t items, std::uint64_t seed) {
+  const std::uint32_t l_max = max_level_for(items);
+  const Code first_leaf = level_first_code(l_max);
   std::vector<Code> leaves(std::size_t{1} << l_max);
   std::iota(leaves.begin(), leaves.end(), first_leaf);
   Rng rng(seed);
@@ -36,6 +38,15 @@ inline Tree random_tree(std::uint32_t items, std::uint32_t extra_levels, std::ui
   StringTable ids;
   for (std::uint32_t i = 0; i < items; ++i) ids.add("item" + std::to_string(i));
   return Tree(std::move(leaves), l_max, std::move(ids));
+}
+
+// The number of empty nodes above the leaf level (roots of empty subtrees and their empty
+// descendants), counted from the tree's own level lists.
+inline std::uint64_t empty_inner_nodes(const Tree& tree) {
+  std::uint64_t empty = 0;
+  for (std::uint32_t level = 0; level < tree.max_level(); ++level)
+    empty += (std::uint64_t{1} << level) - tree.level_nodes(level).size();
+  return empty;
 }
 
 inline Tree tree_from_leaves(std::vector<Code> leaves, std::uint32_t l_max) {
