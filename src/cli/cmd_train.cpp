@@ -1,0 +1,204 @@
+// treerec train: trains a preference model on a dataset and a tree (SPEC §4, §5; the DNN
+// baseline of SPEC §9), with checkpoints (<out>.ckpt) that --resume continues, and validation
+// recall after every epoch.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "cli/command.h"
+#include "treerec/data/dataset.h"
+#include "treerec/eval/evaluate.h"
+#include "treerec/train/layer_sampler.h"
+#include "treerec/train/trainer.h"
+#include "treerec/tree/tree.h"
+#include "treerec/util/error.h"
+#include "treerec/util/parallel.h"
+
+namespace treerec::cli {
+namespace {
+
+struct Opts {
+  std::string dataset;
+  std::string tree;
+  std::string out;
+  std::string layer_negatives;
+  TrainOptions train;
+  bool resume = false;
+  std::uint32_t valid_users = 1000;
+};
+
+using Clock = std::chrono::steady_clock;
+
+std::string duration(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return "?";
+  char buf[32];
+  if (seconds < 60) {
+    std::snprintf(buf, sizeof buf, "%.1f s", seconds);
+    return buf;
+  }
+  const auto s = static_cast<unsigned long long>(seconds + 0.5);
+  if (s >= 3600) std::snprintf(buf, sizeof buf, "%llu:%02llu:%02llu", s / 3600, s / 60 % 60, s % 60);
+  else std::snprintf(buf, sizeof buf, "%llu:%02llu", s / 60, s % 60);
+  return buf;
+}
+
+// A one-line bar on a terminal (redrawn a few times a second), else a log line every ~10 s.
+class ProgressPrinter {
+ public:
+  explicit ProgressPrinter(bool terminal) : terminal_(terminal), last_(Clock::now()) {}
+
+  void update(const TrainProgress& p) {
+    const double since = std::chrono::duration<double>(Clock::now() - last_).count();
+    if (since < (terminal_ ? 0.2 : 10.0)) return;
+    last_ = Clock::now();
+    const double pct = 100.0 * static_cast<double>(p.epoch_samples_done) / static_cast<double>(p.epoch_samples);
+    const std::string left = duration(static_cast<double>(p.samples_left) / p.samples_per_second);
+    if (terminal_) {
+      constexpr int kWidth = 24;
+      const int filled = static_cast<int>(pct / 100.0 * kWidth);
+      std::string bar(static_cast<std::size_t>(filled), '#');
+      bar.resize(kWidth, '.');
+      std::fprintf(stderr, "\r\033[Kepoch %u/%u [%s] %5.1f%%  %.0f samples/s  loss %.5f  %s left", p.epoch + 1,
+                   p.epochs, bar.c_str(), pct, p.samples_per_second, p.loss, left.c_str());
+      drawn_ = true;
+    } else {
+      std::fprintf(stderr, "epoch %u/%u: %.1f%% of %llu samples, %.0f samples/s, loss %.5f, %s left\n", p.epoch + 1,
+                   p.epochs, pct, static_cast<unsigned long long>(p.epoch_samples), p.samples_per_second, p.loss,
+                   left.c_str());
+    }
+    std::fflush(stderr);
+  }
+  // Clears the bar before a normal line is printed.
+  void clear() {
+    if (drawn_) std::fprintf(stderr, "\r\033[K");
+    drawn_ = false;
+  }
+
+ private:
+  bool terminal_;
+  bool drawn_ = false;
+  Clock::time_point last_;
+};
+
+// Validation after an epoch (SPEC §10, M = 200 where measured): the history entry's fields.
+nlohmann::json validate(const Dataset& data, const Tree& tree, const Trainer& trainer, const Opts& o) {
+  const std::size_t users = data.users(Split::valid).size();
+  if (o.valid_users == 0 || users == 0) return nullptr;
+  EvaluateOptions e;
+  e.split = Split::valid;
+  e.brute_force = trainer.method().brute_force;
+  e.max_users = o.valid_users;
+  e.threads = o.train.threads;
+  const EvaluateResult r = evaluate(data, tree, trainer.model(), trainer.features(), e);
+  const auto& at = r.metrics.at;
+  if (at.empty()) return {{"valid", r.metrics.json()}, {"valid_seconds", r.seconds}};
+  const MetricsAtCutoff* m = &at.back();  // the largest cutoff, M = 200 by default
+  for (const auto& c : at)
+    if (c.cutoff == 200) m = &c;
+  std::fprintf(stderr, "  validation (%llu users, %.1f s): recall@%u %.4f%%, precision@%u %.4f%%, F@%u %.4f%%\n",
+               static_cast<unsigned long long>(r.metrics.users), r.seconds, m->cutoff, 100 * m->recall, m->cutoff,
+               100 * m->precision, m->cutoff, 100 * m->f1);
+  return {{"valid", r.metrics.json()}, {"valid_seconds", r.seconds}};
+}
+
+void run(Opts& o) {
+  const auto t0 = Clock::now();
+  set_default_threads(o.train.threads);
+  o.train.checkpoint_path = o.out + ".ckpt";
+  const bool have_checkpoint = std::filesystem::exists(o.train.checkpoint_path);
+  if (have_checkpoint && !o.resume)
+    fail(o.train.checkpoint_path, " holds an interrupted run for ", o.out,
+         ": pass --resume to continue it, or delete it to start over");
+
+  const Dataset data = Dataset::load(o.dataset);
+  const Tree tree = Tree::load(o.tree);
+  tree.check_items(data.item_ids(), o.dataset);
+  if (!o.layer_negatives.empty()) o.train.layer_negatives = parse_layer_negatives(tree, o.layer_negatives);
+
+  Trainer trainer(data, tree, o.train);
+  const TrainOptions& used = trainer.options();
+  if (have_checkpoint) {
+    trainer.resume();
+    std::fprintf(stderr, "resuming %s: epoch %u/%u, batch %llu/%llu\n", o.train.checkpoint_path.c_str(),
+                 std::min(trainer.position().epoch + 1, used.epochs), used.epochs,
+                 static_cast<unsigned long long>(trainer.position().next_batch),
+                 static_cast<unsigned long long>(trainer.batches_per_epoch()));
+  } else if (o.resume) {
+    std::fprintf(stderr, "no checkpoint at %s: starting from the beginning\n", o.train.checkpoint_path.c_str());
+  }
+  std::fprintf(stderr, "training %s (%s model, %u levels, %u items) on %llu samples per epoch: %u epochs, batch %u, "
+               "%u negatives per sample, lr %g, threads %d\n",
+               used.method.c_str(), used.model.c_str(), tree.max_level(), tree.num_items(),
+               static_cast<unsigned long long>(data.num_train_samples()), used.epochs, used.batch_size,
+               used.negatives, static_cast<double>(used.learning_rate), default_threads());
+
+  ProgressPrinter printer(stderr_is_terminal());
+  trainer.on_progress([&](const TrainProgress& p) { printer.update(p); });
+  trainer.on_epoch_end([&](const EpochSummary& s) {
+    printer.clear();
+    std::fprintf(stderr, "epoch %u/%u: loss %.5f, %s, %.0f samples/s, lr %g\n", s.epoch + 1, used.epochs, s.loss,
+                 duration(s.seconds).c_str(), s.seconds > 0 ? static_cast<double>(s.samples) / s.seconds : 0.0,
+                 static_cast<double>(s.learning_rate));
+    return validate(data, tree, trainer, o);
+  });
+  trainer.run();
+  printer.clear();
+  trainer.save(o.out, {{"dataset", o.dataset}, {"tree", o.tree}, {"valid_users", o.valid_users}});
+  const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+  std::fprintf(stderr, "wrote %s (%s in all)\n", o.out.c_str(), duration(secs).c_str());
+}
+
+const Command kCmd(50, [](CLI::App& app) {
+  auto* cmd = app.add_subcommand("train", "train a preference model (tdm, jtm-hi, jtm-h on a tree; dnn baseline)");
+  auto opts = std::make_shared<Opts>();
+  TrainOptions& t = opts->train;
+  cmd->add_option("dataset", opts->dataset, "prepared dataset file (from `treerec prepare`)")->required();
+  cmd->add_option("--tree", opts->tree, "tree file of that dataset (from `treerec tree init`)")->required();
+  cmd->add_option("--method", t.method,
+                  "tdm (leaf-item behaviours), jtm-hi (a behaviour table per level), jtm-h (behaviours as "
+                  "their ancestors at the scored level), dnn (no tree: corpus negatives, brute-force retrieval)")
+      ->check(CLI::IsMember({"tdm", "jtm-hi", "jtm-h", "dnn"}))
+      ->required();
+  cmd->add_option("--out,-o", opts->out, "model file to write; checkpoints go to <out>.ckpt")->required();
+  cmd->add_option("--model", t.model, "preference model: dnn (MLP 128-64-24) or attention")
+      ->check(CLI::IsMember({"dnn", "attention"}))
+      ->capture_default_str();
+  cmd->add_option("--epochs", t.epochs, "passes over the training samples")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--batch", t.batch_size, "samples per optimizer step (256 as in the PyTorch reference)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--negatives", t.negatives,
+                  "negatives per sample: spread over the levels, more on deeper ones (tree methods), or drawn "
+                  "from the whole corpus (dnn)")
+      ->capture_default_str();
+  cmd->add_option("--layer-negatives", opts->layer_negatives,
+                  "tree methods: negatives per level k1,...,kL for levels 1..l_max (overrides --negatives)");
+  cmd->add_option("--lr", t.learning_rate, "Adam learning rate")->capture_default_str();
+  cmd->add_option("--lr-decay", t.lr_decay, "learning-rate factor after every epoch")->capture_default_str();
+  cmd->add_option("--embedding-dim", t.embedding_dim, "embedding size (input 11x this)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--seed", t.seed, "seed of initialisation, sample order and negatives")->capture_default_str();
+  add_threads_option(cmd, t.threads);
+  cmd->add_option("--shard-samples", t.shard_samples,
+                  "samples per gradient shard, the unit of parallel work (the model depends on it, never on "
+                  "--threads)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_flag("--resume", opts->resume, "continue the run saved in <out>.ckpt (starts afresh if there is none)");
+  cmd->add_option("--checkpoint-every", t.checkpoint_every,
+                  "write <out>.ckpt every N batches (default 0: about every 2 minutes) and after every epoch")
+      ->capture_default_str();
+  cmd->add_option("--valid-users", opts->valid_users,
+                  "validation users evaluated after every epoch (recall@200; 0 = skip)")
+      ->capture_default_str();
+  cmd->callback([opts] { run(*opts); });
+});
+
+}  // namespace
+}  // namespace treerec::cli

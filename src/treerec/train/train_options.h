@@ -1,0 +1,53 @@
+// Every option of a training run (SPEC §5, §9), with its default. The CLI (`treerec train`)
+// fills it; the trainer records it in the model file and in checkpoints.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace treerec {
+
+struct TrainOptions {
+  std::string method = "tdm";     // tdm | jtm-hi | jtm-h | dnn (train/model_file.h: parse_method)
+  std::string model = "dnn";      // preference model kind: dnn | attention (SPEC §4)
+  std::uint32_t embedding_dim = 24;
+  std::uint32_t epochs = 1;
+  // Samples per optimizer step. 256 like the PyTorch reference implementation: the paper's
+  // 30,000 per GPU suits GPUs, not a few CPU cores with lr 1e-3.
+  std::uint32_t batch_size = 256;
+  // Samples per gradient shard, the unit of parallel work. A batch is cut into shards of this
+  // many samples; each shard's gradient is computed alone and the shards are summed in order.
+  // The result depends on this value but NEVER on the thread count.
+  std::uint32_t shard_samples = 32;
+  // Negatives per sample: tree methods spread them over the levels (default_layer_negatives)
+  // unless layer_negatives lists k_1..k_lmax; dnn draws them from the whole corpus.
+  std::uint32_t negatives = 100;
+  std::vector<std::uint32_t> layer_negatives;
+  float learning_rate = 1e-3f;
+  float lr_decay = 0.9f;  // lr *= lr_decay after every epoch (SPEC §5)
+  std::uint64_t seed = 1;
+  int threads = 0;  // 0 = the process default (util/parallel.h); never changes the result
+
+  // Checkpoints (empty path: none). Written every `checkpoint_every` batches when > 0, else
+  // every `checkpoint_seconds` of training (stretched to 10x the time the last write took, so
+  // that writing a big model costs at most about a tenth of the run), and after every epoch.
+  std::string checkpoint_path;
+  std::uint64_t checkpoint_every = 0;
+  double checkpoint_seconds = 120;
+  // Stop after this many batches in one call of Trainer::run(), leaving a checkpoint
+  // (0 = no limit): for tests and time-boxed jobs.
+  std::uint64_t max_batches = 0;
+
+  // Throws Error naming the option that is out of range.
+  void validate() const;
+  // The options that decide the trained model (a checkpoint only resumes under equal values):
+  // everything but threads, checkpointing and max_batches.
+  nlohmann::json identity_json() const;
+  // identity_json() plus the rest, as recorded in the model file.
+  nlohmann::json to_json() const;
+};
+
+}  // namespace treerec

@@ -1,0 +1,323 @@
+#include "treerec/train/trainer.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <numeric>
+
+#include "treerec/train/adam.h"
+#include "treerec/train/layer_sampler.h"
+#include "treerec/train/loss.h"
+#include "treerec/util/error.h"
+#include "treerec/util/parallel.h"
+#include "treerec/util/random.h"
+
+extern "C" void openblas_set_num_threads(int);
+
+namespace treerec {
+namespace {
+
+// Independent random streams derived from the one seed.
+constexpr std::uint64_t kInitStream = 0;
+constexpr std::uint64_t kOrderStream = 1;
+constexpr std::uint64_t kNegativeStream = 2;
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+std::string hex(std::uint64_t x) {
+  char s[17];
+  std::snprintf(s, sizeof s, "%016llx", static_cast<unsigned long long>(x));
+  return s;
+}
+
+template <typename T>
+std::string xxh3(std::span<const T> values) {
+  return hex(XXH3_64bits(values.data(), values.size_bytes()));
+}
+
+// The training data itself: every train user's id and item sequence (about 1 GB/s).
+std::string train_sequences_xxh3(const Dataset& dataset) {
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(), &XXH3_freeState);
+  TR_CHECK(state != nullptr && XXH3_64bits_reset(state.get()) == XXH_OK, "cannot start a hash");
+  for (std::uint32_t user : dataset.users(Split::train)) {
+    const auto seq = dataset.sequence(user);
+    const std::uint64_t head[2] = {user, seq.size()};
+    XXH3_64bits_update(state.get(), head, sizeof head);
+    XXH3_64bits_update(state.get(), seq.data(), seq.size_bytes());
+  }
+  return hex(XXH3_64bits_digest(state.get()));
+}
+
+// Validates the options, checks the tree against the dataset and fills in the per-level
+// negatives as they will be used, so that the model file and checkpoints record real values.
+TrainOptions prepare(TrainOptions o, const Dataset& dataset, const Tree& tree) {
+  o.validate();
+  tree.check_items(dataset.item_ids(), "the dataset");
+  if (dataset.num_train_samples() == 0)
+    fail("the dataset has no training samples: no train user has ", kMinWindow, " or more records");
+  if (dataset.num_train_samples() > 0xFFFFFFFFull)
+    fail("the dataset has ", dataset.num_train_samples(), " training samples; at most 2^32 - 1 are supported");
+  if (!parse_method(o.method).brute_force) {
+    if (o.layer_negatives.empty()) o.layer_negatives = default_layer_negatives(tree, o.negatives);
+    TR_CHECK(o.layer_negatives.size() == tree.max_level(), "--layer-negatives needs ", tree.max_level(),
+             " counts (levels 1..", tree.max_level(), "), got ", o.layer_negatives.size());
+    o.negatives = std::accumulate(o.layer_negatives.begin(), o.layer_negatives.end(), 0u);
+  }
+  return o;
+}
+
+BatchBuilder make_builder(const Dataset& dataset, const Tree& tree, const BehaviorFeatures& features,
+                          const TrainOptions& o, const Method& method) {
+  if (method.brute_force) return BatchBuilder::corpus(dataset, tree, features, o.negatives);
+  return BatchBuilder::tree_levels(dataset, tree, features, o.layer_negatives);
+}
+
+}  // namespace
+
+// One worker thread's reusable buffers: its shard's batch, the model's scratch, the shard's
+// gradient and loss.
+struct Trainer::Worker {
+  TrainBatch batch;
+  std::unique_ptr<ModelState> state;
+  Gradients grads;
+  std::vector<float> logits, dlogits;
+  Rng rng;
+  double loss = 0;
+};
+
+Trainer::Trainer(const Dataset& dataset, const Tree& tree, TrainOptions options)
+    : dataset_(dataset),
+      tree_(tree),
+      options_(prepare(std::move(options), dataset, tree)),
+      method_(parse_method(options_.method)),
+      features_(method_.representation, tree),
+      builder_(make_builder(dataset, tree, features_, options_, method_)) {
+  threads_ = options_.threads > 0 ? options_.threads : default_threads();
+  // The parallelism is the trainer's own (shards on the thread pool); BLAS threads inside them
+  // would only oversubscribe the cores (util/parallel.h: BLAS stays single-threaded).
+  openblas_set_num_threads(1);
+  samples_ = dataset.num_train_samples();
+  batches_per_epoch_ = (samples_ + options_.batch_size - 1) / options_.batch_size;
+
+  ModelConfig config;
+  config.kind = options_.model;
+  config.representation = method_.representation;
+  config.embedding_dim = options_.embedding_dim;
+  config.behavior_rows = features_.num_rows();
+  config.node_rows = tree.num_nodes();
+  model_ = PreferenceModel::create(config, mix_seed(options_.seed, kInitStream));
+  AdamOptions adam;
+  adam.learning_rate = options_.learning_rate;
+  adam.threads = threads_;
+  adam_ = std::make_unique<Adam>(model_->parameters(), adam);
+  batch_grads_ = model_->make_gradients();
+
+  identity_ = {{"options", options_.identity_json()},
+               {"model", config.to_json()},
+               {"dataset",
+                {{"items", dataset.num_items()},
+                 {"item_ids_xxh3", hex(item_ids_fingerprint(dataset.item_ids()))},
+                 {"users", dataset.num_users()},
+                 {"records", dataset.num_records()},
+                 {"train_sequences_xxh3", train_sequences_xxh3(dataset)},
+                 {"train_samples", samples_}}},
+               {"tree",
+                {{"items", tree.num_items()},
+                 {"levels", tree.max_level()},
+                 {"nodes", tree.num_nodes()},
+                 {"item_ids_xxh3", hex(tree.fingerprint())},
+                 {"assignment_xxh3", xxh3(tree.leaves())}}}};
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::resume() {
+  TR_CHECK(!started_, "resume() must come before run()");
+  if (options_.checkpoint_path.empty()) fail("resuming needs a checkpoint path");
+  CheckpointState state = load_checkpoint(options_.checkpoint_path, identity_, model_, *adam_);
+  const TrainPosition& p = state.position;
+  if (p.epoch > options_.epochs || (p.epoch < options_.epochs && p.next_batch > batches_per_epoch_) ||
+      state.history.size() != p.epoch)
+    fail(options_.checkpoint_path, ": position (epoch ", p.epoch, ", batch ", p.next_batch, ", ",
+         state.history.size(), " epochs of history) does not fit a run of ", options_.epochs, " epochs of ",
+         batches_per_epoch_, " batches");
+  position_ = p;
+  history_ = std::move(state.history);
+}
+
+void Trainer::prepare_epoch() {
+  if (order_epoch_ == position_.epoch) return;
+  order_.resize(samples_);
+  std::iota(order_.begin(), order_.end(), 0u);
+  Rng rng(mix_seed(options_.seed, kOrderStream, position_.epoch));
+  shuffle(order_.begin(), order_.end(), rng);
+  negative_seed_ = mix_seed(options_.seed, kNegativeStream, position_.epoch);
+  order_epoch_ = position_.epoch;
+}
+
+void Trainer::run_shard(Worker& w, std::uint64_t shard, std::uint64_t first, std::uint64_t samples,
+                        double batch_rows) const {
+  const std::uint64_t begin = shard * options_.shard_samples;
+  const std::uint64_t end = std::min<std::uint64_t>(samples, begin + options_.shard_samples);
+  w.batch.clear();
+  for (std::uint64_t k = begin; k < end; ++k) {
+    const std::uint64_t position = first + k;  // in the epoch's order
+    w.rng.reseed(mix_seed(negative_seed_, position));
+    builder_.add(dataset_.train_sample(order_[position]), w.rng, w.batch);
+  }
+  const std::size_t rows = w.batch.num_rows();
+  w.logits.resize(rows);
+  w.dlogits.resize(rows);
+  model_->forward(w.batch.model, *w.state, w.logits);
+  w.loss = binary_cross_entropy(w.logits, w.batch.labels, batch_rows, w.dlogits);
+  w.grads.clear();
+  model_->backward(w.batch.model, *w.state, w.dlogits, w.grads);
+}
+
+void Trainer::train_batch() {
+  const std::uint64_t first = position_.next_batch * options_.batch_size;
+  const std::uint64_t samples = std::min<std::uint64_t>(options_.batch_size, samples_ - first);
+  const std::uint64_t rows = samples * builder_.rows_per_sample();
+  const std::uint64_t shards = (samples + options_.shard_samples - 1) / options_.shard_samples;
+  const std::uint64_t wave = workers_.size();
+  batch_grads_.clear();
+  double loss = 0;
+  // Waves of one shard per worker; the shard gradients join the batch gradient in shard order,
+  // so the sum is the same for any number of workers.
+  for (std::uint64_t s0 = 0; s0 < shards; s0 += wave) {
+    const std::uint64_t n = std::min(wave, shards - s0);
+    parallel_blocks(n, static_cast<int>(n), [&](int, std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i)
+        run_shard(*workers_[i], s0 + i, first, samples, static_cast<double>(rows));
+    });
+    for (std::uint64_t i = 0; i < n; ++i) {
+      batch_grads_.add(workers_[i]->grads);
+      loss += workers_[i]->loss;
+    }
+  }
+  adam_->step(model_->parameters(), batch_grads_);
+  position_.epoch_loss_sum += loss;
+  position_.epoch_rows += rows;
+  ++position_.next_batch;
+  ++position_.batches;
+}
+
+void Trainer::end_epoch() {
+  EpochSummary s;
+  s.epoch = position_.epoch;
+  s.loss = position_.epoch_rows > 0 ? position_.epoch_loss_sum / static_cast<double>(position_.epoch_rows) : 0.0;
+  s.seconds = position_.epoch_seconds;
+  s.learning_rate = adam_->learning_rate();
+  s.samples = samples_;
+  nlohmann::json entry = {{"epoch", s.epoch + 1},
+                          {"loss", s.loss},
+                          {"seconds", s.seconds},
+                          {"learning_rate", s.learning_rate},
+                          {"samples", s.samples}};
+  if (epoch_end_) {
+    const nlohmann::json extra = epoch_end_(s);
+    if (extra.is_object())
+      for (const auto& [key, value] : extra.items()) entry[key] = value;
+  }
+  history_.push_back(std::move(entry));
+  adam_->decay_learning_rate(options_.lr_decay);  // SPEC §5
+  ++position_.epoch;
+  position_.next_batch = 0;
+  position_.epoch_loss_sum = 0;
+  position_.epoch_rows = 0;
+  position_.epoch_seconds = 0;
+  write_checkpoint();
+}
+
+void Trainer::write_checkpoint() {
+  if (options_.checkpoint_path.empty()) return;
+  const auto start = Clock::now();
+  save_checkpoint(options_.checkpoint_path, {identity_, position_, history_}, *model_, *adam_);
+  last_checkpoint_at_ = Clock::now();
+  last_checkpoint_write_ = seconds_since(start);
+  last_checkpoint_batch_ = position_.batches;
+}
+
+bool Trainer::run() {
+  if (!started_) {
+    const std::uint64_t max_shards = (options_.batch_size + options_.shard_samples - 1) / options_.shard_samples;
+    const auto count = std::min<std::uint64_t>(static_cast<std::uint64_t>(threads_), max_shards);
+    for (std::uint64_t t = 0; t < count; ++t) {
+      auto w = std::make_unique<Worker>();
+      w->state = model_->make_state();
+      w->grads = model_->make_gradients();
+      builder_.reserve(w->batch, options_.shard_samples);
+      w->logits.reserve(std::size_t{options_.shard_samples} * builder_.rows_per_sample());
+      w->dlogits.reserve(w->logits.capacity());
+      workers_.push_back(std::move(w));
+    }
+    started_ = true;
+  }
+  last_checkpoint_at_ = Clock::now();
+  last_checkpoint_batch_ = position_.batches;
+  std::uint64_t run_batches = 0, run_samples = 0;
+  double run_seconds = 0;
+  while (position_.epoch < options_.epochs) {
+    prepare_epoch();
+    while (position_.next_batch < batches_per_epoch_) {
+      if (options_.max_batches > 0 && run_batches == options_.max_batches) {
+        write_checkpoint();
+        return false;
+      }
+      const auto start = Clock::now();
+      const std::uint64_t first = position_.next_batch * options_.batch_size;
+      run_samples += std::min<std::uint64_t>(options_.batch_size, samples_ - first);
+      train_batch();
+      ++run_batches;
+      const double dt = seconds_since(start);
+      position_.epoch_seconds += dt;
+      position_.total_seconds += dt;
+      run_seconds += dt;
+      if (progress_) {
+        TrainProgress p;
+        p.epoch = position_.epoch;
+        p.epochs = options_.epochs;
+        p.epoch_samples = samples_;
+        p.epoch_samples_done = std::min<std::uint64_t>(samples_, position_.next_batch * options_.batch_size);
+        p.samples_left = (options_.epochs - position_.epoch - 1) * samples_ + (samples_ - p.epoch_samples_done);
+        p.samples_per_second = run_seconds > 0 ? static_cast<double>(run_samples) / run_seconds : 0.0;
+        p.loss = position_.epoch_loss_sum / static_cast<double>(position_.epoch_rows);
+        p.seconds = run_seconds;
+        progress_(p);
+      }
+      const bool due = options_.checkpoint_every > 0
+                           ? position_.batches - last_checkpoint_batch_ >= options_.checkpoint_every
+                           : seconds_since(last_checkpoint_at_) >=
+                                 std::max(options_.checkpoint_seconds, 10 * last_checkpoint_write_);
+      if (due && position_.next_batch < batches_per_epoch_) write_checkpoint();  // epoch ends write their own
+    }
+    end_epoch();
+  }
+  return true;
+}
+
+TrainingInfo Trainer::info(const nlohmann::json& extra_options) const {
+  TrainingInfo info;
+  info.method = options_.method;
+  info.tree_fingerprint = tree_.fingerprint();
+  info.tree_items = tree_.num_items();
+  info.tree_levels = tree_.max_level();
+  info.options = options_.to_json();
+  if (extra_options.is_object())
+    for (const auto& [key, value] : extra_options.items()) info.options[key] = value;
+  info.history = history_;
+  return info;
+}
+
+void Trainer::save(const std::string& path, const nlohmann::json& extra_options) const {
+  save_trained_model(path, *model_, info(extra_options));
+  if (options_.checkpoint_path.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove(options_.checkpoint_path, ec);
+  if (ec) fail(path, " is written, but the checkpoint ", options_.checkpoint_path, " cannot be removed: ", ec.message());
+}
+
+}  // namespace treerec

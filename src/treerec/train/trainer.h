@@ -1,0 +1,149 @@
+// Trains a preference model on a dataset and a tree (SPEC §5; the DNN baseline of SPEC §9).
+//
+// Each epoch visits every training sample once, in a shuffled order: epoch e's order is a
+// Fisher-Yates permutation drawn from Rng(mix_seed(seed, 1, e)), and the negatives of the
+// sample at position p of epoch e come from its own stream Rng(mix_seed(mix_seed(seed, 2, e),
+// p)). The model is initialised with seed mix_seed(seed, 0). So the content of every batch
+// is a pure function of (seed, epoch, position), whatever the threads or interruptions.
+//
+// A step: the batch's samples are cut into shards of `shard_samples` consecutive samples;
+// worker threads take the shards in waves (one shard per thread), each building its shard's
+// ModelBatch (BatchBuilder), running forward, the loss (train/loss.h: binary cross-entropy
+// averaged over all rows of the batch) and backward into its own Gradients; after each wave
+// the shard gradients are added to the batch gradient in shard order. Since every shard is
+// computed alone and the sum runs in shard order, the trained model depends on the seed, the
+// options and shard_samples, but NOT on the thread count. Then one Adam step (dense Adam,
+// lazy Adam for embedding rows; train/adam.h). The learning rate is multiplied by lr_decay
+// after every epoch. Batches, states and gradients are reused: no allocation per batch once
+// the buffers have grown.
+//
+// Checkpoints (train/checkpoint.h) are written every checkpoint_every batches (or about every
+// checkpoint_seconds) and after every epoch; resume() continues from one and the run then ends
+// with exactly the model an uninterrupted run would have produced.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "treerec/data/dataset.h"
+#include "treerec/model/behavior_features.h"
+#include "treerec/model/preference_model.h"
+#include "treerec/train/batch_builder.h"
+#include "treerec/train/checkpoint.h"
+#include "treerec/train/model_file.h"
+#include "treerec/train/train_options.h"
+#include "treerec/tree/tree.h"
+
+namespace treerec {
+
+class Adam;
+
+// Reported after every batch.
+struct TrainProgress {
+  std::uint32_t epoch = 0;              // 0-based epoch in progress
+  std::uint32_t epochs = 0;
+  std::uint64_t epoch_samples_done = 0;  // samples of this epoch trained so far (all runs)
+  std::uint64_t epoch_samples = 0;       // samples per epoch
+  std::uint64_t samples_left = 0;        // samples still to train, all epochs
+  double samples_per_second = 0;         // training speed of this run() call
+  double loss = 0;                       // mean row loss of the epoch so far
+  double seconds = 0;                    // training time of this run() call
+};
+
+// Reported when an epoch ends, before its checkpoint.
+struct EpochSummary {
+  std::uint32_t epoch = 0;     // 0-based epoch just finished
+  double loss = 0;             // mean row loss over the whole epoch
+  double seconds = 0;          // its training time (all runs; excludes the epoch-end callback)
+  float learning_rate = 0;     // the learning rate it was trained with
+  std::uint64_t samples = 0;
+};
+
+class Trainer {
+ public:
+  using ProgressFn = std::function<void(const TrainProgress&)>;
+  // Returns fields to add to the epoch's history entry (e.g. validation metrics), or null.
+  using EpochEndFn = std::function<nlohmann::json(const EpochSummary&)>;
+
+  // Checks the options and that `tree` holds the dataset's items (Tree::check_items), builds the
+  // behaviour features, the sampler, a fresh model and the optimizer. Throws Error naming the
+  // problem. `dataset` and `tree` must outlive the trainer.
+  Trainer(const Dataset& dataset, const Tree& tree, TrainOptions options);
+  ~Trainer();
+  Trainer(const Trainer&) = delete;
+  Trainer& operator=(const Trainer&) = delete;
+
+  void on_progress(ProgressFn fn) { progress_ = std::move(fn); }
+  void on_epoch_end(EpochEndFn fn) { epoch_end_ = std::move(fn); }
+
+  // Continues the run saved at options.checkpoint_path (call before run()). Throws Error if it
+  // is absent or damaged, or was made with other options, another dataset or another tree
+  // (naming the first difference).
+  void resume();
+  // Trains until every epoch is done (returns true) or options.max_batches batches have been
+  // trained by this call (writes a checkpoint when a path is set, returns false; calling run()
+  // again continues). Throws Error on failure, e.g. a checkpoint that cannot be written (the
+  // previous checkpoint is then left intact).
+  bool run();
+  bool finished() const { return position_.epoch >= options_.epochs; }
+
+  const TrainOptions& options() const { return options_; }  // layer_negatives as used
+  const Method& method() const { return method_; }
+  const TrainPosition& position() const { return position_; }
+  std::uint64_t batches_per_epoch() const { return batches_per_epoch_; }
+  const PreferenceModel& model() const { return *model_; }
+  const BehaviorFeatures& features() const { return features_; }
+  const nlohmann::json& history() const { return history_; }
+  // What the checkpoint must match: options, model config, dataset and tree fingerprints.
+  const nlohmann::json& identity() const { return identity_; }
+  // Method, tree, every option (plus `extra_options`, e.g. the CLI's file names) and history.
+  TrainingInfo info(const nlohmann::json& extra_options = nlohmann::json::object()) const;
+  // Writes the trained model with save_trained_model, then removes the checkpoint.
+  void save(const std::string& path, const nlohmann::json& extra_options = nlohmann::json::object()) const;
+  // Writes a checkpoint now (no-op without a checkpoint path).
+  void write_checkpoint();
+
+ private:
+  struct Worker;
+  void prepare_epoch();
+  void train_batch();
+  void run_shard(Worker& worker, std::uint64_t shard, std::uint64_t first, std::uint64_t samples,
+                 double batch_rows) const;
+  void end_epoch();
+
+  const Dataset& dataset_;
+  const Tree& tree_;
+  TrainOptions options_;
+  Method method_;
+  BehaviorFeatures features_;
+  BatchBuilder builder_;
+  std::unique_ptr<PreferenceModel> model_;
+  std::unique_ptr<Adam> adam_;
+  nlohmann::json identity_;
+  nlohmann::json history_ = nlohmann::json::array();
+  TrainPosition position_;
+
+  int threads_ = 1;
+  std::uint64_t samples_ = 0;  // per epoch
+  std::uint64_t batches_per_epoch_ = 0;
+  std::vector<std::uint32_t> order_;  // the epoch's sample order
+  std::uint32_t order_epoch_ = 0xFFFFFFFFu;
+  std::uint64_t negative_seed_ = 0;  // the epoch's negatives stream
+  std::vector<std::unique_ptr<Worker>> workers_;
+  Gradients batch_grads_;
+  bool started_ = false;
+
+  ProgressFn progress_;
+  EpochEndFn epoch_end_;
+  std::chrono::steady_clock::time_point last_checkpoint_at_;
+  double last_checkpoint_write_ = 0;    // how long it took
+  std::uint64_t last_checkpoint_batch_ = 0;
+};
+
+}  // namespace treerec

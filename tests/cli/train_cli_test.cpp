@@ -1,0 +1,170 @@
+// treerec train from the command line: a model with its training record, refusals, and a run
+// killed with SIGKILL that --resume completes with exactly the uninterrupted run's model.
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <sstream>
+#include <thread>
+
+#include "test_util.h"
+#include "train/synthetic.h"
+#include "treerec/train/model_file.h"
+
+extern char** environ;
+
+namespace treerec {
+namespace {
+
+using test::run_cli;
+using test::TempDir;
+
+bool contains(const std::string& text, const std::string& fragment) {
+  return text.find(fragment) != std::string::npos;
+}
+
+// A small planted dataset (with validation users) and its category tree, as files.
+struct Files {
+  TempDir dir;
+  std::string data = dir.file("d.trd");
+  std::string tree = dir.file("t.tree");
+  Files() {
+    test::PlantedShape s;
+    s.users = 40;
+    s.records = 14;
+    s.valid_fraction = 0.2;
+    const Dataset d = test::planted_dataset(s);
+    d.save(data);
+    test::category_tree(d).save(tree);
+  }
+  std::string train(const std::string& out, const std::string& extra) const {
+    return "train " + data + " --tree " + tree + " --out " + out + " " + extra;
+  }
+};
+
+bool same_parameters(const PreferenceModel& a, const PreferenceModel& b) {
+  const Parameters &p = a.parameters(), &q = b.parameters();
+  if (p.dense != q.dense || p.tables.size() != q.tables.size()) return false;
+  for (std::size_t t = 0; t < p.tables.size(); ++t)
+    if (std::memcmp(p.tables[t].values.data(), q.tables[t].values.data(),
+                    std::min(p.tables[t].values.size(), q.tables[t].values.size()) * sizeof(float)) != 0 ||
+        p.tables[t].values.size() != q.tables[t].values.size())
+      return false;
+  return true;
+}
+
+TEST(TrainCli, TrainsAndWritesTheModelWithItsRecord) {
+  const Files f;
+  const std::string out = f.dir.file("m.trm");
+  const auto r = run_cli(f.train(out, "--method jtm-h --epochs 2 --batch 32 --negatives 10 --embedding-dim 4 "
+                                      "--threads 1 --valid-users 3"));
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_TRUE(contains(r.err, "epoch 1/2: loss")) << r.err;
+  EXPECT_TRUE(contains(r.err, "epoch 2/2: loss")) << r.err;
+  EXPECT_TRUE(contains(r.err, "wrote " + out)) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(out + ".ckpt"));
+  const TrainedModel m = load_trained_model(out);
+  EXPECT_EQ(m.info.method, "jtm-h");
+  EXPECT_EQ(m.model->config().representation, Representation::jtm_h);
+  EXPECT_EQ(m.model->config().embedding_dim, 4u);
+  EXPECT_EQ(m.info.options.at("dataset"), f.data);
+  EXPECT_EQ(m.info.options.at("tree"), f.tree);
+  EXPECT_EQ(m.info.options.at("valid_users"), 3);
+  EXPECT_EQ(m.info.options.at("negatives"), 10);
+  ASSERT_EQ(m.info.history.size(), 2u);
+  EXPECT_TRUE(m.info.history[0].contains("valid")) << m.info.history[0].dump();
+  EXPECT_LT(m.info.history[1].at("loss").get<double>(), m.info.history[0].at("loss").get<double>());
+}
+
+TEST(TrainCli, RefusesBadCombinations) {
+  const Files f;
+  const std::string out = f.dir.file("m.trm");
+  auto r = run_cli(f.train(out, "--method dnn --layer-negatives 1,1,1,1,1,1"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "--layer-negatives applies to the tree methods")) << r.err;
+  r = run_cli(f.train(out, "--method tdm --layer-negatives 1,2"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "expected 6 counts")) << r.err;
+  r = run_cli(f.train(out, "--method hsm"));
+  EXPECT_NE(r.status, 0);
+
+  // A tree of another corpus.
+  const std::string other_tree = f.dir.file("other.tree");
+  StringTable ids;
+  for (const char* s : {"x", "y", "z"}) ids.add(s);
+  build_category_tree(std::vector<std::uint32_t>{0, 0, 1}, ids).save(other_tree);
+  r = run_cli("train " + f.data + " --tree " + other_tree + " --method tdm --out " + out);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, f.data)) << r.err;
+
+  // A checkpoint left by an earlier run: only --resume may touch it, and it must be one.
+  test::write_file(out + ".ckpt", "not a checkpoint");
+  r = run_cli(f.train(out, "--method tdm"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "--resume")) << r.err;
+  r = run_cli(f.train(out, "--method tdm --resume"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, out + ".ckpt")) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+// Starts the CLI in the background with stdout and stderr sent to `log`.
+pid_t spawn_cli(const std::string& args, const std::string& log) {
+  std::vector<std::string> words{TREEREC_CLI_PATH};
+  std::istringstream in(args);
+  for (std::string w; in >> w;) words.push_back(w);
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  return rc == 0 ? pid : -1;
+}
+
+TEST(TrainCli, KilledRunResumesToTheUninterruptedModel) {
+  const Files f;
+  const std::string flags = "--method tdm --epochs 5 --batch 16 --negatives 10 --embedding-dim 4 --valid-users 0 "
+                            "--checkpoint-every 1";
+  const std::string reference = f.dir.file("ref.trm");
+  const auto r = run_cli(f.train(reference, flags + " --threads 1"));
+  ASSERT_EQ(r.status, 0) << r.err;
+
+  const std::string out = f.dir.file("m.trm");
+  const pid_t pid = spawn_cli(f.train(out, flags + " --threads 2"), f.dir.file("log"));
+  ASSERT_GT(pid, 0);
+  // Kill it as soon as it has written a checkpoint (after its first batch; it has ~100 more).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!std::filesystem::exists(out + ".ckpt") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFSIGNALED(status)) << test::read_file(f.dir.file("log"));
+  ASSERT_TRUE(std::filesystem::exists(out + ".ckpt"));
+  ASSERT_FALSE(std::filesystem::exists(out));
+
+  const auto resumed = run_cli(f.train(out, flags + " --threads 1 --resume"));
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_TRUE(contains(resumed.err, "resuming " + out + ".ckpt")) << resumed.err;
+  EXPECT_FALSE(std::filesystem::exists(out + ".ckpt"));
+  const TrainedModel a = load_trained_model(reference), b = load_trained_model(out);
+  EXPECT_TRUE(same_parameters(*a.model, *b.model));
+  ASSERT_EQ(b.info.history.size(), 5u);
+  for (std::size_t e = 0; e < 5; ++e) EXPECT_EQ(a.info.history[e].at("loss"), b.info.history[e].at("loss"));
+}
+
+}  // namespace
+}  // namespace treerec
