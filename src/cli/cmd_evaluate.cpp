@@ -73,6 +73,7 @@ void run(const Opts& o) {
   const ModelInputs in = ModelInputs::load(o.dataset, o.model, o.tree);
   // Methods without a tree model (dnn) can only be brute-forced (SPEC §9).
   eo.brute_force = o.brute_force || in.method.brute_force;
+  note_short_beam(eo.brute_force, eo.beam, eo.top);
   const EvaluateResult r = evaluate(in.dataset, in.tree, *in.trained.model, in.features, eo);
   print(o, in.method.name, eo.brute_force ? "brute-force" : "beam", r);
 }

@@ -88,6 +88,7 @@ void run(const Opts& o) {
   ro.top = o.top;
   ro.brute_force = o.brute_force || in.method.brute_force;  // dnn has no tree model (SPEC §9)
   ro.threads = o.threads;
+  note_short_beam(ro.brute_force, ro.beam, ro.top);
   const RankedLists lists = retrieve(*in.trained.model, in.features, in.tree, histories, ro);
 
   AtomicFile out(o.out);

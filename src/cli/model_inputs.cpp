@@ -1,5 +1,7 @@
 #include "cli/model_inputs.h"
 
+#include <cstdio>
+
 #include "treerec/search/model_scorer.h"
 #include "treerec/util/error.h"
 
@@ -23,6 +25,13 @@ ModelInputs ModelInputs::load(const std::string& dataset_path, const std::string
     fail(model_path, " does not fit ", tree_path, ": ", e.what());
   }
   return in;
+}
+
+void note_short_beam(bool brute_force, std::uint32_t beam, std::uint32_t top) {
+  if (!brute_force && beam < top)
+    std::fprintf(stderr, "note: beam k = %u < M = %u: beam search may return fewer than M items "
+                 "per user (at most 2k = %llu)\n", beam, top,
+                 static_cast<unsigned long long>(2 * static_cast<std::uint64_t>(beam)));
 }
 
 }  // namespace treerec::cli

@@ -3,6 +3,7 @@
 // the files instead of a wrong answer.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "treerec/data/dataset.h"
@@ -25,5 +26,9 @@ struct ModelInputs {
   static ModelInputs load(const std::string& dataset_path, const std::string& model_path,
                           const std::string& tree_path);
 };
+
+// Tells stderr when beam search may return fewer than M items: with k < M the leaf level
+// offers at most 2k candidates (SPEC §6).
+void note_short_beam(bool brute_force, std::uint32_t beam, std::uint32_t top);
 
 }  // namespace treerec::cli

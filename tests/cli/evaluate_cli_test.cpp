@@ -51,6 +51,7 @@ TEST(EvaluateCli, TableAndJsonAgreeWithTheLibrary) {
   EXPECT_TRUE(contains(table.out, "users: 5\n")) << table.out;
   EXPECT_TRUE(contains(table.out, "time: ")) << table.out;
   EXPECT_TRUE(contains(table.out, "nodes scored per user: ")) << table.out;
+  EXPECT_TRUE(contains(table.err, "note: beam k = 4 < M = 200")) << table.err;
 
   const auto js = run_cli("evaluate " + f.data + " --model " + f.jtm + " --tree " + f.tree +
                           " --beam 4 --top 50 --split test --json --threads 2");
