@@ -4,11 +4,14 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
+#include <vector>
 
 #include "treerec/data/dataset.h"
 #include "treerec/eval/metrics.h"
 #include "treerec/model/behavior_features.h"
 #include "treerec/model/preference_model.h"
+#include "treerec/search/ranked_lists.h"
 #include "treerec/tree/tree.h"
 
 namespace treerec {
@@ -24,11 +27,27 @@ struct EvaluateOptions {
 
 struct EvaluateResult {
   Metrics metrics;
-  double seconds = 0;
-  double nodes_scored_per_user = 0;
+  double seconds = 0;                 // wall time of retrieval and metrics
+  double nodes_scored_per_user = 0;   // mean (query, node) scores per user; |C| for brute force
 };
 
-// `features` must be built for `tree` with the model's representation.
+// The cutoffs measured on lists of M items: those of kDefaultCutoffs (10, 50, 100, 200) that
+// are <= M, then M itself if it is not one of them (M >= 1).
+std::vector<std::uint32_t> metric_cutoffs(std::uint32_t top);
+
+// The users evaluate() takes: users(split) in increasing id order, the first max_users of them
+// when max_users > 0. Throws Error if the split has no user.
+std::span<const std::uint32_t> evaluation_users(const Dataset& dataset, Split split,
+                                                std::uint32_t max_users);
+
+// SPEC §10 over `users` (in this order): row q of `lists` is users[q]'s ranked list, measured
+// against Dataset::eval_truth(users[q]) at metric_cutoffs(top).
+Metrics measure_lists(const Dataset& dataset, std::span<const std::uint32_t> users,
+                      const RankedLists& lists, std::uint32_t top);
+
+// `features` must be built for `tree` with the model's representation (Error otherwise).
+// Users are the split's (evaluation_users), each queried with Dataset::eval_features; the
+// search runs on options.threads threads and its result does not depend on their number.
 EvaluateResult evaluate(const Dataset& dataset, const Tree& tree, const PreferenceModel& model,
                         const BehaviorFeatures& features, const EvaluateOptions& options);
 

@@ -1,0 +1,110 @@
+// `treerec evaluate`: precision, recall and F of a trained model on the validation or test
+// users of a dataset (SPEC §6, §10), or of the most-popular-items baseline (--popular).
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "cli/command.h"
+#include "cli/model_inputs.h"
+#include "treerec/eval/evaluate.h"
+#include "treerec/eval/popularity.h"
+#include "treerec/util/error.h"
+#include "treerec/util/parallel.h"
+
+namespace treerec::cli {
+namespace {
+
+struct Opts {
+  std::string dataset;
+  std::string model;
+  std::string tree;
+  std::string split = "valid";
+  bool json = false;
+  std::uint32_t beam = 200;
+  std::uint32_t top = 200;
+  bool brute_force = false;
+  bool popular = false;
+  std::uint32_t max_users = 0;
+  int threads = 0;
+};
+
+void print(const Opts& o, const std::string& method, const std::string& retrieval,
+           const EvaluateResult& r) {
+  const Metrics& m = r.metrics;
+  if (o.json) {
+    nlohmann::json j = m.json();
+    j["method"] = method;
+    j["retrieval"] = retrieval;
+    j["split"] = o.split;
+    j["dataset"] = o.dataset;
+    if (!o.popular) {
+      j["model"] = o.model;
+      j["tree"] = o.tree;
+      if (retrieval == "beam") j["beam"] = o.beam;
+    }
+    j["top"] = o.top;
+    j["seconds"] = r.seconds;
+    j["nodes_scored_per_user"] = r.nodes_scored_per_user;
+    std::printf("%s\n", j.dump(2).c_str());
+    return;
+  }
+  std::string head = cat("method: ", method, ", split: ", o.split, ", retrieval: ", retrieval);
+  if (retrieval == "beam") head += cat(" (k = ", o.beam, ")");
+  std::printf("%s, M = %u\n%s", head.c_str(), o.top, m.table().c_str());
+  std::printf("time: %.3f s\nnodes scored per user: %.1f\n", r.seconds, r.nodes_scored_per_user);
+}
+
+void run(const Opts& o) {
+  set_default_threads(o.threads);
+  EvaluateOptions eo;
+  eo.split = o.split == "test" ? Split::test : Split::valid;
+  eo.beam = o.beam;
+  eo.top = o.top;
+  eo.max_users = o.max_users;
+  eo.threads = o.threads;
+  if (o.popular) {
+    const Dataset dataset = Dataset::load(o.dataset);
+    print(o, "popular", "none", evaluate_popularity(dataset, eo));
+    return;
+  }
+  if (o.model.empty() || o.tree.empty())
+    fail("evaluate needs --model and --tree (or --popular for the most-popular-items baseline)");
+  const ModelInputs in = ModelInputs::load(o.dataset, o.model, o.tree);
+  // Methods without a tree model (dnn) can only be brute-forced (SPEC §9).
+  eo.brute_force = o.brute_force || in.method.brute_force;
+  note_short_beam(eo.brute_force, eo.beam, eo.top);
+  const EvaluateResult r = evaluate(in.dataset, in.tree, *in.trained.model, in.features, eo);
+  print(o, in.method.name, eo.brute_force ? "brute-force" : "beam", r);
+}
+
+const Command kCmd(70, [](CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "evaluate", "precision, recall and F@M of a trained model (or the most-popular baseline)");
+  auto opts = std::make_shared<Opts>();
+  cmd->add_option("dataset", opts->dataset, "prepared dataset file (from `treerec prepare`)")->required();
+  auto* model = cmd->add_option("--model", opts->model, "trained model file (from `treerec train`)");
+  auto* tree = cmd->add_option("--tree", opts->tree, "the tree file the model was trained with");
+  cmd->add_option("--split", opts->split, "users to evaluate")
+      ->check(CLI::IsMember({"valid", "test"}))
+      ->capture_default_str();
+  cmd->add_flag("--json", opts->json, "print one JSON object instead of a table");
+  auto* beam = cmd->add_option("--beam", opts->beam, "beam size k: nodes kept per level")
+                   ->check(CLI::PositiveNumber)
+                   ->capture_default_str();
+  cmd->add_option("--top", opts->top, "items retrieved per user, M")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  auto* brute = cmd->add_flag("--brute-force", opts->brute_force,
+                              "score every item instead of beam search (always so for dnn)");
+  auto* popular = cmd->add_flag("--popular", opts->popular,
+                                "evaluate the most-popular-items baseline (no model or tree)");
+  popular->excludes(model)->excludes(tree)->excludes(beam)->excludes(brute);
+  cmd->add_option("--max-users", opts->max_users, "evaluate only the split's first N users (0 = all)")
+      ->capture_default_str();
+  add_threads_option(cmd, opts->threads);
+  cmd->callback([opts] { run(*opts); });
+});
+
+}  // namespace
+}  // namespace treerec::cli

@@ -1,0 +1,62 @@
+#include "treerec/eval/evaluate.h"
+
+#include <algorithm>
+#include <chrono>
+#include <numeric>
+
+#include "treerec/search/model_retrieval.h"
+#include "treerec/search/model_scorer.h"
+#include "treerec/util/error.h"
+
+namespace treerec {
+
+std::vector<std::uint32_t> metric_cutoffs(std::uint32_t top) {
+  TR_CHECK(top >= 1, "number of items to retrieve M must be at least 1, got ", top);
+  std::vector<std::uint32_t> cutoffs;
+  for (std::uint32_t m : kDefaultCutoffs)
+    if (m <= top) cutoffs.push_back(m);
+  if (cutoffs.empty() || cutoffs.back() != top) cutoffs.push_back(top);
+  return cutoffs;
+}
+
+std::span<const std::uint32_t> evaluation_users(const Dataset& dataset, Split split,
+                                                std::uint32_t max_users) {
+  auto users = dataset.users(split);
+  if (users.empty())
+    fail("the dataset has no ", split_name(split), " users to evaluate; prepare it with "
+         "--valid-users/--test-users above 0");
+  if (max_users > 0 && max_users < users.size()) users = users.first(max_users);
+  return users;
+}
+
+Metrics measure_lists(const Dataset& dataset, std::span<const std::uint32_t> users,
+                      const RankedLists& lists, std::uint32_t top) {
+  TR_CHECK(lists.size() == users.size(), lists.size(), " ranked lists for ", users.size(), " users");
+  MetricsAccumulator acc(metric_cutoffs(top));
+  for (std::size_t q = 0; q < users.size(); ++q) acc.add(lists.items_of(q), dataset.eval_truth(users[q]));
+  return acc.result();
+}
+
+EvaluateResult evaluate(const Dataset& dataset, const Tree& tree, const PreferenceModel& model,
+                        const BehaviorFeatures& features, const EvaluateOptions& options) {
+  const auto t0 = std::chrono::steady_clock::now();
+  TR_CHECK(dataset.num_items() == tree.num_items(), "the dataset has ", dataset.num_items(),
+           " items but the tree ", tree.num_items(), ": the tree was built for another dataset");
+  const auto users = evaluation_users(dataset, options.split, options.max_users);
+  const EvalUserHistories histories(dataset, users);
+  RetrievalOptions ro;
+  ro.beam = options.beam;
+  ro.top = options.top;
+  ro.brute_force = options.brute_force;
+  ro.threads = options.threads;
+  const RankedLists lists = retrieve(model, features, tree, histories, ro);
+
+  EvaluateResult r;
+  r.metrics = measure_lists(dataset, users, lists, options.top);
+  const std::uint64_t scored = std::accumulate(lists.scored.begin(), lists.scored.end(), std::uint64_t{0});
+  r.nodes_scored_per_user = static_cast<double>(scored) / static_cast<double>(users.size());
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return r;
+}
+
+}  // namespace treerec

@@ -1,0 +1,36 @@
+// Top-M retrieval with a trained preference model for a list of queries (SPEC §6): layer-wise
+// beam search on the tree, or brute force over every item (the DNN baseline, SPEC §9), through
+// the model scorers of model_scorer.h. Evaluation, the retrieve command and serving call this,
+// so they all retrieve the same way.
+#pragma once
+
+#include <cstdint>
+
+#include "treerec/model/behavior_features.h"
+#include "treerec/model/preference_model.h"
+#include "treerec/search/model_scorer.h"
+#include "treerec/search/ranked_lists.h"
+#include "treerec/tree/tree.h"
+
+namespace treerec {
+
+struct RetrievalOptions {
+  std::uint32_t beam = 200;  // k >= 1 (beam search only)
+  std::uint32_t top = 200;   // M >= 1
+  bool brute_force = false;  // score every item instead of beam search
+  int threads = 0;           // worker threads; 0 = the process default
+  // Scratch per worker thread for the model's forward pass; the query batch (and, for brute
+  // force, the item chunk) is sized from it with forward_rows_budget(). It never changes the
+  // ranking beyond the last bits of the BLAS products (model_scorer.h).
+  std::size_t scratch_bytes = std::size_t{32} << 20;
+};
+
+// Row q of the result holds query q's best min(M, |C|) items, best first, with their logits
+// (node-score ranking; ties by the smaller leaf code in beam search, the smaller item id in
+// brute force) and how many (query, node) scores it cost. Throws Error on bad options or if
+// the model, features and tree do not belong together.
+RankedLists retrieve(const PreferenceModel& model, const BehaviorFeatures& features,
+                     const Tree& tree, const QueryHistories& histories,
+                     const RetrievalOptions& options);
+
+}  // namespace treerec
