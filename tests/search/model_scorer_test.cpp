@@ -86,7 +86,7 @@ class ModelScorer : public ::testing::TestWithParam<Case> {
 };
 
 TEST_P(ModelScorer, NodeScoresEqualDirectForward) {
-  const Tree tree = test::random_tree(11, 0, 5);  // l_max 4, 11 of 16 leaves used
+  const Tree tree = test::random_tree(11, 5);  // l_max 4, 11 of 16 leaves used
   const BehaviorFeatures features(rep, tree);
   const auto model = PreferenceModel::create(small_config(kind, rep, tree), 17);
   const HistoryLists h = test_histories(tree.num_items());
@@ -122,7 +122,7 @@ TEST_P(ModelScorer, NodeScoresEqualDirectForward) {
 }
 
 TEST_P(ModelScorer, ItemScoresAreTheLeafScores) {
-  const Tree tree = test::random_tree(11, 0, 6);
+  const Tree tree = test::random_tree(11, 6);
   const BehaviorFeatures features(rep, tree);
   const auto model = PreferenceModel::create(small_config(kind, rep, tree), 18);
   const HistoryLists h = test_histories(tree.num_items());
@@ -145,7 +145,7 @@ TEST_P(ModelScorer, ItemScoresAreTheLeafScores) {
 // hnswlib's check: with k >= |C| beam search keeps every node, so it must return exactly
 // brute force's top M (scores equal up to the last bits of BLAS over other batch shapes).
 TEST_P(ModelScorer, BeamSearchWithFullBeamEqualsBruteForce) {
-  const Tree tree = test::random_tree(37, 0, 7);  // l_max 6
+  const Tree tree = test::random_tree(37, 7);  // l_max 6
   const BehaviorFeatures features(rep, tree);
   const auto model = PreferenceModel::create(small_config(kind, rep, tree), 19);
   HistoryLists h = test_histories(tree.num_items());
@@ -209,8 +209,8 @@ std::string error_of(F&& f) {
 }
 
 TEST(ModelScorerErrors, MismatchedModelFeaturesAndTree) {
-  const Tree tree = test::random_tree(11, 0, 5);
-  const Tree other = test::random_tree(20, 0, 5);
+  const Tree tree = test::random_tree(11, 5);
+  const Tree other = test::random_tree(20, 5);
   const HistoryLists h = test_histories(11);
   const BehaviorFeatures features(Representation::jtm_h, tree);
   const auto model = PreferenceModel::create(small_config("dnn", Representation::jtm_h, tree), 1);
@@ -245,7 +245,7 @@ TEST(ModelScorerErrors, MismatchedModelFeaturesAndTree) {
 }
 
 TEST(ModelScorerErrors, RowsBudgetShrinksForTheAttentionModel) {
-  const Tree tree = test::random_tree(11, 0, 5);
+  const Tree tree = test::random_tree(11, 5);
   ModelConfig dnn = small_config("dnn", Representation::tdm, tree);
   dnn.hidden = {128, 64, 24};
   dnn.embedding_dim = 24;
