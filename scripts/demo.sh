@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on built-in data: sets up, builds, generates a synthetic behaviour log with a
-# planted item hierarchy, prepares it, builds the category tree and shows what was made.
+# planted item hierarchy, prepares it, builds the category tree, trains TDM and JTM-H on it and
+# evaluates both (and a most-popular baseline) on the test users.
 # Usage: scripts/demo.sh [WORKDIR]   (default: out/demo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,14 +11,26 @@ work=${1:-out/demo}
 mkdir -p "$work"
 tr=./build/treerec
 
-echo "== generate: 20,000 items, 4,000 users, 400,000 records"
-$tr generate --out "$work/log.csv" --items 20000 --users 4000 --records 400000 --seed 7 \
+echo "== generate: 10,000 items, 2,000 users, 160,000 records"
+$tr generate --out "$work/log.csv" --items 10000 --users 2000 --records 160000 --seed 7 \
   --truth "$work/truth.tsv"
 echo "== prepare"
 $tr prepare --input "$work/log.csv" --format userbehavior --out "$work/dataset.trd" \
-  --valid-users 400 --test-users 400 --seed 7
+  --valid-users 200 --test-users 200 --seed 7
 echo "== stats"
 $tr stats "$work/dataset.trd"
 echo "== tree init (category tree, SPEC §3)"
 $tr tree init "$work/dataset.trd" --out "$work/category.tree"
 $tr tree show "$work/category.tree"
+
+for method in tdm jtm-h; do
+  echo "== train $method (2 epochs)"
+  $tr train "$work/dataset.trd" --tree "$work/category.tree" --method $method \
+    --out "$work/$method.trm" --epochs 2 --seed 7 --valid-users 200
+done
+for method in tdm jtm-h; do
+  echo "== evaluate $method on the test users (beam search, k = M = 200)"
+  $tr evaluate "$work/dataset.trd" --model "$work/$method.trm" --tree "$work/category.tree" --split test
+done
+echo "== evaluate the most-popular-items baseline"
+$tr evaluate "$work/dataset.trd" --popular --split test
