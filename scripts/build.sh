@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 variant=${1:-release}
 case "$variant" in
   release) dir=build; flags=(-DCMAKE_BUILD_TYPE=Release) ;;
-  asan)    dir=build-asan; flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DTREEREC_SANITIZE=ON -DTREEREC_BENCH=OFF) ;;
+  asan)    dir=build-asan; flags=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DTREEREC_SANITIZE=ON -DTREEREC_BENCH=OFF) ;;
   *) echo "usage: scripts/build.sh [release|asan]" >&2; exit 2 ;;
 esac
 cmake -S . -B "$dir" -G Ninja "${flags[@]}" >/dev/null
