@@ -86,13 +86,22 @@ void Adam::step(Parameters& params, const Gradients& grads) {
     const SparseRows& g = grads.tables[t];
     const bool per_row = options_.sparse_bias_correction == SparseBiasCorrection::row_step;
     // Each touched row is independent of the others: any thread order gives the same result.
-    parallel_for(g.size(), options_.threads, 1024, [&](std::size_t i) {
-      const std::uint32_t row = g.row_id(i);
-      const Step s = per_row ? make_step(options_, ++state.steps[row]) : dense_step;
-      const std::size_t base = std::size_t{row} * table.dim;
-      const float* gv = g.values(i);
-      for (std::uint32_t k = 0; k < table.dim; ++k)
-        s.apply(table.values[base + k], state.m[base + k], state.v[base + k], gv[k]);
+    // Plain loops over contiguous blocks (no call per row) let the dim-wide update vectorise.
+    const std::uint32_t dim = table.dim;
+    float* values = table.values.data();
+    float* m = state.m.data();
+    float* v = state.v.data();
+    parallel_blocks(g.size(), options_.threads, [&](int, std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) {
+        const std::uint32_t row = g.row_id(i);
+        const Step s = per_row ? make_step(options_, ++state.steps[row]) : dense_step;
+        const std::size_t base = std::size_t{row} * dim;
+        const float* gv = g.values(i);
+        float* tv = values + base;
+        float* tm = m + base;
+        float* tvv = v + base;
+        for (std::uint32_t k = 0; k < dim; ++k) s.apply(tv[k], tm[k], tvv[k], gv[k]);
+      }
     });
   }
 }
