@@ -43,8 +43,10 @@ void TimeWindows::pool_backward(std::span<const std::uint32_t> rows, std::uint32
     const std::uint32_t n = count(w, rows.size());
     if (n == 0) break;
     const float inv = 1.0f / static_cast<float>(n);
-    for (std::uint32_t i = kStarts[w]; i < kStarts[w] + n; ++i)
+    for (std::uint32_t i = kStarts[w]; i < kStarts[w] + n; ++i) {
+      if (i + kAhead < rows.size()) grads.prefetch(rows[i + kAhead]);
       grads.add(rows[i], dout + std::size_t{w} * dim, inv);
+    }
   }
 }
 
