@@ -46,7 +46,10 @@ void DnnModel::forward(const ModelBatch& batch, ModelState& state_base, std::spa
     TimeWindows::pool(behaviours.values.data(), E, batch.group_features(g), windows + g * U);
   // user = windows W1u^T + b1: the user half of the first layer, once per group.
   fc_forward(G, U, H1, windows, U, w1, in, dense + tower_.b1(), user, H1);
-  for (std::size_t r = 0; r < R; ++r) std::memcpy(node_emb + r * E, nodes.row(batch.nodes[r]), E * sizeof(float));
+  for (std::size_t r = 0; r < R; ++r) {
+    if (r + 8 < R) __builtin_prefetch(nodes.row(batch.nodes[r + 8]));  // scattered rows: fetch ahead
+    std::memcpy(node_emb + r * E, nodes.row(batch.nodes[r]), E * sizeof(float));
+  }
   for (std::size_t g = 0; g < G; ++g)
     for (std::uint64_t r = batch.row_offsets[g]; r < batch.row_offsets[g + 1]; ++r)
       std::memcpy(a0 + r * H1, user + g * H1, H1 * sizeof(float));

@@ -85,9 +85,20 @@ void SparseRows::add(std::uint32_t r, const float* g, float scale) {
   for (std::uint32_t k = 0; k < dim_; ++k) dst[k] += scale * g[k];
 }
 
+void SparseRows::prefetch(std::uint32_t r) const {
+  if (keys_.empty()) return;
+  const std::size_t h = hash_row(r, keys_.size() - 1);
+  __builtin_prefetch(keys_.data() + h);
+  __builtin_prefetch(slots_.data() + h);
+}
+
 void SparseRows::add(const SparseRows& other) {
   TR_CHECK(other.dim_ == dim_, "gradient dims differ: ", other.dim_, " vs ", dim_);
-  for (std::size_t i = 0; i < other.size(); ++i) add(other.rows_[i], other.values(i));
+  constexpr std::size_t kAhead = 8;  // the rows hash to scattered slots: fetch ahead
+  for (std::size_t i = 0; i < other.size(); ++i) {
+    if (i + kAhead < other.size()) prefetch(other.rows_[i + kAhead]);
+    add(other.rows_[i], other.values(i));
+  }
 }
 
 const float* SparseRows::find(std::uint32_t r) const {

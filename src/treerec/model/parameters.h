@@ -69,6 +69,8 @@ class SparseRows {
   void add(std::uint32_t row, const float* g, float scale = 1.0f);
   // this += other, visiting other's rows in their order (deterministic).
   void add(const SparseRows& other);
+  // A hint that `row` is touched soon: starts fetching its hash slot (no effect on values).
+  void prefetch(std::uint32_t row) const;
   // The gradient of `row`, or nullptr if untouched.
   const float* find(std::uint32_t row) const;
   void clear();

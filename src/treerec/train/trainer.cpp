@@ -193,10 +193,22 @@ void Trainer::train_batch() {
       for (std::size_t i = begin; i < end; ++i)
         run_shard(*workers_[i], s0 + i, first, samples, static_cast<double>(rows));
     });
-    for (std::uint64_t i = 0; i < n; ++i) {
-      batch_grads_.add(workers_[i]->grads);
-      loss += workers_[i]->loss;
-    }
+    for (std::uint64_t i = 0; i < n; ++i) loss += workers_[i]->loss;
+    // Each part (the two tables, then the dense block) is reduced whole by one thread, in shard
+    // order, so the parallel reduction gives the same sums as a serial one.
+    const std::size_t tables = batch_grads_.tables.size();
+    parallel_for(tables + 1, threads_, 1, [&](std::size_t part) {
+      for (std::uint64_t i = 0; i < n; ++i) {
+        const Gradients& g = workers_[i]->grads;
+        if (part < tables) {
+          batch_grads_.tables[part].add(g.tables[part]);
+        } else {
+          float* dst = batch_grads_.dense.data();
+          const float* src = g.dense.data();
+          for (std::size_t k = 0; k < batch_grads_.dense.size(); ++k) dst[k] += src[k];
+        }
+      }
+    });
   }
   adam_->step(model_->parameters(), batch_grads_);
   position_.epoch_loss_sum += loss;
