@@ -11,6 +11,7 @@ PACKAGES=(
   libxxhash-dev                      # file checksums
   libabsl-dev                        # flat hash maps for raw-id mapping
   libopenblas-dev                    # matrix products
+  time                               # /usr/bin/time in bench/ scripts
 )
 
 missing=()

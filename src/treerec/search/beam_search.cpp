@@ -1,5 +1,7 @@
 #include "treerec/search/beam_search.h"
 
+#include "treerec/search/query_batches.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -208,20 +210,9 @@ BeamSearch::BeamSearch(const Tree& tree, BeamSearchOptions options)
 RankedLists BeamSearch::search(const NodeScorerFactory& factory,
                                std::span<const std::uint32_t> queries,
                                const ExcludeFn& exclude) const {
-  RankedListsBuilder out(queries.size(), options_.top);
-  const std::size_t batch = options_.batch;
-  const std::size_t batches = (queries.size() + batch - 1) / batch;
-  // Contiguous blocks of batches per thread: each thread makes one scorer and reuses it.
-  parallel_blocks(batches, options_.threads, [&](int, std::size_t begin, std::size_t end) {
-    if (begin == end) return;
-    Worker worker(tree_, options_, start_level_, factory.make());
-    for (std::size_t b = begin; b < end; ++b) {
-      const std::size_t first = b * batch;
-      const std::size_t count = std::min(batch, queries.size() - first);
-      worker.run(first, queries.subspan(first, count), exclude, out);
-    }
+  return detail::search_in_batches(queries, options_.batch, options_.top, options_.threads, exclude, [&] {
+    return Worker(tree_, options_, start_level_, factory.make());
   });
-  return std::move(out).finish();
 }
 
 RankedLists BeamSearch::search(const NodeScorerFactory& factory, std::uint32_t num_queries,

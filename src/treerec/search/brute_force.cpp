@@ -1,5 +1,7 @@
 #include "treerec/search/brute_force.h"
 
+#include "treerec/search/query_batches.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -134,19 +136,8 @@ RankedLists BruteForce::search(const ItemScorerFactory& factory,
                                std::span<const std::uint32_t> queries,
                                const ExcludeFn& exclude) const {
   const std::uint32_t num_items = factory.num_items();
-  RankedListsBuilder out(queries.size(), options_.top);
-  const std::size_t batch = options_.batch;
-  const std::size_t batches = (queries.size() + batch - 1) / batch;
-  parallel_blocks(batches, options_.threads, [&](int, std::size_t begin, std::size_t end) {
-    if (begin == end) return;
-    Worker worker(options_, num_items, factory.make());
-    for (std::size_t b = begin; b < end; ++b) {
-      const std::size_t first = b * batch;
-      const std::size_t count = std::min(batch, queries.size() - first);
-      worker.run(first, queries.subspan(first, count), exclude, out);
-    }
-  });
-  return std::move(out).finish();
+  return detail::search_in_batches(queries, options_.batch, options_.top, options_.threads, exclude,
+                                   [&] { return Worker(options_, num_items, factory.make()); });
 }
 
 RankedLists BruteForce::search(const ItemScorerFactory& factory, std::uint32_t num_queries,

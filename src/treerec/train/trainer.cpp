@@ -14,7 +14,6 @@
 #include "treerec/util/parallel.h"
 #include "treerec/util/random.h"
 
-extern "C" void openblas_set_num_threads(int);
 
 namespace treerec {
 namespace {
@@ -98,7 +97,7 @@ Trainer::Trainer(const Dataset& dataset, const Tree& tree, TrainOptions options)
   threads_ = options_.threads > 0 ? options_.threads : default_threads();
   // The parallelism is the trainer's own (shards on the thread pool); BLAS threads inside them
   // would only oversubscribe the cores (util/parallel.h: BLAS stays single-threaded).
-  openblas_set_num_threads(1);
+  use_single_threaded_blas();
   samples_ = dataset.num_train_samples();
   batches_per_epoch_ = (samples_ + options_.batch_size - 1) / options_.batch_size;
 

@@ -38,8 +38,10 @@ int default_threads() { return resolve(0); }
 
 void set_default_threads(int threads) {
   g_threads = threads;
-  openblas_set_num_threads(1);
+  use_single_threaded_blas();
 }
+
+void use_single_threaded_blas() { openblas_set_num_threads(1); }
 
 void parallel_blocks(std::size_t n, int threads,
                      const std::function<void(int, std::size_t, std::size_t)>& fn) {

@@ -14,6 +14,9 @@ int default_threads();
 // Sets the default (0 = all cores). Also keeps BLAS single-threaded, since it runs inside
 // our own parallel loops.
 void set_default_threads(int threads);
+// Keeps BLAS single-threaded: library code that runs BLAS inside its own parallel loops calls
+// this, so the two never spin against each other on the same cores.
+void use_single_threaded_blas();
 
 // Calls fn(thread, begin, end) once per thread on a contiguous block of [0, n).
 // Blocks are assigned in order: thread t gets the t-th block.
