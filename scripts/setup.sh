@@ -11,6 +11,12 @@ PACKAGES=(
   libxxhash-dev                      # file checksums
   libabsl-dev                        # flat hash maps for raw-id mapping
   libopenblas-dev                    # matrix products
+  libcpp-httplib-dev libssl-dev      # treerec serve (HTTP)
+  libtomlplusplus-dev                # experiment config files (TOML)
+  libhnswlib-dev                     # approximate top-M for the YouTube baseline
+  ccache                             # faster rebuilds (used when present)
+  chromium                           # renders the HTML experiment report in a test
+  wrk                                # HTTP load test in bench/
   time                               # /usr/bin/time in bench/ scripts
 )
 

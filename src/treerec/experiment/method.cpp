@@ -1,0 +1,76 @@
+#include "treerec/experiment/method.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <utility>
+
+#include "treerec/experiment/method_list.h"
+#include "treerec/util/error.h"
+
+namespace treerec {
+namespace {
+
+// Numbers of either kind are accepted where the default is a number.
+bool same_kind(const nlohmann::json& a, const nlohmann::json& b) {
+  if (a.is_number() && b.is_number()) return !(a.is_number_integer() && b.is_number_float());
+  return a.type() == b.type();
+}
+
+const std::map<std::string, MethodInfo>& registry() {
+  static const std::map<std::string, MethodInfo> methods = [] {
+    std::map<std::string, MethodInfo> m;
+    for (MethodInfo& info : builtin_methods()) {
+      std::string name = info.name;
+      if (!m.emplace(name, std::move(info)).second) {
+        std::fprintf(stderr, "treerec: method '%s' listed twice\n", name.c_str());
+        std::abort();
+      }
+    }
+    return m;
+  }();
+  return methods;
+}
+
+}  // namespace
+
+std::vector<const MethodInfo*> registered_methods() {
+  std::vector<const MethodInfo*> out;
+  for (const auto& [name, info] : registry()) out.push_back(&info);
+  return out;
+}
+
+const MethodInfo& find_method(const std::string& name) {
+  auto it = registry().find(name);
+  if (it == registry().end()) {
+    std::string names;
+    for (const auto& [n, info] : registry()) names += (names.empty() ? "" : ", ") + n;
+    fail("unknown method '", name, "'; expected one of: ", names);
+  }
+  return it->second;
+}
+
+nlohmann::json method_settings(const MethodInfo& method, const nlohmann::json& config) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& p : method.params) out[p.name] = p.default_value;
+  if (config.is_null()) return out;
+  TR_CHECK(config.is_object(), "settings of method '", method.name, "' must be a table/object");
+  for (const auto& [key, value] : config.items()) {
+    auto it = std::find_if(method.params.begin(), method.params.end(),
+                           [&](const MethodParam& p) { return p.name == key; });
+    if (it == method.params.end()) {
+      std::string names;
+      for (const auto& p : method.params) names += (names.empty() ? "" : ", ") + p.name;
+      fail("method '", method.name, "' has no setting '", key, "'; its settings are: ",
+           names.empty() ? std::string("(none)") : names);
+    }
+    TR_CHECK(same_kind(value, it->default_value), "method '", method.name, "' setting '", key,
+             "' must be of the type of its default ", it->default_value.dump(), ", got ",
+             value.dump());
+    out[key] = value;
+  }
+  return out;
+}
+
+}  // namespace treerec

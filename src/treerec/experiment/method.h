@@ -1,0 +1,87 @@
+// The methods of the paper's comparison (SPEC §9) as `treerec experiment` runs them: each one
+// trains on a prepared dataset and returns one ranked list of items per evaluation user; the
+// experiment measures every method the same way (eval/metrics.h) and writes the report.
+//
+// Each method is defined in its own source file by a function declared in method_list.h,
+//   MethodInfo itemcf_method() {
+//     return {.name = "itemcf", .help = "Item-CF (SPEC §9): ...",
+//             .params = {{"neighbours", 50, "K: neighbours kept per item"}}, .run = run_itemcf};
+//   }
+// and listed once in method_list.cpp (an explicit list, not static self-registration: the
+// linker drops unreferenced objects of a static library).
+// Names used in configs and reports: itemcf, youtube, hsm, tdm, tdm-kmeans, dnn, jtm-hi,
+// jtm-h, jtm.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "treerec/data/dataset.h"
+#include "treerec/search/ranked_lists.h"
+
+namespace treerec {
+
+class Tree;
+
+// One setting of a method: its name in the config, default value (its JSON type is the type
+// the config must use) and one line of help.
+struct MethodParam {
+  std::string name;
+  nlohmann::json default_value;
+  std::string help;
+};
+
+struct MethodContext {
+  const Dataset& dataset;
+  const Tree& initial_tree;             // the category tree of SPEC §3, built once per experiment
+  nlohmann::json settings;              // every MethodParam of the method, config values over defaults
+  std::span<const std::uint32_t> users;  // the evaluation users, in this order
+  Split split = Split::test;            // the split they come from (their features and truth)
+  std::uint32_t top = 200;              // M: the length of each returned list
+  std::uint64_t seed = 1;
+  int threads = 0;                      // 0 = the process default
+  // A folder of the method's own for models, trees and checkpoints: a method that finds its
+  // finished outputs there may reuse them, so that a killed experiment resumes.
+  std::string work_dir;
+  // Progress lines for the user (stderr in the CLI); may be empty.
+  std::function<void(const std::string&)> log;
+  // Validation users for methods that report per-epoch or per-round recall (may be empty).
+  std::span<const std::uint32_t> valid_users;
+};
+
+struct MethodOutcome {
+  RankedLists lists;                    // row q: users[q]'s top `top` items, best first
+  // One object per training epoch, e.g. {"epoch": 0, "loss": 0.41, "seconds": 12.5, ...};
+  // empty for methods without epochs (itemcf).
+  nlohmann::json history = nlohmann::json::array();
+  // One object per tree-learning round for jtm and tdm-kmeans, e.g. {"round": 1,
+  // "recall@200": 0.13, "objective": -1.2e6, "items_moved": 812, "seconds": 30}; else empty.
+  nlohmann::json rounds = nlohmann::json::array();
+  double train_seconds = 0;
+  double retrieve_seconds = 0;
+  nlohmann::json extra = nlohmann::json::object();  // method-specific figures
+};
+
+using MethodRunner = std::function<MethodOutcome(const MethodContext&)>;
+
+struct MethodInfo {
+  std::string name;
+  std::string help;
+  std::vector<MethodParam> params;
+  MethodRunner run;
+};
+
+// The methods of method_list.cpp, in name order.
+std::vector<const MethodInfo*> registered_methods();
+// Throws Error listing the registered names when `name` is not one of them.
+const MethodInfo& find_method(const std::string& name);
+// The method's params with `config`'s values over the defaults. Throws Error naming the
+// method and the key for an unknown key or a value of the wrong JSON type.
+nlohmann::json method_settings(const MethodInfo& method, const nlohmann::json& config);
+
+}  // namespace treerec

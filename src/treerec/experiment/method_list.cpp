@@ -1,0 +1,13 @@
+#include "treerec/experiment/method_list.h"
+
+namespace treerec {
+
+std::vector<MethodInfo> builtin_methods() {
+  std::vector<MethodInfo> all;
+  for (auto* list : {&model_methods}) {
+    for (MethodInfo& m : (*list)()) all.push_back(std::move(m));
+  }
+  return all;
+}
+
+}  // namespace treerec
