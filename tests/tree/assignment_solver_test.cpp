@@ -178,5 +178,17 @@ TEST(AssignmentSolver, RejectsTooLittleCapacity) {
   EXPECT_THROW(exact_assign(in.problem()), Error);
 }
 
+TEST(AssignmentSolver, ExactRefusesHugeSubtrees) {
+  // 20,000 items on 2 candidates of 10,000 slots: about 8e12 steps.
+  const Instance in{std::vector<float>(20000 * 2, 0.0f), std::vector<std::int32_t>(20000, -1), 2, 10000};
+  try {
+    exact_assign(in.problem());
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("use the greedy solver (--assign greedy)"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(greedy_assign(in.problem()).size(), 20000u);
+}
+
 }  // namespace
 }  // namespace treerec

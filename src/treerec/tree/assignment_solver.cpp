@@ -14,6 +14,8 @@
 namespace treerec {
 namespace {
 
+constexpr double kMaxExactSteps = 1e12;
+
 void check(const AssignmentProblem& p) {
   TR_CHECK(p.candidates >= 1, "an assignment problem needs at least one candidate");
   TR_CHECK(p.weights.size() == p.items() * p.candidates, "weights hold ", p.weights.size(),
@@ -95,6 +97,11 @@ std::vector<std::uint32_t> exact_assign(const AssignmentProblem& p) {
   const std::uint32_t K = p.candidates;
   const std::size_t slots = static_cast<std::size_t>(std::min<std::uint64_t>(p.capacity, n));
   const std::size_t m = K * slots;  // >= n, since K * capacity >= n
+  // Refuse what would run for hours rather than hang: about n^2 m steps.
+  const double steps = static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(m);
+  if (steps > kMaxExactSteps)
+    fail("the exact solver would need about ", steps, " steps for a subtree of ", n, " items and ", m,
+         " slots (limit ", kMaxExactSteps, "): use the greedy solver (--assign greedy)");
   // Hungarian algorithm for the n x m cost matrix a[i][j] = -W(item i, candidate of slot j),
   // rows 1..n, columns 1..m (0 is the virtual start): for each new row, a Dijkstra-like search
   // over the columns with potentials u (rows) and v (columns) finds the shortest augmenting

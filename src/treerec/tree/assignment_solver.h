@@ -39,7 +39,7 @@ std::vector<std::uint32_t> greedy_assign(const AssignmentProblem& problem);
 // and min(capacity, items) slots per candidate, solved by the Hungarian algorithm (shortest
 // augmenting paths with potentials, O(items^2 * slots)). For small subtrees and for checking
 // the greedy solver; ties are resolved by the algorithm, not by the old assignment.
-// Throws Error as greedy_assign does.
+// Throws Error as greedy_assign does, and when items^2 * slots exceeds 1e12 (hours of work).
 std::vector<std::uint32_t> exact_assign(const AssignmentProblem& problem);
 
 // The sum over items of weights[r][assignment[r]], in double precision.
