@@ -1,5 +1,5 @@
 // `treerec tree init|show`: build the initial category tree of a prepared dataset (SPEC §3),
-// and inspect a tree file.
+// and inspect a tree file. `tree learn` and `tree diff` live in cmd_tree_learn.cpp.
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -133,7 +133,7 @@ void run_show(const ShowOpts& o) {
 }
 
 const Command kCmd(40, [](CLI::App& app) {
-  auto* tree = app.add_subcommand("tree", "build and inspect tree indexes (TRECTREE files)");
+  auto* tree = app.add_subcommand("tree", "build, learn and inspect tree indexes (TRECTREE files)");
   tree->require_subcommand(1);
 
   auto init_opts = std::make_shared<InitOpts>();

@@ -1,0 +1,236 @@
+// JTM Algorithm 2 (SPEC §7): gaps top-down; per gap, score every item's candidates (parallel
+// over items), then solve every subtree (parallel over subtrees).
+#include "treerec/tree/tree_learner.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <numeric>
+
+#include "treerec/search/model_scorer.h"
+#include "treerec/tree/assignment_solver.h"
+#include "treerec/tree/sample_scorer.h"
+#include "treerec/util/error.h"
+#include "treerec/util/parallel.h"
+
+namespace treerec {
+namespace {
+
+constexpr std::uint32_t kMaxGap = 16;  // 2^16 candidates per item and gap at most
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// Calls fn(worker, i) for i in [0, n) on `threads` workers taking chunks of `grain` from a shared
+// counter (dynamic balance); each worker index owns its scratch, so results written per i do not
+// depend on the schedule.
+void for_each_dynamic(std::size_t n, int threads, std::size_t grain,
+                      const std::function<void(int worker, std::size_t i)>& fn) {
+  const int t = std::max(1, threads > 0 ? threads : default_threads());
+  std::atomic<std::size_t> next{0};
+  parallel_blocks(static_cast<std::size_t>(t), t, [&](int worker, std::size_t, std::size_t) {
+    for (;;) {
+      const std::size_t begin = next.fetch_add(grain);
+      if (begin >= n) break;
+      for (std::size_t i = begin; i < std::min(n, begin + grain); ++i) fn(worker, i);
+    }
+  });
+}
+
+int worker_count(int threads) { return std::max(1, threads > 0 ? threads : default_threads()); }
+
+void check_inputs(const Dataset& dataset, const Tree& tree, const PreferenceModel& model,
+                  const BehaviorFeatures& features) {
+  tree.check_items(dataset.item_ids(), "the dataset");
+  if (features.representation() != model.config().representation)
+    fail("the behaviour features use ", representation_name(features.representation()),
+         " but the model was trained with ", representation_name(model.config().representation));
+  check_model_fits(model, features, tree);
+}
+
+}  // namespace
+
+const char* assign_method_name(AssignMethod m) { return m == AssignMethod::greedy ? "greedy" : "exact"; }
+
+AssignMethod parse_assign_method(const std::string& name) {
+  if (name == "greedy") return AssignMethod::greedy;
+  if (name == "exact") return AssignMethod::exact;
+  fail("unknown assignment method '", name, "': expected greedy or exact");
+}
+
+std::vector<std::uint64_t> moved_per_level(const Tree& from, const Tree& to) {
+  TR_CHECK(from.num_items() == to.num_items() && from.max_level() == to.max_level(),
+           "the trees differ in items (", from.num_items(), " vs ", to.num_items(), ") or depth (",
+           from.max_level(), " vs ", to.max_level(), ")");
+  std::vector<std::uint64_t> moved(std::size_t{from.max_level()} + 1, 0);
+  for (std::uint32_t c = 0; c < from.num_items(); ++c)
+    for (std::uint32_t l = 0; l <= from.max_level(); ++l)
+      moved[l] += from.ancestor(c, l) != to.ancestor(c, l);
+  return moved;
+}
+
+TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const PreferenceModel& model,
+                           const BehaviorFeatures& features, const TreeLearnOptions& options) {
+  if (options.gap < 1 || options.gap > kMaxGap)
+    fail("--gap ", options.gap, " is out of range: expected 1 to ", kMaxGap);
+  check_inputs(dataset, old_tree, model, features);
+  use_single_threaded_blas();
+  const auto log = [&](const std::string& line) {
+    if (options.log) options.log(line);
+  };
+  const std::uint32_t L = old_tree.max_level(), n = old_tree.num_items();
+  const int workers = worker_count(options.threads);
+
+  auto t0 = std::chrono::steady_clock::now();
+  const TargetSamples targets(dataset, options.max_samples_per_item, options.seed);
+  const auto scoring_model = with_zero_node_row(model);
+  std::vector<std::unique_ptr<SampleScorer>> scorers;
+  for (int w = 0; w < workers; ++w)
+    scorers.push_back(std::make_unique<SampleScorer>(dataset, old_tree, *scoring_model, features));
+  TreeLearnResult result;
+  result.samples = targets.total();
+  result.scoring_seconds += seconds_since(t0);
+  log(cat("tree learn: ", n, " items, l_max ", L, ", ", targets.total(), " samples, gap ", options.gap,
+          ", ", assign_method_name(options.assign), ", ", workers, " threads"));
+
+  std::vector<Code> cur(n, 0);  // every item starts under the root (SPEC §7.1)
+  std::vector<std::uint32_t> order(n);
+  std::vector<float> weights;
+  std::vector<double> old_sum(n);
+  std::atomic<std::uint64_t> node_scores{0};
+  for (std::uint32_t s = 0; s < L;) {
+    const std::uint32_t l = std::min(s + options.gap, L);
+    const std::uint32_t dd = l - s;
+    const std::uint32_t K = std::uint32_t{1} << dd;
+    const std::uint64_t capacity = std::uint64_t{1} << (L - l);
+    t0 = std::chrono::steady_clock::now();
+
+    // Items grouped by their node n_i at level s (stable: increasing item ids within a group).
+    std::iota(order.begin(), order.end(), 0u);
+    std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return cur[a] < cur[b]; });
+    std::vector<std::size_t> group_begin;
+    for (std::size_t p = 0; p < n; ++p)
+      if (p == 0 || cur[order[p]] != cur[order[p - 1]]) group_begin.push_back(p);
+    group_begin.push_back(n);
+
+    // Step 2: W(c, k) for the K candidates of each item, row p of `weights` for order[p].
+    weights.assign(std::size_t{n} * K, 0.0f);
+    const std::size_t set_codes = 2 * std::size_t{K} - 2 + dd;  // all descendants + the old path
+    std::vector<std::vector<Code>> codes(workers, std::vector<Code>(set_codes));
+    std::vector<std::vector<double>> sums(workers, std::vector<double>(set_codes));
+    std::vector<std::vector<LevelNodes>> sets(workers);
+    for_each_dynamic(n, workers, 8, [&](int w, std::size_t p) {
+      const std::uint32_t c = order[p];
+      old_sum[p] = 0;
+      const auto samples = targets.of(c);
+      if (samples.empty()) return;  // all-zero weights: stays with π_old when capacity allows
+      const Code ni = cur[c];
+      const Code old_leaf = old_tree.leaf(c);
+      const bool old_under = ancestor_code(old_leaf, s) == ni;
+      auto& code = codes[w];
+      auto& set = sets[w];
+      auto& sum = sums[w];
+      set.clear();
+      std::size_t used = 0;
+      for (std::uint32_t j = s + 1; j <= l; ++j) {
+        const std::size_t begin = used;
+        const Code first = ((ni + 1) << (j - s)) - 1;  // first descendant of n_i at level j
+        for (Code k = 0; k < (Code{1} << (j - s)); ++k) code[used++] = first + k;
+        // The old path's node joins the set when it is not a candidate (objective_old).
+        if (!old_under) code[used++] = ancestor_code(old_leaf, j);
+        set.push_back(LevelNodes{j, std::span<const Code>(code).subspan(begin, used - begin)});
+      }
+      std::fill(sum.begin(), sum.begin() + static_cast<std::ptrdiff_t>(used), 0.0);
+      node_scores += scorers[w]->score(samples, set, std::span<double>(sum).first(used));
+      // W(c, k) = Σ_j sums of b_j(candidate k); the old path's sum for objective_old.
+      float* row = weights.data() + p * K;
+      double old_total = 0;
+      std::size_t off = 0;
+      for (std::uint32_t j = s + 1; j <= l; ++j) {
+        const std::size_t width = std::size_t{1} << (j - s);
+        const std::uint32_t shift = l - j;
+        for (std::uint32_t k = 0; k < K; ++k) row[k] += static_cast<float>(sum[off + (k >> shift)]);
+        const Code oj = ancestor_code(old_leaf, j);
+        old_total += old_under ? sum[off + (oj - (((ni + 1) << (j - s)) - 1))] : sum[off + width];
+        off += width + (old_under ? 0 : 1);
+      }
+      old_sum[p] = old_total;
+    });
+    const double scoring = seconds_since(t0);
+    result.scoring_seconds += scoring;
+
+    // Steps 3-4 per subtree.
+    t0 = std::chrono::steady_clock::now();
+    const std::size_t groups = group_begin.size() - 1;
+    std::vector<double> group_new(groups, 0.0);
+    std::vector<Code> next(n);
+    for_each_dynamic(groups, workers, 1, [&](int, std::size_t g) {
+      const std::size_t b = group_begin[g], e = group_begin[g + 1];
+      const Code ni = cur[order[b]];
+      const Code first = ((ni + 1) << dd) - 1;
+      std::vector<std::int32_t> old(e - b);
+      for (std::size_t p = b; p < e; ++p) {
+        const Code leaf = old_tree.leaf(order[p]);
+        old[p - b] = ancestor_code(leaf, s) == ni ? static_cast<std::int32_t>(ancestor_code(leaf, l) - first) : -1;
+      }
+      AssignmentProblem problem{std::span<const float>(weights).subspan(b * K, (e - b) * K), old, K, capacity};
+      const auto assign = options.assign == AssignMethod::greedy ? greedy_assign(problem) : exact_assign(problem);
+      group_new[g] = assignment_weight(problem, assign);
+      for (std::size_t p = b; p < e; ++p) next[order[p]] = first + assign[p - b];
+    });
+    cur.swap(next);
+    const double assigning = seconds_since(t0);
+    result.assign_seconds += assigning;
+    double gap_old = 0, gap_new = 0;
+    for (std::size_t p = 0; p < n; ++p) gap_old += old_sum[p];
+    for (double v : group_new) gap_new += v;
+    result.objective_old += gap_old;
+    result.objective_new += gap_new;
+    std::uint64_t moved = 0;
+    for (std::uint32_t c = 0; c < n; ++c) moved += cur[c] != old_tree.ancestor(c, l);
+    log(cat("gap ", s, "->", l, ": ", groups, " subtrees, ", K, " candidates each (capacity ", capacity,
+            "), objective ", gap_old, " -> ", gap_new, ", ", moved, " items moved at level ", l,
+            ", scoring ", scoring, " s, assignment ", assigning, " s"));
+    s = l;
+  }
+  result.node_scores = node_scores.load();
+  result.tree = Tree(std::move(cur), L, old_tree.item_ids());
+  result.tree.set_builder("learned");
+  result.moved_per_level = moved_per_level(old_tree, result.tree);
+  return result;
+}
+
+double tree_objective(const Dataset& dataset, const Tree& model_tree, const PreferenceModel& model,
+                      const BehaviorFeatures& features, const Tree& tree, std::uint32_t max_samples_per_item,
+                      std::uint64_t seed, int threads) {
+  check_inputs(dataset, model_tree, model, features);
+  TR_CHECK(tree.num_items() == model_tree.num_items() && tree.max_level() == model_tree.max_level() &&
+               tree.fingerprint() == model_tree.fingerprint(),
+           "the tree to measure holds other items or has another depth than the model's tree");
+  use_single_threaded_blas();
+  const TargetSamples targets(dataset, max_samples_per_item, seed);
+  const auto scoring_model = with_zero_node_row(model);
+  const int workers = worker_count(threads);
+  std::vector<std::unique_ptr<SampleScorer>> scorers;
+  for (int w = 0; w < workers; ++w)
+    scorers.push_back(std::make_unique<SampleScorer>(dataset, model_tree, *scoring_model, features));
+  const std::uint32_t L = tree.max_level(), n = tree.num_items();
+  std::vector<double> per_item(n, 0.0);
+  std::vector<std::vector<Code>> codes(workers, std::vector<Code>(L));
+  std::vector<std::vector<LevelNodes>> sets(workers, std::vector<LevelNodes>(L));
+  std::vector<std::vector<double>> sums(workers, std::vector<double>(L));
+  for_each_dynamic(n, workers, 8, [&](int w, std::size_t c) {
+    const auto samples = targets.of(static_cast<std::uint32_t>(c));
+    if (samples.empty()) return;
+    tree.path(static_cast<std::uint32_t>(c), codes[w]);
+    for (std::uint32_t j = 1; j <= L; ++j)
+      sets[w][j - 1] = LevelNodes{j, std::span<const Code>(codes[w]).subspan(j - 1, 1)};
+    std::fill(sums[w].begin(), sums[w].end(), 0.0);
+    scorers[w]->score(samples, sets[w], sums[w]);
+    for (double v : sums[w]) per_item[c] += v;
+  });
+  return std::accumulate(per_item.begin(), per_item.end(), 0.0);
+}
+
+}  // namespace treerec
