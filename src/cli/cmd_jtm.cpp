@@ -38,6 +38,16 @@ void run(Opts& o) {
   j.kmeans.seed = j.learn.seed;
   set_default_threads(j.train.threads);
   j.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  // A training progress line about every 10 s.
+  auto last = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
+  j.progress = [last](const TrainProgress& p) {
+    const auto now = std::chrono::steady_clock::now();
+    if (std::chrono::duration<double>(now - *last).count() < 10) return;
+    *last = now;
+    std::fprintf(stderr, "  epoch %u/%u: %.1f%% of %llu samples, %.0f samples/s, loss %.5f\n", p.epoch + 1, p.epochs,
+                 100.0 * static_cast<double>(p.epoch_samples_done) / static_cast<double>(p.epoch_samples),
+                 static_cast<unsigned long long>(p.epoch_samples), p.samples_per_second, p.loss);
+  };
 
   const Dataset data = Dataset::load(o.dataset);
   const Tree tree = Tree::load(o.tree);

@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "test_util.h"
 #include "train/synthetic.h"
 #include "treerec/train/trainer.h"
 #include "treerec/util/error.h"
@@ -122,6 +123,30 @@ TEST(TrainerWarmStart, RefusesAModelThatDoesNotFit) {
   EXPECT_THROW(tdm.warm_start(first.model(), p.tree), Error);  // jtm-h model, tdm run
   Trainer other(p.data, p.tree, options("jtm-h"));
   EXPECT_THROW(other.warm_start(first.model(), moved_tree(p.tree)), Error);  // not its tree
+}
+
+TEST(TrainerWarmStart, ResumeNeedsTheSameStart) {
+  const Planted p;
+  const test::TempDir dir;
+  Trainer first(p.data, p.tree, options("jtm-h"));
+  ASSERT_TRUE(first.run());
+  TrainOptions o = options("jtm-h");
+  o.checkpoint_path = dir.file("run.ckpt");
+  o.max_batches = 2;
+  Trainer warm(p.data, p.tree, o);
+  warm.warm_start(first.model(), p.tree);
+  ASSERT_FALSE(warm.run());
+  Trainer cold(p.data, p.tree, o);  // the same options, but no warm start
+  try {
+    cold.resume();
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("init"), std::string::npos) << e.what();
+  }
+  Trainer again(p.data, p.tree, o);
+  again.warm_start(first.model(), p.tree);
+  EXPECT_NO_THROW(again.resume());
+  EXPECT_EQ(again.position().batches, 2u);
 }
 
 }  // namespace

@@ -176,7 +176,7 @@ namespace {
 class JointRun {
  public:
   JointRun(const Dataset& d, const Tree& initial, const JointOptions& o, std::string out)
-      : data_(d), initial_(initial), o_(o), out_(std::move(out)), method_(parse_method(o.train.method)) {}
+      : data_(d), initial_(initial), o_(o), out_(std::move(out)) {}
 
   JointResult run() {
     o_.validate();
@@ -307,14 +307,18 @@ class JointRun {
     }
     if (o_.progress) trainer.on_progress(o_.progress);
     trainer.on_epoch_end([&](const EpochSummary& s) {
-      log(cat("round ", r, ": epoch ", s.epoch + 1, "/", t.epochs, ": loss ", s.loss, ", ", s.seconds, " s"));
+      char line[160];
+      std::snprintf(line, sizeof line, "round %u: epoch %u/%u: loss %.5f, %.1f s", r, s.epoch + 1, t.epochs, s.loss,
+                    s.seconds);
+      log(line);
       return nlohmann::json(nullptr);
     });
     if (!trainer.run()) {
       log(cat("round ", r, ": training stopped after --max-batches; resume to continue"));
       return false;
     }
-    trainer.save(model_path, {{"joint_round", r}});
+    // The tree path lets `tree init --kmeans --model` and `train --init-model` find the tree.
+    trainer.save(model_path, {{"joint_round", r}, {"tree", (fs::path(model_path).parent_path() / "tree").string()}});
     return true;
   }
 
@@ -387,7 +391,6 @@ class JointRun {
   const Tree& initial_;
   const JointOptions& o_;
   std::string out_;
-  Method method_;
 };
 
 }  // namespace

@@ -185,6 +185,11 @@ void Trainer::warm_start(const PreferenceModel& model, const Tree& model_tree) {
          " behaviour rows, but its tree has ", model_tree.num_nodes(), " non-empty nodes: it was trained on another tree");
 
   const std::string init_hash = parameters_xxh3(model.parameters());
+  AdamOptions adam = adam_->options();
+  // The fresh model and its optimizer go first: at full scale each holds gigabytes.
+  batch_grads_ = Gradients();
+  adam_.reset();
+  model_.reset();
   auto copy = PreferenceModel::create(model.config(), 0);
   copy->parameters() = model.parameters();
   const std::vector<std::int64_t> source = node_row_sources(model_tree, tree_);
@@ -195,7 +200,6 @@ void Trainer::warm_start(const PreferenceModel& model, const Tree& model_tree) {
                copy->config().behavior_rows == features_.num_rows(),
            "warm start: remapped tables do not fit the tree");
   model_ = std::move(copy);
-  AdamOptions adam = adam_->options();
   adam.learning_rate = options_.learning_rate;
   adam_ = std::make_unique<Adam>(model_->parameters(), adam);
   batch_grads_ = model_->make_gradients();
