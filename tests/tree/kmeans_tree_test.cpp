@@ -77,7 +77,7 @@ TEST(KMeansTree, HalvesAreFloorAndCeil) {
 }
 
 TEST(KMeansTree, SameTreeForAnyThreadCount) {
-  const std::size_t n = 5000;  // several blocks of 2048 at the top levels
+  const std::size_t n = 3000;  // two blocks of 2048 at the top level
   const std::vector<float> x = random_embeddings(n, 8, 3);
   KMeansTreeOptions o;
   o.seed = 11;

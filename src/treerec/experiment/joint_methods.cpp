@@ -90,6 +90,9 @@ MethodOutcome run_joint(const MethodContext& ctx, Relearn relearn) {
     }
     nlohmann::json row = r.to_json();
     row.erase("history");
+    // The names method.h's example uses, beside the detailed ones.
+    row["objective"] = relearn == Relearn::jtm ? nlohmann::json(r.objective_new) : nlohmann::json(nullptr);
+    row["seconds"] = r.train_seconds + r.eval_seconds + r.learn_seconds;
     out.rounds.push_back(std::move(row));
   }
   out.extra = {{"best_round", joint.best_round}, {"best_model", joint.best_model}, {"best_tree", joint.best_tree}};
