@@ -8,10 +8,14 @@
 #include <memory>
 #include <string>
 
+#include <xxhash.h>
+
 #include "cli/command.h"
+#include "cli/train_flags.h"
 #include "treerec/data/dataset.h"
 #include "treerec/eval/evaluate.h"
 #include "treerec/train/layer_sampler.h"
+#include "treerec/train/model_file.h"
 #include "treerec/train/trainer.h"
 #include "treerec/tree/tree.h"
 #include "treerec/util/error.h"
@@ -28,7 +32,43 @@ struct Opts {
   TrainOptions train;
   bool resume = false;
   std::uint32_t valid_users = 1000;
+  std::string init_model;  // warm start (SPEC §7.6)
+  std::string init_tree;   // the tree init_model was trained on
+  bool model_given = false, dim_given = false;
 };
+
+// Warm start: the initial model and the tree it was trained on (--init-tree, else the tree its
+// training recorded), checked against each other by the assignment hash the model records.
+// The model kind and embedding size follow the initial model unless given.
+struct InitModel {
+  TrainedModel trained;
+  Tree tree;
+};
+InitModel load_init_model(Opts& o) {
+  InitModel m;
+  m.trained = load_trained_model(o.init_model);
+  const nlohmann::json& rec = m.trained.info.options;
+  std::string tree_path = o.init_tree;
+  if (tree_path.empty()) {
+    if (!rec.contains("tree") || !rec.at("tree").is_string())
+      fail(o.init_model, " does not record its tree file: give it with --init-tree");
+    tree_path = rec.at("tree").get<std::string>();
+  }
+  m.tree = Tree::load(tree_path);
+  check_model_tree(m.trained.info, m.tree, o.init_model, tree_path);
+  if (rec.contains("tree_assignment_xxh3")) {
+    char fp[17];
+    const auto leaves = m.tree.leaves();
+    std::snprintf(fp, sizeof fp, "%016llx",
+                  static_cast<unsigned long long>(XXH3_64bits(leaves.data(), leaves.size_bytes())));
+    if (rec.at("tree_assignment_xxh3") != fp)
+      fail(o.init_model, " was trained on another assignment of the items than ", tree_path,
+           ": give its tree with --init-tree");
+  }
+  if (!o.model_given) o.train.model = m.trained.model->kind();
+  if (!o.dim_given) o.train.embedding_dim = m.trained.model->config().embedding_dim;
+  return m;
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -118,7 +158,13 @@ void run(Opts& o) {
   tree.check_items(data.item_ids(), o.dataset);
   if (!o.layer_negatives.empty()) o.train.layer_negatives = parse_layer_negatives(tree, o.layer_negatives);
 
+  InitModel init;
+  if (!o.init_model.empty()) init = load_init_model(o);
   Trainer trainer(data, tree, o.train);
+  if (!o.init_model.empty()) {
+    trainer.warm_start(*init.trained.model, init.tree);
+    std::fprintf(stderr, "warm start from %s\n", o.init_model.c_str());
+  }
   const TrainOptions& used = trainer.options();
   if (have_checkpoint) {
     trainer.resume();
@@ -146,7 +192,9 @@ void run(Opts& o) {
   });
   trainer.run();
   printer.clear();
-  trainer.save(o.out, {{"dataset", o.dataset}, {"tree", o.tree}, {"valid_users", o.valid_users}});
+  nlohmann::json record = {{"dataset", o.dataset}, {"tree", o.tree}, {"valid_users", o.valid_users}};
+  if (!o.init_model.empty()) record["init_model"] = o.init_model;
+  trainer.save(o.out, record);
   const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
   std::fprintf(stderr, "wrote %s (%s in all)\n", o.out.c_str(), duration(secs).c_str());
 }
@@ -163,41 +211,20 @@ const Command kCmd(50, [](CLI::App& app) {
       ->check(CLI::IsMember({"tdm", "jtm-hi", "jtm-h", "dnn"}))
       ->required();
   cmd->add_option("--out,-o", opts->out, "model file to write; checkpoints go to <out>.ckpt")->required();
-  cmd->add_option("--model", t.model, "preference model: dnn (MLP 128-64-24) or attention")
-      ->check(CLI::IsMember({"dnn", "attention"}))
-      ->capture_default_str();
-  cmd->add_option("--epochs", t.epochs, "passes over the training samples")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  cmd->add_option("--batch", t.batch_size, "samples per optimizer step (256 as in the PyTorch reference)")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  cmd->add_option("--negatives", t.negatives,
-                  "negatives per sample: spread over the levels, more on deeper ones (tree methods), or drawn "
-                  "from the whole corpus (dnn)")
-      ->capture_default_str();
-  cmd->add_option("--layer-negatives", opts->layer_negatives,
-                  "tree methods: negatives per level k1,...,kL for levels 1..l_max (overrides --negatives)");
-  cmd->add_option("--lr", t.learning_rate, "Adam learning rate")->capture_default_str();
-  cmd->add_option("--lr-decay", t.lr_decay, "learning-rate factor after every epoch")->capture_default_str();
-  cmd->add_option("--embedding-dim", t.embedding_dim, "embedding size (input 11x this)")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  cmd->add_option("--seed", t.seed, "seed of initialisation, sample order and negatives")->capture_default_str();
-  add_threads_option(cmd, t.threads);
-  cmd->add_option("--shard-samples", t.shard_samples,
-                  "samples per gradient shard, the unit of parallel work (the model depends on it, never on "
-                  "--threads)")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
+  add_train_flags(cmd, t, opts->layer_negatives);
   cmd->add_flag("--resume", opts->resume, "continue the run saved in <out>.ckpt (starts afresh if there is none)");
-  cmd->add_option("--checkpoint-every", t.checkpoint_every,
-                  "write <out>.ckpt every N batches (default 0: about every 2 minutes) and after every epoch")
-      ->capture_default_str();
   cmd->add_option("--valid-users", opts->valid_users,
                   "validation users evaluated after every epoch (recall@200; 0 = skip)")
       ->capture_default_str();
-  cmd->callback([opts] { run(*opts); });
+  cmd->add_option("--init-model", opts->init_model,
+                  "warm start: begin from this trained model (its node embeddings follow their codes onto --tree)");
+  cmd->add_option("--init-tree", opts->init_tree,
+                  "the tree --init-model was trained on (default: the tree file its training recorded)");
+  cmd->callback([opts, cmd] {
+    opts->model_given = cmd->get_option("--model")->count() > 0;
+    opts->dim_given = cmd->get_option("--embedding-dim")->count() > 0;
+    run(*opts);
+  });
 });
 
 }  // namespace

@@ -10,7 +10,10 @@
 #include "cli/command.h"
 #include "treerec/data/dataset.h"
 #include "treerec/io/atomic_file.h"
+#include "treerec/train/model_file.h"
+#include "treerec/tree/kmeans_tree.h"
 #include "treerec/tree/tree.h"
+#include "treerec/util/parallel.h"
 #include "treerec/util/error.h"
 
 namespace treerec::cli {
@@ -19,7 +22,31 @@ namespace {
 struct InitOpts {
   std::string dataset;
   std::string out;
+  bool kmeans = false;     // SPEC §3: balanced 2-means on a trained model's leaf embeddings
+  std::string model;       // --kmeans: the trained model
+  std::string model_tree;  // --kmeans: the tree it was trained on (default: the one it records)
+  KMeansTreeOptions kmeans_options;
 };
+
+// SPEC §3's k-means tree from a trained model's leaf embeddings (tree/kmeans_tree.h).
+Tree kmeans_tree(const Dataset& data, const InitOpts& o) {
+  if (o.model.empty()) fail("tree init --kmeans needs --model (a trained model of this dataset)");
+  const TrainedModel trained = load_trained_model(o.model);
+  std::string tree_path = o.model_tree;
+  if (tree_path.empty()) {
+    const auto& rec = trained.info.options;
+    if (!rec.contains("tree") || !rec.at("tree").is_string())
+      fail(o.model, " does not record its tree file: give it with --model-tree");
+    tree_path = rec.at("tree").get<std::string>();
+  }
+  const Tree model_tree = Tree::load(tree_path);
+  model_tree.check_items(data.item_ids(), o.dataset);
+  check_model_tree(trained.info, model_tree, o.model, tree_path);
+  KMeansTreeOptions k = o.kmeans_options;
+  set_default_threads(k.threads);
+  return build_kmeans_tree(leaf_embeddings(*trained.model, model_tree), trained.model->config().embedding_dim,
+                           data.item_ids(), k);
+}
 
 struct ShowOpts {
   std::string tree;
@@ -31,13 +58,13 @@ struct ShowOpts {
 void run_init(const InitOpts& o) {
   const auto t0 = std::chrono::steady_clock::now();
   const Dataset data = Dataset::load(o.dataset);
-  const Tree tree = build_category_tree(data.item_categories(), data.item_ids());
+  const Tree tree = o.kmeans ? kmeans_tree(data, o) : build_category_tree(data.item_categories(), data.item_ids());
   tree.save(o.out);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::fprintf(stderr, "tree init: category tree of %u items, depth (l_max) %u, %llu non-empty nodes, "
+  std::fprintf(stderr, "tree init: %s tree of %u items, depth (l_max) %u, %llu non-empty nodes, "
                "%.2f s -> %s\n",
-               tree.num_items(), tree.max_level(), static_cast<unsigned long long>(tree.num_nodes()),
-               secs, o.out.c_str());
+               tree.builder().c_str(), tree.num_items(), tree.max_level(),
+               static_cast<unsigned long long>(tree.num_nodes()), secs, o.out.c_str());
 }
 
 // Writes the command's result to stdout, or atomically to `path` when one is given.
@@ -142,6 +169,14 @@ const Command kCmd(40, [](CLI::App& app) {
   init->add_option("dataset", init_opts->dataset, "prepared dataset file (from `treerec prepare`)")
       ->required();
   init->add_option("--out,-o", init_opts->out, "tree file to write")->required();
+  init->add_flag("--kmeans", init_opts->kmeans,
+                 "instead cluster a trained model's leaf embeddings by balanced recursive 2-means (TDM's "
+                 "re-clustering)");
+  init->add_option("--model", init_opts->model, "--kmeans: the trained model whose leaf embeddings are clustered");
+  init->add_option("--model-tree", init_opts->model_tree,
+                   "--kmeans: the tree that model was trained on (default: the tree file its training recorded)");
+  init->add_option("--seed", init_opts->kmeans_options.seed, "--kmeans: seed of the centroids")->capture_default_str();
+  add_threads_option(init, init_opts->kmeans_options.threads);
   init->callback([init_opts] { run_init(*init_opts); });
 
   auto show_opts = std::make_shared<ShowOpts>();

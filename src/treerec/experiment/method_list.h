@@ -14,4 +14,7 @@ std::vector<MethodInfo> builtin_methods();
 // Defined in experiment/model_methods.cpp: tdm, jtm-hi, jtm-h, dnn.
 std::vector<MethodInfo> model_methods();
 
+// Defined in experiment/joint_methods.cpp: jtm, tdm-kmeans.
+std::vector<MethodInfo> joint_methods();
+
 }  // namespace treerec

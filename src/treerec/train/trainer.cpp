@@ -22,6 +22,7 @@ namespace {
 constexpr std::uint64_t kInitStream = 0;
 constexpr std::uint64_t kOrderStream = 1;
 constexpr std::uint64_t kNegativeStream = 2;
+constexpr std::uint64_t kWarmStartStream = 3;  // fresh rows of codes new to the tree
 
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
@@ -145,6 +146,64 @@ void Trainer::resume() {
          batches_per_epoch_, " batches");
   position_ = p;
   history_ = std::move(state.history);
+}
+
+namespace {
+// Rows of the behaviour table a model trained on `tree` has (BehaviorFeatures::num_rows, without
+// building the jtm-h ancestor table).
+std::uint64_t behavior_rows_for(Representation r, const Tree& tree) {
+  switch (r) {
+    case Representation::tdm: return tree.num_items();
+    case Representation::jtm_hi: return std::uint64_t{tree.max_level() + 1} * tree.num_items();
+    case Representation::jtm_h: break;
+  }
+  return tree.num_nodes();
+}
+
+std::string parameters_xxh3(const Parameters& p) {
+  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(), &XXH3_freeState);
+  TR_CHECK(state != nullptr && XXH3_64bits_reset(state.get()) == XXH_OK, "cannot start a hash");
+  XXH3_64bits_update(state.get(), p.dense.data(), p.dense.size() * sizeof(float));
+  for (const EmbeddingTable& t : p.tables) XXH3_64bits_update(state.get(), t.values.data(), t.values.size() * sizeof(float));
+  return hex(XXH3_64bits_digest(state.get()));
+}
+}  // namespace
+
+void Trainer::warm_start(const PreferenceModel& model, const Tree& model_tree) {
+  TR_CHECK(!started_ && position_.batches == 0, "warm_start() must come before resume() and run()");
+  model_tree.check_items(tree_.item_ids(), "the training tree");
+  // The initial model must be what this run would create, up to its table sizes.
+  ModelConfig given = model.config(), expected = model_->config();
+  given.behavior_rows = expected.behavior_rows;
+  given.node_rows = expected.node_rows;
+  given.embedding_init_std = expected.embedding_init_std;
+  if (auto d = json_difference(expected.to_json(), given.to_json()))
+    fail("the initial model does not fit this training run: its ", d->path, " is ", d->b, ", the run's ", d->a);
+  if (model.config().node_rows != model_tree.num_nodes() ||
+      model.config().behavior_rows != behavior_rows_for(method_.representation, model_tree))
+    fail("the initial model has ", model.config().node_rows, " node rows and ", model.config().behavior_rows,
+         " behaviour rows, but its tree has ", model_tree.num_nodes(), " non-empty nodes: it was trained on another tree");
+
+  const std::string init_hash = parameters_xxh3(model.parameters());
+  AdamOptions adam = adam_->options();
+  // The fresh model and its optimizer go first: at full scale each holds gigabytes.
+  batch_grads_ = Gradients();
+  adam_.reset();
+  model_.reset();
+  auto copy = PreferenceModel::create(model.config(), 0);
+  copy->parameters() = model.parameters();
+  const std::vector<std::int64_t> source = node_row_sources(model_tree, tree_);
+  const std::uint64_t seed = mix_seed(options_.seed, kWarmStartStream);
+  copy->remap_table(kNodeTable, source, seed);
+  if (method_.representation == Representation::jtm_h) copy->remap_table(kBehaviorTable, source, seed);
+  TR_CHECK(copy->config().node_rows == tree_.num_nodes() &&
+               copy->config().behavior_rows == features_.num_rows(),
+           "warm start: remapped tables do not fit the tree");
+  model_ = std::move(copy);
+  adam.learning_rate = options_.learning_rate;
+  adam_ = std::make_unique<Adam>(model_->parameters(), adam);
+  batch_grads_ = model_->make_gradients();
+  identity_["init"] = {{"parameters_xxh3", init_hash}, {"tree_assignment_xxh3", xxh3(model_tree.leaves())}};
 }
 
 void Trainer::prepare_epoch() {
@@ -317,6 +376,9 @@ TrainingInfo Trainer::info(const nlohmann::json& extra_options) const {
   info.tree_items = tree_.num_items();
   info.tree_levels = tree_.max_level();
   info.options = options_.to_json();
+  // Lets tools that take the model find and check the exact tree (e.g. a later warm start).
+  info.options["tree_assignment_xxh3"] = identity_.at("tree").at("assignment_xxh3");
+  if (identity_.contains("init")) info.options["init"] = identity_["init"];
   if (extra_options.is_object())
     for (const auto& [key, value] : extra_options.items()) info.options[key] = value;
   info.history = history_;

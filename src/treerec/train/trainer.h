@@ -86,6 +86,18 @@ class Trainer {
   // is absent or damaged, or was made with other options, another dataset or another tree
   // (naming the first difference).
   void resume();
+  // Warm start (SPEC §7.6; JTM's later rounds): replaces the fresh model by a copy of `model`,
+  // which was trained on `model_tree` (a tree of the same items). Node rows, and under jtm-h the
+  // behaviour rows too (they are node rows), move to this trainer's tree by code
+  // (node_row_sources): a node keeps its embedding while items move under it; codes that were
+  // empty in `model_tree` get fresh seeded rows. tdm and jtm-hi behaviour rows are per item and
+  // stay. The optimizer starts afresh (a model file holds no Adam state), at the options'
+  // learning rate. On the same tree the model starts exactly as `model`. `model` must match the
+  // options (kind, representation, embedding size, layers); Error names the difference. Call
+  // before resume() and run(); the identity then records the initial model (a hash of its
+  // parameters and of model_tree's assignment), so resume() refuses a checkpoint that started
+  // elsewhere.
+  void warm_start(const PreferenceModel& model, const Tree& model_tree);
   // Trains until every epoch is done (returns true) or options.max_batches batches have been
   // trained by this call (writes a checkpoint when a path is set, returns false; calling run()
   // again continues). Throws Error on failure, e.g. a checkpoint that cannot be written (the

@@ -1,0 +1,119 @@
+// treerec jtm: joint learning of the model and the tree (SPEC §8, JTM Algorithm 1), or TDM's
+// k-means re-clustering loop (--relearn kmeans), round by round in an output folder
+// (joint/joint_learning.h), with the rounds table on stderr and --resume after a kill.
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "cli/command.h"
+#include "cli/train_flags.h"
+#include "treerec/data/dataset.h"
+#include "treerec/joint/joint_learning.h"
+#include "treerec/train/layer_sampler.h"
+#include "treerec/tree/tree.h"
+#include "treerec/util/error.h"
+#include "treerec/util/parallel.h"
+
+namespace treerec::cli {
+namespace {
+
+struct Opts {
+  std::string dataset;
+  std::string tree;
+  std::string out;
+  std::string relearn = "jtm";
+  std::string method;  // default: jtm-h for jtm, tdm for kmeans
+  std::string assign = "greedy";
+  std::string layer_negatives;
+  JointOptions joint;
+};
+
+void run(Opts& o) {
+  const auto t0 = std::chrono::steady_clock::now();
+  JointOptions& j = o.joint;
+  j.relearn = parse_relearn(o.relearn);
+  j.train.method = !o.method.empty() ? o.method : j.relearn == Relearn::jtm ? "jtm-h" : "tdm";
+  j.learn.assign = o.assign == "exact" ? AssignMethod::exact : AssignMethod::greedy;
+  j.kmeans.seed = j.learn.seed;
+  set_default_threads(j.train.threads);
+  j.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  // A training progress line about every 10 s.
+  auto last = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
+  j.progress = [last](const TrainProgress& p) {
+    const auto now = std::chrono::steady_clock::now();
+    if (std::chrono::duration<double>(now - *last).count() < 10) return;
+    *last = now;
+    std::fprintf(stderr, "  epoch %u/%u: %.1f%% of %llu samples, %.0f samples/s, loss %.5f\n", p.epoch + 1, p.epochs,
+                 100.0 * static_cast<double>(p.epoch_samples_done) / static_cast<double>(p.epoch_samples),
+                 static_cast<unsigned long long>(p.epoch_samples), p.samples_per_second, p.loss);
+  };
+
+  const Dataset data = Dataset::load(o.dataset);
+  const Tree tree = Tree::load(o.tree);
+  tree.check_items(data.item_ids(), o.dataset);
+  if (!o.layer_negatives.empty()) j.train.layer_negatives = parse_layer_negatives(tree, o.layer_negatives);
+  std::fprintf(stderr, "joint learning (%s, relearn %s): %u rounds of %u epochs on %u items, %u levels -> %s\n",
+               j.train.method.c_str(), relearn_name(j.relearn), j.rounds, j.train.epochs, tree.num_items(),
+               tree.max_level(), o.out.c_str());
+  std::fprintf(stderr, "%s\n", rounds_table_header().c_str());
+  const JointResult r = run_joint_learning(data, tree, j, o.out);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (!r.finished) {
+    std::fprintf(stderr, "stopped after %zu finished rounds (%.1f s); run again with --resume to continue\n",
+                 r.rounds.size(), secs);
+    return;
+  }
+  std::fprintf(stderr, "\n%s\n", rounds_table_header().c_str());
+  for (const auto& s : r.rounds) std::fprintf(stderr, "%s\n", rounds_table_row(s, j.relearn == Relearn::jtm).c_str());
+  std::fprintf(stderr, "best round %u -> %s, %s (%.1f s in all)\n", r.best_round, r.best_model.c_str(),
+               r.best_tree.c_str(), secs);
+}
+
+const Command kCmd(55, [](CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "jtm", "joint learning of model and tree (JTM), or TDM's k-means re-clustering loop (--relearn kmeans)");
+  auto opts = std::make_shared<Opts>();
+  JointOptions& j = opts->joint;
+  cmd->add_option("dataset", opts->dataset, "prepared dataset file (from `treerec prepare`)")->required();
+  cmd->add_option("--tree", opts->tree, "initial tree of that dataset (from `treerec tree init`)")->required();
+  cmd->add_option("--out,-o", opts->out,
+                  "output folder: round-N/{tree,model,round.json}, rounds.json, best.model, best.tree")
+      ->required();
+  cmd->add_option("--rounds", j.rounds, "rounds T of (train, evaluate, learn the tree)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--relearn", opts->relearn,
+                  "how the tree is relearned after each round: jtm (tree learning, SPEC §7) or kmeans (balanced "
+                  "2-means on the leaf embeddings, TDM's re-clustering)")
+      ->check(CLI::IsMember({"jtm", "kmeans"}))
+      ->capture_default_str();
+  cmd->add_option("--method", opts->method, "training method (default: jtm-h for jtm, tdm for kmeans)")
+      ->check(CLI::IsMember({"tdm", "jtm-hi", "jtm-h"}));
+  add_train_flags(cmd, j.train, opts->layer_negatives)->description("training epochs per round");
+  cmd->add_option("--epochs-per-round", j.train.epochs, "training epochs per round (the same as --epochs)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--gap", j.learn.gap, "tree learning: layer gap d (SPEC §7)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--assign", opts->assign, "tree learning: greedy with rebalance (SPEC §7.3-4) or exact")
+      ->check(CLI::IsMember({"greedy", "exact"}))
+      ->capture_default_str();
+  cmd->add_option("--max-samples-per-item", j.learn.max_samples_per_item,
+                  "tree learning: samples per item in the weights (0 = all)")
+      ->capture_default_str();
+  cmd->add_option("--tree-seed", j.learn.seed, "seed of tree learning and k-means")->capture_default_str();
+  cmd->add_option("--valid-users", j.valid_users,
+                  "validation users measured after every round (recall@200 picks the best round; 0 = skip, "
+                  "then the last round is kept)")
+      ->capture_default_str();
+  cmd->add_flag("--resume", j.resume,
+                "continue the run in --out: finished rounds are kept, an interrupted training continues from "
+                "its checkpoint (starts afresh if the folder holds no run)");
+  cmd->add_option("--max-batches", j.train.max_batches,
+                  "stop after this many training batches (resumable with --resume; for tests and time-boxed jobs)");
+  cmd->callback([opts] { run(*opts); });
+});
+
+}  // namespace
+}  // namespace treerec::cli

@@ -1,0 +1,403 @@
+// JTM Algorithm 1 and the tdm-kmeans loop (SPEC §8, §3; see joint_learning.h).
+#include "treerec/joint/joint_learning.h"
+
+#include <xxhash.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+
+#include "treerec/eval/evaluate.h"
+#include "treerec/io/atomic_file.h"
+#include "treerec/search/model_retrieval.h"
+#include "treerec/train/checkpoint.h"
+#include "treerec/train/model_file.h"
+#include "treerec/util/error.h"
+#include "treerec/util/parallel.h"
+#include "treerec/util/random.h"
+
+namespace treerec {
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+std::string hex(std::uint64_t x) {
+  char s[17];
+  std::snprintf(s, sizeof s, "%016llx", static_cast<unsigned long long>(x));
+  return s;
+}
+
+std::string read_text(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) fail("cannot open ", path);
+  std::string s;
+  char buf[1 << 14];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) s.append(buf, n);
+  std::fclose(f);
+  return s;
+}
+
+nlohmann::json read_json(const std::string& path) {
+  try {
+    return nlohmann::json::parse(read_text(path));
+  } catch (const nlohmann::json::exception& e) {
+    fail(path, ": not valid JSON (", e.what(), "); delete it to redo that step");
+  }
+}
+
+void write_json(const std::string& path, const nlohmann::json& j) {
+  AtomicFile f(path);
+  f.write(j.dump(2) + "\n");
+  f.commit();
+}
+
+// Copies a file so that `to` is the complete copy or left as it was.
+void copy_atomic(const std::string& from, const std::string& to) {
+  const std::string tmp = to + ".tmp";
+  std::error_code ec;
+  fs::copy_file(from, tmp, fs::copy_options::overwrite_existing, ec);
+  if (!ec) fs::rename(tmp, to, ec);
+  if (ec) fail("cannot copy ", from, " to ", to, ": ", ec.message());
+}
+
+std::string round_dir(const std::string& out, std::uint32_t r) { return (fs::path(out) / cat("round-", r)).string(); }
+
+double number_or_zero(const nlohmann::json& j, const char* key) {
+  return j.contains(key) && j.at(key).is_number() ? j.at(key).get<double>() : 0.0;
+}
+
+}  // namespace
+
+const char* relearn_name(Relearn r) { return r == Relearn::jtm ? "jtm" : "kmeans"; }
+
+Relearn parse_relearn(const std::string& name) {
+  if (name == "jtm") return Relearn::jtm;
+  if (name == "kmeans") return Relearn::kmeans;
+  fail("--relearn '", name, "': expected jtm (tree learning, SPEC §7) or kmeans (TDM re-clustering, SPEC §3)");
+}
+
+void JointOptions::validate() const {
+  train.validate();
+  if (rounds < 1) fail("--rounds must be at least 1");
+  if (parse_method(train.method).brute_force)
+    fail("joint learning needs a tree method (tdm, jtm-hi, jtm-h), not ", train.method);
+  if (relearn == Relearn::jtm && learn.gap < 1) fail("--gap must be at least 1");
+  if (relearn == Relearn::kmeans && kmeans.iterations < 1) fail("k-means needs at least 1 iteration");
+}
+
+nlohmann::json JointOptions::identity_json() const {
+  nlohmann::json j = {{"relearn", relearn_name(relearn)}, {"train", train.identity_json()}};
+  if (relearn == Relearn::jtm)
+    j["learn"] = {{"gap", learn.gap},
+                  {"max_samples_per_item", learn.max_samples_per_item},
+                  {"assign", learn.assign == AssignMethod::greedy ? "greedy" : "exact"},
+                  {"seed", learn.seed}};
+  else
+    j["kmeans"] = {{"iterations", kmeans.iterations}, {"seed", kmeans.seed}};
+  if (valid_user_list.empty()) j["valid_users"] = valid_users;
+  else j["valid_user_list_xxh3"] = hex(XXH3_64bits(valid_user_list.data(), valid_user_list.size() * sizeof(std::uint32_t)));
+  return j;
+}
+
+nlohmann::json RoundStats::to_json() const {
+  nlohmann::json j = {{"round", round},
+                      {"recall@200", validated ? nlohmann::json(recall) : nlohmann::json(nullptr)},
+                      {"valid", valid},
+                      {"objective_old", objective_old},
+                      {"objective_new", objective_new},
+                      {"items_moved", items_moved},
+                      {"moved_per_level", moved_per_level},
+                      {"train_seconds", train_seconds},
+                      {"eval_seconds", eval_seconds},
+                      {"learn_seconds", learn_seconds},
+                      {"history", history}};
+  return j;
+}
+
+RoundStats RoundStats::from_json(const nlohmann::json& j) {
+  RoundStats s;
+  try {
+    s.round = j.at("round").get<std::uint32_t>();
+    s.validated = !j.at("recall@200").is_null();
+    if (s.validated) s.recall = j.at("recall@200").get<double>();
+    s.valid = j.at("valid");
+    s.objective_old = j.at("objective_old").get<double>();
+    s.objective_new = j.at("objective_new").get<double>();
+    s.items_moved = j.at("items_moved").get<std::uint64_t>();
+    s.moved_per_level = j.at("moved_per_level").get<std::vector<std::uint64_t>>();
+    s.train_seconds = j.at("train_seconds").get<double>();
+    s.eval_seconds = j.at("eval_seconds").get<double>();
+    s.learn_seconds = j.at("learn_seconds").get<double>();
+    s.history = j.at("history");
+  } catch (const nlohmann::json::exception& e) {
+    fail("bad round statistics: ", e.what());
+  }
+  return s;
+}
+
+nlohmann::json JointResult::to_json() const {
+  nlohmann::json rs = nlohmann::json::array();
+  for (const auto& r : rounds) rs.push_back(r.to_json());
+  return {{"finished", finished}, {"best_round", best_round}, {"best_model", best_model},
+          {"best_tree", best_tree}, {"rounds", rs}};
+}
+
+std::string rounds_table_header() {
+  char line[160];
+  std::snprintf(line, sizeof line, "%5s %11s %15s %15s %9s %9s %9s %9s", "round", "recall@200", "objective_old",
+                "objective_new", "moved", "train_s", "eval_s", "learn_s");
+  return line;
+}
+
+std::string rounds_table_row(const RoundStats& s, bool jtm) {
+  char recall[32], old_obj[32], new_obj[32], line[200];
+  if (s.validated) std::snprintf(recall, sizeof recall, "%.4f%%", 100 * s.recall);
+  else std::snprintf(recall, sizeof recall, "-");
+  if (jtm) {
+    std::snprintf(old_obj, sizeof old_obj, "%.6g", s.objective_old);
+    std::snprintf(new_obj, sizeof new_obj, "%.6g", s.objective_new);
+  } else {
+    std::snprintf(old_obj, sizeof old_obj, "-");
+    std::snprintf(new_obj, sizeof new_obj, "-");
+  }
+  std::snprintf(line, sizeof line, "%5u %11s %15s %15s %9llu %9.1f %9.1f %9.1f", s.round, recall, old_obj, new_obj,
+                static_cast<unsigned long long>(s.items_moved), s.train_seconds, s.eval_seconds, s.learn_seconds);
+  return line;
+}
+
+namespace {
+
+class JointRun {
+ public:
+  JointRun(const Dataset& d, const Tree& initial, const JointOptions& o, std::string out)
+      : data_(d), initial_(initial), o_(o), out_(std::move(out)) {}
+
+  JointResult run() {
+    o_.validate();
+    initial_.check_items(data_.item_ids(), "the dataset");
+    prepare_folder();
+    JointResult result;
+    result.best_model = (fs::path(out_) / "best.model").string();
+    result.best_tree = (fs::path(out_) / "best.tree").string();
+    for (std::uint32_t r = 1; r <= o_.rounds; ++r) {
+      RoundStats stats;
+      if (!run_round(r, stats)) {
+        finish(result);
+        return result;
+      }
+      result.rounds.push_back(stats);
+      const std::uint32_t before = result.best_round;
+      result.best_round = best_round(result.rounds);
+      if (result.best_round != before) copy_best(result);
+      write_json((fs::path(out_) / "rounds.json").string(), result.to_json());
+    }
+    result.finished = true;
+    finish(result);
+    return result;
+  }
+
+ private:
+  void log(const std::string& line) const {
+    if (o_.log) o_.log(line);
+  }
+
+  void prepare_folder() {
+    std::error_code ec;
+    fs::create_directories(out_, ec);
+    if (ec) fail("cannot create ", out_, ": ", ec.message());
+    const std::string id_path = (fs::path(out_) / "joint.json").string();
+    nlohmann::json identity = {{"options", o_.identity_json()},
+                               {"dataset",
+                                {{"items", data_.num_items()},
+                                 {"item_ids_xxh3", hex(item_ids_fingerprint(data_.item_ids()))},
+                                 {"records", data_.num_records()},
+                                 {"train_samples", data_.num_train_samples()}}},
+                               {"initial_tree",
+                                {{"levels", initial_.max_level()},
+                                 {"assignment_xxh3", hex(XXH3_64bits(initial_.leaves().data(),
+                                                                     initial_.leaves().size_bytes()))}}}};
+    if (fs::exists(id_path)) {
+      if (!o_.resume)
+        fail(out_, " already holds a joint-learning run: pass --resume to continue it, or choose another folder");
+      if (auto d = json_difference(read_json(id_path), identity))
+        fail(id_path, ": the run in this folder was made with ", d->path, " = ", d->a, ", this one has ", d->b,
+             "; choose another folder or the same options");
+      log(cat("resuming the joint-learning run in ", out_));
+    } else {
+      write_json(id_path, identity);
+    }
+  }
+
+  // Runs round r, or reads it back when it is done. False: training stopped at max_batches.
+  bool run_round(std::uint32_t r, RoundStats& stats) {
+    const std::string dir = round_dir(out_, r);
+    const std::string stats_path = (fs::path(dir) / "round.json").string();
+    if (fs::exists(stats_path)) {
+      try {
+        stats = RoundStats::from_json(read_json(stats_path));
+      } catch (const Error& e) {
+        fail(stats_path, ": ", e.what(), "; delete it to redo round ", r);
+      }
+      log(rounds_table_row(stats, o_.relearn == Relearn::jtm) + "  (done before)");
+      return true;
+    }
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) fail("cannot create ", dir, ": ", ec.message());
+    const std::string tree_path = (fs::path(dir) / "tree").string();
+    if (r == 1 && !fs::exists(tree_path)) initial_.save(tree_path);
+    if (!fs::exists(tree_path)) fail(tree_path, " is missing: the tree learned in round ", r - 1, " is needed");
+    const Tree tree = Tree::load(tree_path);
+    tree.check_items(data_.item_ids(), "the dataset");
+
+    // 1. Train (or find the trained model).
+    const std::string model_path = (fs::path(dir) / "model").string();
+    if (!fs::exists(model_path)) {
+      log(cat("round ", r, ": training ", o_.train.method, " on ", tree_path));
+      if (!train(r, tree, model_path)) return false;
+    }
+    const TrainedModel trained = load_trained_model(model_path);
+    check_model_tree(trained.info, tree, model_path, tree_path);
+    const BehaviorFeatures features(trained.model->config().representation, tree);
+    stats.round = r;
+    stats.history = trained.info.history;
+    for (const auto& e : stats.history) stats.train_seconds += number_or_zero(e, "seconds");
+
+    // 2. Validation recall@200 of model r on tree r.
+    validate(tree, *trained.model, features, stats);
+
+    // 3. Learn tree r + 1.
+    const auto t0 = Clock::now();
+    Tree next = learn(r, tree, *trained.model, features, stats);
+    stats.learn_seconds = seconds_since(t0);
+    for (std::uint32_t c = 0; c < tree.num_items(); ++c) stats.items_moved += next.leaf(c) != tree.leaf(c);
+    const std::string next_dir = round_dir(out_, r + 1);
+    fs::create_directories(next_dir, ec);
+    if (ec) fail("cannot create ", next_dir, ": ", ec.message());
+    next.save((fs::path(next_dir) / "tree").string());
+    write_json(stats_path, stats.to_json());
+    log(rounds_table_row(stats, o_.relearn == Relearn::jtm));
+    return true;
+  }
+
+  bool train(std::uint32_t r, const Tree& tree, const std::string& model_path) {
+    TrainOptions t = o_.train;
+    t.seed = r == 1 ? o_.train.seed : mix_seed(o_.train.seed, r);
+    t.checkpoint_path = model_path + ".ckpt";
+    Trainer trainer(data_, tree, t);
+    if (r > 1) {
+      const std::string prev_dir = round_dir(out_, r - 1);
+      const std::string prev_model = (fs::path(prev_dir) / "model").string();
+      const std::string prev_tree_path = (fs::path(prev_dir) / "tree").string();
+      const Tree prev_tree = Tree::load(prev_tree_path);
+      const TrainedModel prev = load_trained_model(prev_model);
+      check_model_tree(prev.info, prev_tree, prev_model, prev_tree_path);
+      trainer.warm_start(*prev.model, prev_tree);
+    }
+    if (fs::exists(t.checkpoint_path)) {
+      trainer.resume();
+      log(cat("round ", r, ": resuming training at epoch ", trainer.position().epoch + 1, ", batch ",
+              trainer.position().next_batch));
+    }
+    if (o_.progress) trainer.on_progress(o_.progress);
+    trainer.on_epoch_end([&](const EpochSummary& s) {
+      char line[160];
+      std::snprintf(line, sizeof line, "round %u: epoch %u/%u: loss %.5f, %.1f s", r, s.epoch + 1, t.epochs, s.loss,
+                    s.seconds);
+      log(line);
+      return nlohmann::json(nullptr);
+    });
+    if (!trainer.run()) {
+      log(cat("round ", r, ": training stopped after --max-batches; resume to continue"));
+      return false;
+    }
+    // The tree path lets `tree init --kmeans --model` and `train --init-model` find the tree.
+    trainer.save(model_path, {{"joint_round", r}, {"tree", (fs::path(model_path).parent_path() / "tree").string()}});
+    return true;
+  }
+
+  void validate(const Tree& tree, const PreferenceModel& model, const BehaviorFeatures& features, RoundStats& s) {
+    std::span<const std::uint32_t> users = o_.valid_user_list;
+    if (users.empty()) {
+      if (o_.valid_users == 0 || data_.users(Split::valid).empty()) return;
+      users = evaluation_users(data_, Split::valid, o_.valid_users);
+    }
+    const auto t0 = Clock::now();
+    RetrievalOptions ro;  // k = M = 200 (SPEC §6)
+    ro.threads = o_.train.threads;
+    const EvalUserHistories histories(data_, users);
+    const RankedLists lists = retrieve(model, features, tree, histories, ro);
+    const Metrics m = measure_lists(data_, users, lists, ro.top);
+    s.validated = true;
+    s.recall = m.get(200).recall;
+    s.valid = m.json();
+    s.eval_seconds = seconds_since(t0);
+  }
+
+  Tree learn(std::uint32_t r, const Tree& tree, const PreferenceModel& model, const BehaviorFeatures& features,
+             RoundStats& s) {
+    if (o_.relearn == Relearn::kmeans) {
+      KMeansTreeOptions k = o_.kmeans;
+      k.seed = mix_seed(o_.kmeans.seed, r);
+      k.threads = o_.train.threads;
+      return build_kmeans_tree(leaf_embeddings(model, tree), model.config().embedding_dim, tree.item_ids(), k);
+    }
+    TreeLearnOptions l = o_.learn;
+    l.seed = mix_seed(o_.learn.seed, r);
+    l.threads = o_.train.threads;
+    if (!l.log) l.log = o_.log;
+    TreeLearnResult t = learn_tree(data_, tree, model, features, l);
+    s.objective_old = t.objective_old;
+    s.objective_new = t.objective_new;
+    s.moved_per_level = t.moved_per_level;
+    t.tree.set_builder("learned");
+    return std::move(t.tree);
+  }
+
+  // The highest validation recall (ties: the earlier round); the last round without validation.
+  static std::uint32_t best_round(const std::vector<RoundStats>& rounds) {
+    std::uint32_t best = rounds.back().round;
+    double best_recall = -std::numeric_limits<double>::infinity();
+    bool any = false;
+    for (const auto& s : rounds)
+      if (s.validated && s.recall > best_recall) {
+        best_recall = s.recall;
+        best = s.round;
+        any = true;
+      }
+    return any ? best : rounds.back().round;
+  }
+
+  void copy_best(const JointResult& result) const {
+    const std::string dir = round_dir(out_, result.best_round);
+    copy_atomic((fs::path(dir) / "model").string(), result.best_model);
+    copy_atomic((fs::path(dir) / "tree").string(), result.best_tree);
+  }
+
+  // Makes rounds.json and best.* agree with the finished rounds (also after a kill between
+  // writing a round and copying its files).
+  void finish(JointResult& result) const {
+    if (!result.rounds.empty()) copy_best(result);
+    write_json((fs::path(out_) / "rounds.json").string(), result.to_json());
+  }
+
+  const Dataset& data_;
+  const Tree& initial_;
+  const JointOptions& o_;
+  std::string out_;
+};
+
+}  // namespace
+
+JointResult run_joint_learning(const Dataset& dataset, const Tree& initial_tree, const JointOptions& options,
+                               const std::string& out_dir) {
+  return JointRun(dataset, initial_tree, options, out_dir).run();
+}
+
+}  // namespace treerec

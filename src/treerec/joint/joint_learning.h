@@ -1,0 +1,108 @@
+// Joint learning of the model and the tree (SPEC §8, JTM Algorithm 1), and TDM's tree
+// re-clustering baseline ("tdm-kmeans", SPEC §3) on the same loop. Round r (1-based):
+//   1. train the model on tree r: round 1 from scratch, later rounds warm-started from model
+//      r-1 (Trainer::warm_start: node rows follow their codes, SPEC §7.6);
+//   2. measure validation recall@200 of model r on tree r (SPEC §10);
+//   3. learn tree r+1 from model r: Algorithm 2 (relearn jtm, tree/tree_learner.h) or balanced
+//      2-means on model r's leaf embeddings (relearn kmeans, tree/kmeans_tree.h).
+// The tree learned in the last round was never trained on, so it cannot be measured: it is
+// kept (round-(T+1)/tree, where a longer run continues) but never chosen. The best round is
+// the one with the highest validation recall@200 (ties: the earlier round); without validation
+// users it is the last round. Its model and the tree that model was trained on are best.model
+// and best.tree.
+//
+// Files in the output folder (every one written atomically):
+//   joint.json           the run's identity: options that decide the result (not the number
+//                        of rounds), the dataset and the initial tree; a resumed run must match
+//   round-N/tree         the tree round N trains on (round 1: the initial tree)
+//   round-N/model        model N (a trained-model file); round-N/model.ckpt while training
+//   round-N/round.json   round N's statistics, written last: the round is done once it exists
+//   rounds.json          every finished round, the best round, written after each round
+//   best.model, best.tree
+// Resume: a run killed at any point continues with `resume` set: finished rounds are read
+// back, an interrupted training continues from its checkpoint, evaluation and tree learning
+// of an unfinished round are redone (they are deterministic). The result is the same as that
+// of an uninterrupted run. `rounds` may grow on resume.
+//
+// Seeds: round 1 trains with train.seed (so it is exactly `treerec train` with the same
+// options); round r > 1 with mix_seed(train.seed, r). Tree learning of round r uses
+// mix_seed(learn.seed, r), k-means mix_seed(kmeans.seed, r).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "treerec/data/dataset.h"
+#include "treerec/train/train_options.h"
+#include "treerec/train/trainer.h"
+#include "treerec/tree/kmeans_tree.h"
+#include "treerec/tree/tree.h"
+#include "treerec/tree/tree_learner.h"
+
+namespace treerec {
+
+enum class Relearn { jtm, kmeans };
+const char* relearn_name(Relearn r);  // "jtm", "kmeans"
+Relearn parse_relearn(const std::string& name);  // throws Error listing the names
+
+struct JointOptions {
+  std::uint32_t rounds = 3;  // T >= 1
+  Relearn relearn = Relearn::jtm;
+  // Each round's training (method jtm-h for JTM, tdm for tdm-kmeans; dnn has no tree to learn).
+  // checkpoint_path and seed are set per round; max_batches stops the whole run (resumable).
+  TrainOptions train;
+  TreeLearnOptions learn;    // relearn jtm; seed per round, threads from train.threads
+  KMeansTreeOptions kmeans;  // relearn kmeans; seed per round, threads from train.threads
+  // Validation: the first `valid_users` validation users (0 = no validation; best = last
+  // round), or exactly `valid_user_list` when it is not empty.
+  std::uint32_t valid_users = 1000;
+  std::vector<std::uint32_t> valid_user_list;
+  bool resume = false;  // continue the run in the folder; without it an existing run is an error
+  std::function<void(const std::string&)> log;  // progress lines (may be empty)
+  Trainer::ProgressFn progress;                  // per training batch (may be empty)
+
+  void validate() const;  // throws Error naming the option
+  // What decides the result (a resumed run must match): all but rounds, threads, resume,
+  // callbacks, checkpoint timing and max_batches.
+  nlohmann::json identity_json() const;
+};
+
+struct RoundStats {
+  std::uint32_t round = 0;  // 1-based
+  bool validated = false;
+  double recall = 0;                                   // validation recall@200 (if validated)
+  nlohmann::json valid = nullptr;                      // Metrics::json() of the validation
+  double objective_old = 0, objective_new = 0;         // Algorithm 2's objective (jtm only)
+  std::uint64_t items_moved = 0;                       // items whose leaf changed in tree r+1
+  std::vector<std::uint64_t> moved_per_level;          // from learn_tree (jtm only)
+  double train_seconds = 0, eval_seconds = 0, learn_seconds = 0;
+  nlohmann::json history = nlohmann::json::array();    // the trainer's per-epoch entries
+
+  nlohmann::json to_json() const;
+  static RoundStats from_json(const nlohmann::json& j);  // throws Error naming a bad field
+};
+
+struct JointResult {
+  bool finished = false;          // false: stopped by train.max_batches (resume to continue)
+  std::vector<RoundStats> rounds;  // the finished rounds
+  std::uint32_t best_round = 0;   // 0 until a round has finished
+  std::string best_model, best_tree;  // paths of best.model, best.tree
+
+  nlohmann::json to_json() const;  // rounds.json
+};
+
+// The table the CLI prints: a header line and one line per round.
+std::string rounds_table_header();
+std::string rounds_table_row(const RoundStats& s, bool jtm);
+
+// Runs (or continues) the loop in `out_dir` (created if needed). `initial_tree` must hold the
+// dataset's items. Throws Error naming the file or option on failure, or when the folder holds
+// another run (or any run, without options.resume).
+JointResult run_joint_learning(const Dataset& dataset, const Tree& initial_tree, const JointOptions& options,
+                               const std::string& out_dir);
+
+}  // namespace treerec
