@@ -119,7 +119,7 @@ struct Server::Impl {
       } else {
         queries.push_back(parse_recommend(req.body, options.limits));
       }
-      const auto snap = snapshot();  // kept until the answer is written
+      const auto snap = snapshot();  // this request's model, even if a reload swaps in another
       if (options.before_retrieval) options.before_retrieval();
       RecommendOptions ro;
       ro.beam = options.beam;
