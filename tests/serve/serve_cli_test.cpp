@@ -11,7 +11,6 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -70,16 +69,18 @@ TEST(ServeCli, ServesReloadsOnSighupAndStopsOnSigterm) {
   const pid_t pid = spawn_cli({"serve", "--model", f.jtm, "--tree", f.tree, "--port", "0", "--threads", "4"}, err);
   ASSERT_GT(pid, 0);
   std::string log = wait_for(err, "listening on");
-  std::smatch m;
-  const std::regex re(R"(serve: listening on http://127\.0\.0\.1:([0-9]+) \(method jtm-h, 24 items, model version ([0-9a-f]{16})\))");
-  if (!std::regex_search(log, m, re)) {
+  // serve: listening on http://127.0.0.1:PORT (method jtm-h, 24 items, model version HEX16)
+  const std::string head = "serve: listening on http://127.0.0.1:";
+  const auto at = log.find(head);
+  const auto tail = log.find(" (method jtm-h, 24 items, model version ", at);
+  if (at == std::string::npos || tail == std::string::npos) {
     ::kill(pid, SIGKILL);
     wait_exit(pid);
     FAIL() << log;
   }
-  const int port = std::stoi(m[1].str());
-  const std::string version = m[2].str();
-
+  const int port = std::stoi(log.substr(at + head.size(), tail - at - head.size()));
+  const std::string version = log.substr(tail + 40, 16);
+  EXPECT_EQ(log.substr(tail + 56, 2), ")\n") << log;
   httplib::Client c("127.0.0.1", port);
   const auto r = c.Post("/v1/recommend", R"({"behaviors": ["i1", "i2"], "k": 4})", "application/json");
   ASSERT_TRUE(r);
