@@ -10,7 +10,7 @@ namespace treerec {
 
 RankedLists retrieve(const PreferenceModel& model, const BehaviorFeatures& features,
                      const Tree& tree, const QueryHistories& histories,
-                     const RetrievalOptions& options) {
+                     const RetrievalOptions& options, const ExcludeFn& exclude) {
   TR_CHECK(histories.size() <= 0xFFFFFFFFu, "at most 2^32 - 1 queries per call, got ",
            histories.size());
   const auto queries = static_cast<std::uint32_t>(histories.size());
@@ -22,7 +22,7 @@ RankedLists retrieve(const PreferenceModel& model, const BehaviorFeatures& featu
     bf.threads = options.threads;
     bf.chunk = static_cast<std::uint32_t>(std::clamp<std::size_t>(rows, 1, std::min<std::size_t>(tree.num_items(), 4096)));
     bf.batch = static_cast<std::uint32_t>(std::clamp<std::size_t>(rows / bf.chunk, 1, 64));
-    return BruteForce(bf).search(factory, queries);
+    return BruteForce(bf).search(factory, queries, exclude);
   }
   ModelNodeScorerFactory factory(model, features, tree, histories);
   BeamSearchOptions bs;
@@ -33,7 +33,7 @@ RankedLists retrieve(const PreferenceModel& model, const BehaviorFeatures& featu
   // (the level above it has fewer than k), so its children number fewer than 4k.
   const std::size_t per_query = 4 * std::size_t{std::max<std::uint32_t>(options.beam, 1)};
   bs.batch = static_cast<std::uint32_t>(std::clamp<std::size_t>(rows / per_query, 1, 256));
-  return BeamSearch(tree, bs).search(factory, queries);
+  return BeamSearch(tree, bs).search(factory, queries, exclude);
 }
 
 }  // namespace treerec

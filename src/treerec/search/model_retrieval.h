@@ -27,10 +27,11 @@ struct RetrievalOptions {
 
 // Row q of the result holds query q's best min(M, |C|) items, best first, with their logits
 // (node-score ranking; ties by the smaller leaf code in beam search, the smaller item id in
-// brute force) and how many (query, node) scores it cost. Throws Error on bad options or if
-// the model, features and tree do not belong together.
+// brute force) and how many (query, node) scores it cost. Items in exclude(q) are never
+// returned for query q (ranked_lists.h; beam search may then return fewer than M). Throws
+// Error on bad options or if the model, features and tree do not belong together.
 RankedLists retrieve(const PreferenceModel& model, const BehaviorFeatures& features,
                      const Tree& tree, const QueryHistories& histories,
-                     const RetrievalOptions& options);
+                     const RetrievalOptions& options, const ExcludeFn& exclude = {});
 
 }  // namespace treerec

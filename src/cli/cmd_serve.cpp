@@ -1,0 +1,136 @@
+// `treerec serve`: the HTTP retrieval service for a trained model and its tree
+// (serve/server.h, docs/SERVING.md). Prints "serve: listening on http://HOST:PORT ..." to
+// stderr when ready. SIGHUP reloads the files (atomically; a failed reload keeps the old
+// model); SIGTERM and SIGINT stop gracefully: no new connections, requests in flight answered.
+//
+// Signals: a handler only writes the signal's number to a pipe (async-signal-safe), and the
+// main thread reads the pipe and does the work. Blocking the signals and calling sigwait would
+// not do: OpenBLAS starts its threads before main() runs, and a process-directed signal goes to
+// any thread that does not block it.
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "cli/command.h"
+#include "treerec/serve/server.h"
+#include "treerec/util/error.h"
+
+namespace treerec::cli {
+namespace {
+
+int g_signal_pipe[2] = {-1, -1};
+
+extern "C" void on_signal(int sig) {
+  const int saved = errno;
+  const char c = static_cast<char>(sig);
+  [[maybe_unused]] const ssize_t n = ::write(g_signal_pipe[1], &c, 1);
+  errno = saved;
+}
+
+void install_signal_handlers() {
+  if (::pipe2(g_signal_pipe, O_CLOEXEC | O_NONBLOCK) != 0) fail("cannot create the signal pipe");
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  for (const int sig : {SIGHUP, SIGTERM, SIGINT}) ::sigaction(sig, &sa, nullptr);
+  // A client that hangs up mid-answer must not kill the server.
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+void run(ServerOptions options, const std::string& host, int port) {
+  install_signal_handlers();
+  Server server(std::move(options));
+  const int bound = server.start(host, port);
+  const auto snap = server.snapshot();
+  const std::string shown = host.find(':') == std::string::npos ? host : "[" + host + "]";  // IPv6
+  std::fprintf(stderr, "serve: listening on http://%s:%d (method %s, %u items, model version %s)\n", shown.c_str(), bound,
+               snap->method().name.c_str(), snap->tree().num_items(), snap->version().c_str());
+  std::fflush(stderr);
+  for (;;) {
+    pollfd p{g_signal_pipe[0], POLLIN, 0};
+    const int ready = ::poll(&p, 1, 500);
+    if (!server.running()) fail("the HTTP listener on ", host, ":", bound, " stopped unexpectedly");
+    if (ready <= 0) continue;
+    char sig = 0;
+    while (::read(g_signal_pipe[0], &sig, 1) == 1) {
+      if (sig == SIGHUP) {
+        const ReloadResult r = server.reload();
+        if (r.ok) {
+          std::fprintf(stderr, "serve: reloaded, model version %s\n", r.version.c_str());
+        } else {
+          std::fprintf(stderr, "serve: reload failed, still serving version %s: %s\n", r.version.c_str(),
+                       r.error.c_str());
+        }
+      } else {
+        std::fprintf(stderr, "serve: %s received, finishing requests in flight\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+        std::fflush(stderr);
+        server.stop();
+        std::fprintf(stderr, "serve: stopped\n");
+        return;
+      }
+      std::fflush(stderr);
+    }
+  }
+}
+
+struct Opts {
+  ServerOptions server;
+  std::string host = "127.0.0.1";
+  int port = 8080;
+};
+
+const Command kCmd(80, [](CLI::App& app) {
+  auto* cmd = app.add_subcommand("serve", "serve a trained model over HTTP: top-k items for a user's behaviours");
+  auto o = std::make_shared<Opts>();
+  ServerOptions& s = o->server;
+  cmd->add_option("--model", s.model_path, "trained model file (from `treerec train`)")->required();
+  cmd->add_option("--tree", s.tree_path, "the tree file the model was trained with")->required();
+  cmd->add_option("--host", o->host, "address to listen on (0.0.0.0: every interface)")->capture_default_str();
+  cmd->add_option("--port", o->port, "port to listen on (0: any free port)")
+      ->check(CLI::Range(0, 65535))
+      ->capture_default_str();
+  cmd->add_option("--beam", s.beam, "beam width k of the search (a request's k is used when larger)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--threads", s.threads, "HTTP worker threads (0: cores + 4)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--max-concurrent", s.max_concurrent,
+                  "recommendation requests answered at once; more get 503 (0: cores)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--batch-threads", s.batch_threads, "retrieval threads of one batch request (0: all cores)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--max-body-bytes", s.limits.max_body_bytes, "largest request body; larger get 413")
+      ->check(CLI::Range(std::size_t{64}, std::size_t{1} << 30))
+      ->capture_default_str();
+  cmd->add_option("--max-behaviors", s.limits.max_behaviors,
+                  "most behaviours in one query (only the most recent 69 are used)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--max-exclude", s.limits.max_exclude, "most excluded ids in one query")->capture_default_str();
+  cmd->add_option("--max-k", s.limits.max_k, "largest k a request may ask for")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--default-k", s.limits.default_k, "k of a request that gives none")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--max-batch", s.limits.max_batch, "most queries in one batch request")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--keep-alive-max", s.keep_alive_max, "requests per keep-alive connection")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->callback([o] { run(o->server, o->host, o->port); });
+});
+
+}  // namespace
+}  // namespace treerec::cli

@@ -1,0 +1,190 @@
+#include "treerec/serve/serving_model.h"
+
+#include <malloc.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <unordered_set>
+
+#include "treerec/data/id_map.h"
+#include "treerec/io/string_table.h"
+#include "treerec/search/model_retrieval.h"
+#include "treerec/search/model_scorer.h"
+#include "treerec/util/error.h"
+
+namespace treerec {
+namespace {
+
+// The XXH3 checksum every treerec file keeps in its header (io/binary_file.h: bytes 40..47 of
+// the 64-byte header), read without mapping the file again.
+std::uint64_t header_checksum(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  unsigned char h[48];
+  if (!in.read(reinterpret_cast<char*>(h), sizeof h)) fail("cannot read the header of ", path);
+  std::uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | h[40 + i];
+  return v;
+}
+
+std::string hex16(std::uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+void append_float(std::string& out, float v) {
+  if (!std::isfinite(v)) {
+    out += "null";
+    return;
+  }
+  char buf[32];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out.append(buf, r.ptr);
+}
+
+}  // namespace
+
+ServingModel::~ServingModel() = default;
+
+std::shared_ptr<const ServingModel> ServingModel::load(const std::string& model_path, const std::string& tree_path) {
+  // Freed memory goes back to the system when a snapshot dies, so that resident memory stays
+  // flat across reloads instead of keeping the old model's pages in the allocator.
+  std::shared_ptr<ServingModel> m(new ServingModel(), [](ServingModel* p) {
+    delete p;
+    ::malloc_trim(0);
+  });
+  m->model_path_ = model_path;
+  m->tree_path_ = tree_path;
+  // Checksums before and after loading: a file replaced in between would otherwise be served
+  // under the other file's version.
+  const std::uint64_t model_sum = header_checksum(model_path);
+  const std::uint64_t tree_sum = header_checksum(tree_path);
+  m->tree_ = Tree::load(tree_path);
+  m->trained_ = load_trained_model(model_path);
+  if (header_checksum(model_path) != model_sum || header_checksum(tree_path) != tree_sum)
+    fail(model_path, " or ", tree_path, " changed while it was being loaded; load again");
+  check_model_tree(m->trained_.info, m->tree_, model_path, tree_path);
+  m->method_ = parse_method(m->trained_.info.method);
+  const Representation r = m->trained_.model->config().representation;
+  if (r != m->method_.representation)
+    fail(model_path, ": method ", m->method_.name, " uses the ", representation_name(m->method_.representation),
+         " representation but the model was built with ", representation_name(r));
+  m->features_ = BehaviorFeatures(r, m->tree_);
+  try {
+    check_model_fits(*m->trained_.model, m->features_, m->tree_);
+  } catch (const Error& e) {
+    fail(model_path, " does not fit ", tree_path, ": ", e.what());
+  }
+
+  m->id_names_ = std::make_unique<StringTable>();
+  m->ids_ = std::make_unique<IdMap>(m->id_names_.get(), "item ids");
+  for (std::uint32_t i = 0; i < m->tree_.num_items(); ++i) {
+    bool added = false;
+    if (m->ids_->get_or_add(m->tree_.item_id(i), &added) != i || !added)
+      fail(tree_path, ": item id '", m->tree_.item_id(i), "' appears twice; raw ids must be distinct");
+  }
+  const std::uint64_t both[2] = {model_sum, tree_sum};
+  m->version_ = hex16(XXH3_64bits(both, sizeof both));
+  m->loaded_at_ = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return m;
+}
+
+std::uint32_t ServingModel::find_item(std::string_view raw) const {
+  const std::uint32_t id = ids_->find(IdKey::of(raw));
+  return id == IdMap::kNone ? kUnknown : id;
+}
+
+std::vector<Recommendation> recommend(const ServingModel& snapshot, std::span<const RecommendRequest> queries,
+                                      const RecommendOptions& options) {
+  const std::size_t n = queries.size();
+  std::vector<Recommendation> out(n);
+  std::vector<std::vector<std::uint32_t>> histories(n), excluded(n);
+  std::map<std::uint32_t, std::vector<std::uint32_t>> by_k;  // k -> queries asking for it
+  for (std::size_t q = 0; q < n; ++q) {
+    std::unordered_set<std::string_view> reported;
+    const auto map_ids = [&](const std::vector<std::string>& raw, std::vector<std::uint32_t>& ids) {
+      ids.reserve(raw.size());
+      for (const std::string& id : raw) {
+        const std::uint32_t item = snapshot.find_item(id);
+        if (item != ServingModel::kUnknown) {
+          ids.push_back(item);
+        } else if (reported.insert(id).second) {
+          out[q].unknown.push_back(id);
+        }
+      }
+    };
+    map_ids(queries[q].behaviors, histories[q]);
+    map_ids(queries[q].exclude, excluded[q]);
+    by_k[queries[q].k].push_back(static_cast<std::uint32_t>(q));
+  }
+
+  for (const auto& [k, group] : by_k) {
+    HistoryLists lists;
+    for (const std::uint32_t q : group) lists.add(histories[q]);
+    const ExcludeFn exclude = [&](std::uint32_t i) { return std::span<const std::uint32_t>(excluded[group[i]]); };
+    RetrievalOptions ro;
+    ro.beam = std::max(options.beam, k);
+    ro.top = k;
+    ro.brute_force = snapshot.method().brute_force;  // dnn has no tree model (SPEC §9)
+    ro.threads = options.threads;
+    const RankedLists ranked =
+        retrieve(snapshot.model(), snapshot.features(), snapshot.tree(), lists, ro, exclude);
+    for (std::size_t i = 0; i < group.size(); ++i) {
+      Recommendation& r = out[group[i]];
+      const auto items = ranked.items_of(i);
+      const auto scores = ranked.scores_of(i);
+      r.items.assign(items.begin(), items.end());
+      r.scores.assign(scores.begin(), scores.end());
+    }
+  }
+  return out;
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out += '"';
+  for (const char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += '"';
+}
+
+void append_recommendation_fields(std::string& out, const ServingModel& snapshot, const Recommendation& r) {
+  out += "\"items\": [";
+  for (std::size_t i = 0; i < r.items.size(); ++i) {
+    if (i > 0) out += ", ";
+    append_json_string(out, snapshot.tree().item_id(r.items[i]));
+  }
+  out += "], \"scores\": [";
+  for (std::size_t i = 0; i < r.scores.size(); ++i) {
+    if (i > 0) out += ", ";
+    append_float(out, r.scores[i]);
+  }
+  out += "], \"unknown\": [";
+  for (std::size_t i = 0; i < r.unknown.size(); ++i) {
+    if (i > 0) out += ", ";
+    append_json_string(out, r.unknown[i]);
+  }
+  out += ']';
+}
+
+}  // namespace treerec

@@ -1,0 +1,189 @@
+// The serving snapshot and recommend(): raw ids both ways, unknown ids, exclusions, batches
+// with mixed k, and agreement with the library's retrieve() on the same histories.
+#include "treerec/serve/serving_model.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "serve/serve_fixture.h"
+#include "treerec/search/model_retrieval.h"
+
+namespace treerec {
+namespace {
+
+using test::ServeFiles;
+using test::TempDir;
+
+// Library retrieval for one history of dense ids.
+RankedLists direct(const ServingModel& s, const std::vector<std::uint32_t>& history, std::uint32_t beam,
+                   std::uint32_t top, const std::vector<std::uint32_t>& exclude = {}) {
+  HistoryLists h;
+  h.add(history);
+  RetrievalOptions o;
+  o.beam = beam;
+  o.top = top;
+  o.brute_force = s.method().brute_force;
+  o.threads = 1;
+  return retrieve(s.model(), s.features(), s.tree(), h, o,
+                  [&](std::uint32_t) { return std::span<const std::uint32_t>(exclude); });
+}
+
+std::vector<std::uint32_t> items(const RankedLists& r) {
+  const auto s = r.items_of(0);
+  return {s.begin(), s.end()};
+}
+
+TEST(ServingModel, MapsRawIdsBothWays) {
+  TempDir dir;
+  const ServeFiles f(dir);
+  const auto s = ServingModel::load(f.jtm, f.tree);
+  EXPECT_EQ(s->tree().num_items(), 24u);
+  EXPECT_EQ(s->method().name, "jtm-h");
+  for (std::uint32_t i = 0; i < s->tree().num_items(); ++i) EXPECT_EQ(s->find_item(s->tree().item_id(i)), i);
+  EXPECT_NE(s->find_item("i3"), ServingModel::kUnknown);
+  EXPECT_EQ(s->find_item("i24"), ServingModel::kUnknown);
+  EXPECT_EQ(s->find_item(""), ServingModel::kUnknown);
+  EXPECT_EQ(s->find_item("3"), ServingModel::kUnknown);
+}
+
+TEST(ServingModel, VersionFollowsTheFiles) {
+  TempDir dir;
+  const ServeFiles f(dir);
+  const auto a = ServingModel::load(f.jtm, f.tree);
+  const auto b = ServingModel::load(f.jtm, f.tree);
+  const auto c = ServingModel::load(f.jtm2, f.tree);
+  EXPECT_EQ(a->version().size(), 16u);
+  EXPECT_EQ(a->version(), b->version());
+  EXPECT_NE(a->version(), c->version());
+  EXPECT_GT(a->loaded_at(), 1.6e9);
+}
+
+TEST(ServingModel, LoadErrorsNameTheFiles) {
+  TempDir dir;
+  const ServeFiles f(dir);
+  // A tree of other items: the model was not trained on it.
+  const Dataset other = test::tiny_dataset(14, 30);
+  const std::string other_tree = dir.file("other.tree");
+  build_category_tree(other.item_categories(), other.item_ids()).save(other_tree);
+  try {
+    ServingModel::load(f.jtm, other_tree);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("was trained on another tree"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(other_tree), std::string::npos) << e.what();
+  }
+  test::write_file(dir.file("bad.model"), std::string(200, 'x'));
+  EXPECT_THROW(ServingModel::load(dir.file("bad.model"), f.tree), Error);
+  EXPECT_THROW(ServingModel::load(dir.file("absent.model"), f.tree), Error);
+  EXPECT_THROW(ServingModel::load(f.jtm, f.jtm), Error);  // a model file is not a tree
+}
+
+TEST(ServingModel, RecommendAgreesWithRetrieve) {
+  TempDir dir;
+  const ServeFiles f(dir);
+  for (const std::string& path : {f.jtm, f.tdm, f.dnn}) {
+    const auto s = ServingModel::load(path, f.tree);
+    RecommendRequest q;
+    q.behaviors = {"i3", "i5", "i3", "i20"};  // oldest first
+    q.k = 6;
+    for (const std::uint32_t beam : {2u, 200u}) {
+      RecommendOptions o;
+      o.beam = beam;
+      const auto r = recommend(*s, std::span(&q, 1), o);
+      ASSERT_EQ(r.size(), 1u);
+      const std::vector<std::uint32_t> history = {s->find_item("i3"), s->find_item("i5"), s->find_item("i3"),
+                                                  s->find_item("i20")};
+      const RankedLists want = direct(*s, history, std::max(beam, q.k), q.k);
+      EXPECT_EQ(r[0].items, items(want)) << path << " beam " << beam;
+      EXPECT_EQ(r[0].scores, std::vector<float>(want.scores_of(0).begin(), want.scores_of(0).end()));
+      EXPECT_EQ(r[0].items.size(), 6u);
+      EXPECT_TRUE(r[0].unknown.empty());
+    }
+  }
+}
+
+TEST(ServingModel, UnknownIdsAreDroppedAndReportedOnce) {
+  TempDir dir;
+  const ServeFiles f(dir);
+  const auto s = ServingModel::load(f.jtm, f.tree);
+  RecommendRequest q;
+  q.behaviors = {"zz", "i3", "nope", "zz", "i7"};
+  q.exclude = {"gone", "i1", "nope"};
+  q.k = 24;
+  const auto r = recommend(*s, std::span(&q, 1), {});
+  EXPECT_EQ(r[0].unknown, (std::vector<std::string>{"zz", "nope", "gone"}));
+  const RankedLists want = direct(*s, {s->find_item("i3"), s->find_item("i7")}, 200, 24, {s->find_item("i1")});
+  EXPECT_EQ(r[0].items, items(want));
+}
+
+TEST(ServingModel, ExcludedItemsAreNeverReturned) {
+  TempDir dir;
+  const ServeFiles f(dir);
+  for (const std::string& path : {f.jtm, f.dnn}) {
+    const auto s = ServingModel::load(path, f.tree);
+    RecommendRequest all;
+    all.behaviors = {"i2", "i9"};
+    all.k = 24;
+    const auto full = recommend(*s, std::span(&all, 1), {})[0];
+    ASSERT_EQ(full.items.size(), 24u);  // beam 200 >= 24 items: every leaf is scored
+    RecommendRequest q = all;
+    q.exclude = {std::string(s->tree().item_id(full.items[0])), std::string(s->tree().item_id(full.items[5])), "i2"};
+    const auto r = recommend(*s, std::span(&q, 1), {})[0];
+    std::vector<std::uint32_t> expected;
+    for (const std::uint32_t item : full.items)
+      if (item != full.items[0] && item != full.items[5] && item != s->find_item("i2")) expected.push_back(item);
+    EXPECT_EQ(r.items, expected) << path;
+  }
+}
+
+TEST(ServingModel, BatchWithMixedKMatchesSingleQueries) {
+  TempDir dir;
+  const ServeFiles f(dir);
+  const auto s = ServingModel::load(f.jtm, f.tree);
+  std::vector<RecommendRequest> qs(4);
+  qs[0].behaviors = {"i1"};
+  qs[0].k = 3;
+  qs[1].behaviors = {"i4", "i8", "x"};
+  qs[1].k = 10;
+  qs[2].behaviors = {};
+  qs[2].k = 3;
+  qs[3].behaviors = {"i11"};
+  qs[3].k = 1;
+  qs[3].exclude = {"i0"};
+  RecommendOptions o;
+  o.beam = 4;
+  o.threads = 2;
+  const auto batch = recommend(*s, qs, o);
+  ASSERT_EQ(batch.size(), 4u);
+  for (std::size_t i = 0; i < qs.size(); ++i) {
+    const auto single = recommend(*s, std::span(&qs[i], 1), RecommendOptions{4, 1});
+    EXPECT_EQ(batch[i].items, single[0].items) << i;
+    EXPECT_EQ(batch[i].scores, single[0].scores) << i;
+    EXPECT_EQ(batch[i].unknown, single[0].unknown) << i;
+    EXPECT_EQ(batch[i].items.size(), qs[i].k) << i;
+  }
+  EXPECT_EQ(batch[1].unknown, std::vector<std::string>{"x"});
+}
+
+TEST(ServingModel, JsonFields) {
+  std::string s;
+  append_json_string(s, "a\"b\\c\n\x01");
+  EXPECT_EQ(s, "\"a\\\"b\\\\c\\n\\u0001\"");
+
+  TempDir dir;
+  const ServeFiles f(dir);
+  const auto m = ServingModel::load(f.jtm, f.tree);
+  Recommendation r;
+  r.items = {m->find_item("i4"), m->find_item("i10")};
+  r.scores = {0.5f, -1.25f};
+  r.unknown = {"q"};
+  std::string out;
+  append_recommendation_fields(out, *m, r);
+  EXPECT_EQ(out, R"("items": ["i4", "i10"], "scores": [0.5, -1.25], "unknown": ["q"])");
+}
+
+}  // namespace
+}  // namespace treerec
