@@ -121,7 +121,7 @@ TEST(ExperimentCli, ReportRendersInHeadlessChromium) {
   const std::string config = dir.file("gen.toml"), out = dir.file("report");
   test::write_file(config, "run = [\"tdm\", \"jtm-h\"]\ntop = 30\nmonitor_users = 5\n"
                            "[dataset]\nsource = \"generated\"\nvalid_users = 10\ntest_users = 10\n"
-                           "[generate]\nitems = 300\nusers = 100\nrecords = 5000\n"
+                           "[generate]\nitems = 300\nusers = 100\nrecords = 2000\n"
                            "[methods.tdm]\nepochs = 2\nbatch_size = 64\nnegatives = 10\nembedding_dim = 8\n"
                            "[methods.jtm-h]\nepochs = 2\nbatch_size = 64\nnegatives = 10\nembedding_dim = 8\n");
   auto r = run_cli("experiment " + config + " --out " + out + " --threads 2");
