@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <iostream>
 
 #include "test_util.h"
 #include "treerec/experiment/experiment_config.h"
@@ -130,26 +131,37 @@ TEST(ExperimentConfig, DescribeListsEveryKeyWithDefaultAndHelp) {
 }
 
 TEST(ExperimentConfig, ShippedConfigsParse) {
-  std::vector<std::string> missing;
+  // Methods not registered in this build are dropped from `run` (with a note), so the rest of
+  // each config is still checked; once all nine are registered, the configs parse as they are.
+  std::vector<std::string> registered;
   for (const auto& name : paper_methods()) {
     try {
       find_method(name);
+      registered.push_back(name);
     } catch (const Error&) {
-      missing.push_back(name);
     }
   }
   const std::string root = std::string(TREEREC_SOURCE_DIR) + "/experiments/";
-  // The synthetic config needs no data; the others need ../shared/data.
-  if (!missing.empty()) GTEST_SKIP() << "not every method of the paper is registered yet (e.g. " << missing[0] << ")";
-  const ExperimentConfig s = load_experiment_config(root + "synthetic.toml");
-  EXPECT_EQ(s.methods, paper_methods());
-  EXPECT_EQ(s.source, "generated");
-  if (test::shared_data_dir().empty()) return;
-  for (const char* name : {"movielens.toml", "ciao.toml"}) {
-    const ExperimentConfig c = load_experiment_config(root + name);
-    EXPECT_EQ(c.methods, paper_methods()) << name;
-    EXPECT_TRUE(std::filesystem::exists(c.dataset_path)) << name;
+  const bool have_data = !test::shared_data_dir().empty();
+  for (const char* name : {"synthetic.toml", "movielens.toml", "ciao.toml"}) {
+    if (std::string(name) != "synthetic.toml" && !have_data) continue;
+    std::string text = test::read_file(root + name);
+    const auto run_at = text.find("\nrun = ");
+    ASSERT_NE(run_at, std::string::npos) << name;
+    // A TOML array of strings is also JSON.
+    EXPECT_EQ(nlohmann::json::parse(text.substr(run_at + 7, text.find('\n', run_at + 1) - run_at - 7)),
+              nlohmann::json(paper_methods()))
+        << name << ": every shipped config compares all nine methods";
+    if (registered.size() < paper_methods().size())
+      text.replace(run_at, text.find('\n', run_at + 1) - run_at, "\nrun = " + nlohmann::json(registered).dump());
+    const ExperimentConfig c = experiment_config(parse_toml_config(text, root + name));
+    EXPECT_EQ(c.methods, registered) << name;
+    if (c.source != "generated") EXPECT_TRUE(std::filesystem::exists(c.dataset_path)) << name;
+    else EXPECT_EQ(c.generate.items, 10000u);
   }
+  if (registered.size() < paper_methods().size())
+    std::cerr << "note: " << paper_methods().size() - registered.size()
+              << " of the paper's methods are not registered in this build\n";
 }
 
 }  // namespace

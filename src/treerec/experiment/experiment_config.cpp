@@ -99,8 +99,11 @@ void check_methods(const ConfigDocument& doc, const nlohmann::json& methods,
 }
 
 std::string resolve_path(const std::string& path, const std::string& config_path) {
-  if (path.empty() || fs::path(path).is_absolute() || config_path.empty()) return path;
-  return (fs::path(config_path).parent_path() / path).lexically_normal().string();
+  // Absolute, so that the report and --print-config name the file wherever they are read.
+  if (path.empty()) return path;
+  const fs::path p = fs::path(path).is_absolute() || config_path.empty() ? fs::path(path)
+                                                                          : fs::path(config_path).parent_path() / path;
+  return fs::absolute(p).lexically_normal().string();
 }
 
 std::uint32_t as_u32(const nlohmann::json& v, const ConfigDocument& doc, const std::string& key) {
