@@ -33,20 +33,23 @@ std::string csv_field(const std::string& s) {
   return out + "\"";
 }
 
-struct AblationRow {
-  const char* method;
-  const char* tree;
-  const char* features;
-  const char* learning;
-};
 const AblationRow kAblation[] = {
-    {"tdm", "category", "leaf items (TDM)", "no"},
-    {"jtm-hi", "category", "a table per level (HI)", "no"},
-    {"jtm-h", "category", "ancestors per level (H)", "no"},
-    {"jtm", "learned", "ancestors per level (H)", "yes (Algorithm 2)"},
+    {"tdm", "category", "leaf items (TDM)", "no", nullptr},
+    {"jtm-hi", "category", "a table per level (HI)", "no", nullptr},
+    {"jtm-h", "category", "ancestors per level (H)", "no", nullptr},
+    {"jtm", "learned", "ancestors per level (H)", "yes (Algorithm 2)", nullptr},
 };
 
 }  // namespace
+
+std::vector<AblationRow> ablation_rows(const ExperimentReport& report) {
+  std::vector<AblationRow> rows;
+  for (AblationRow row : kAblation) {
+    row.result = report.find(row.method);
+    if (row.result) rows.push_back(row);
+  }
+  return rows;
+}
 
 std::string method_title(const std::string& name) {
   static const std::map<std::string, std::string> titles = {
@@ -111,9 +114,8 @@ std::string summary_markdown(const ExperimentReport& r) {
          std::string(r.find("jtm") ? " / JTM" : "") + ")\n\n";
   out += "| method | tree | behaviour features | tree learning | precision" + at + " | recall" + at + " | F" + at +
          " |\n|---|---|---|---|---:|---:|---:|\n";
-  for (const auto& row : kAblation) {
-    const MethodResult* m = r.find(row.method);
-    if (m == nullptr) continue;
+  for (const auto& row : ablation_rows(r)) {
+    const MethodResult* m = row.result;
     out += "| " + method_title(row.method) + " | " + row.tree + " | " + row.features + " | " + row.learning + " | ";
     out += m->ok ? percent(m->metric("precision", r.top)) + " | " + percent(m->metric("recall", r.top)) + " | " +
                        percent(m->metric("f1", r.top)) + " |\n"

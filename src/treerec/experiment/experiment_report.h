@@ -11,6 +11,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "treerec/experiment/experiment_runner.h"
 
@@ -20,6 +21,16 @@ namespace treerec {
 std::string method_title(const std::string& name);
 // A fraction as a percentage with two decimals ("12.34 %"); "–" for NaN.
 std::string percent(double fraction);
+
+// A row of the ablation table (the paper's Table 3): the tree model's variants that were run.
+struct AblationRow {
+  const char* method;    // tdm, jtm-hi, jtm-h, jtm
+  const char* tree;      // "category" or "learned"
+  const char* features;  // the behaviour representation (SPEC §4)
+  const char* learning;  // tree learning or not
+  const MethodResult* result;
+};
+std::vector<AblationRow> ablation_rows(const ExperimentReport& report);
 
 std::string results_csv(const ExperimentReport& report);
 std::string summary_markdown(const ExperimentReport& report);

@@ -113,33 +113,20 @@ std::string metrics_table(const ExperimentReport& r) {
   return out + "</table>\n";
 }
 
-// summary.md's ablation table, as HTML: the rows of Table 2 are the lines of the Markdown
-// table that follow its heading.
 std::string ablation_table(const ExperimentReport& r) {
-  const std::string md = summary_markdown(r);
-  const auto start = md.find("## Table 2");
-  if (start == std::string::npos) return "";
-  std::string out = "<table>\n";
-  std::size_t pos = md.find("\n|", start);
-  bool header = true;
-  while (pos != std::string::npos && pos + 1 < md.size() && md[pos + 1] == '|') {
-    const std::size_t end = md.find('\n', pos + 1);
-    const std::string line = md.substr(pos + 1, end - pos - 1);
-    pos = end;
-    if (line.rfind("|---", 0) == 0) continue;
-    out += "<tr>";
-    std::size_t a = 1;
-    while (a < line.size()) {
-      const std::size_t b = line.find('|', a);
-      if (b == std::string::npos) break;
-      std::string text = line.substr(a, b - a);
-      while (!text.empty() && text.front() == ' ') text.erase(0, 1);
-      while (!text.empty() && text.back() == ' ') text.pop_back();
-      out += (header ? "<th>" : "<td>") + escape_html(text) + (header ? "</th>" : "</td>");
-      a = b + 1;
+  const std::string at = "@" + std::to_string(r.top);
+  std::string out = "<table><tr><th>method</th><th>tree</th><th>behaviour features</th><th>tree learning</th>"
+                    "<th>precision" + at + "</th><th>recall" + at + "</th><th>F" + at + "</th></tr>\n";
+  for (const auto& row : ablation_rows(r)) {
+    out += "<tr><td>" + escape_html(method_title(row.method)) + "</td><td>" + row.tree + "</td><td>" +
+           row.features + "</td><td>" + row.learning + "</td>";
+    if (!row.result->ok) {
+      out += "<td class=\"failed\" colspan=\"3\">failed</td></tr>\n";
+      continue;
     }
+    for (const char* what : {"precision", "recall", "f1"})
+      out += "<td class=\"n\">" + escape_html(percent(row.result->metric(what, r.top))) + "</td>";
     out += "</tr>\n";
-    header = false;
   }
   return out + "</table>\n";
 }
