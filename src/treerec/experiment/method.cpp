@@ -12,9 +12,10 @@
 namespace treerec {
 namespace {
 
-// Numbers of either kind are accepted where the default is a number.
+// Where the default is a float, an integer is accepted too (`lr_decay = 1`); where it is an
+// integer, a float is not.
 bool same_kind(const nlohmann::json& a, const nlohmann::json& b) {
-  if (a.is_number() && b.is_number()) return !(a.is_number_integer() && b.is_number_float());
+  if (a.is_number() && b.is_number()) return !(a.is_number_float() && b.is_number_integer());
   return a.type() == b.type();
 }
 

@@ -1,8 +1,211 @@
-// Placeholder until the experiment runner lands: tdm, jtm-hi, jtm-h and dnn as methods.
+// tdm, jtm-hi, jtm-h and dnn as methods of the experiment (SPEC §9): one preference model
+// trained with the Trainer (SPEC §5) on the category tree (SPEC §3), then top-M retrieval for
+// the evaluation users: beam search (SPEC §6), or brute force for dnn.
+//
+// In ctx.work_dir: model.trm (the trained model, with the identity it was trained under) and
+// model.trm.ckpt (the checkpoint of an unfinished run). A finished model whose identity
+// matches is reused; a checkpoint that matches is resumed; anything else is trained afresh.
+#include <chrono>
+#include <filesystem>
+#include <numeric>
+
+#include "treerec/eval/evaluate.h"
 #include "treerec/experiment/method_list.h"
+#include "treerec/search/model_retrieval.h"
+#include "treerec/train/layer_sampler.h"
+#include "treerec/train/trainer.h"
+#include "treerec/util/error.h"
 
 namespace treerec {
+namespace {
 
-std::vector<MethodInfo> model_methods() { return {}; }
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+std::vector<MethodParam> model_params(bool tree_method) {
+  std::vector<MethodParam> p = {
+      {"epochs", 1, "passes over the training samples"},
+      {"batch_size", 256, "samples per optimizer step"},
+      {"negatives", 100,
+       tree_method ? "negatives per sample, spread over the levels, more on deeper ones (SPEC §5)"
+                   : "negatives per sample, drawn from the whole corpus"},
+      {"learning_rate", 0.001, "Adam learning rate"},
+      {"lr_decay", 0.9, "learning-rate factor after every epoch"},
+      {"embedding_dim", 24, "embedding size"},
+      {"model", "dnn", "preference model: dnn (MLP 128-64-24) or attention (SPEC §4)"},
+      {"shard_samples", 32, "samples per gradient shard (the model depends on it, never on threads)"},
+      {"max_batches", 0, "stop training after this many batches (0 = all epochs): for quick runs"},
+  };
+  if (tree_method) {
+    p.push_back({"layer_negatives", "", "negatives per level k1,...,k_lmax (overrides negatives)"});
+    p.push_back({"beam", 200, "k: beam width of the layer-wise beam search (SPEC §6)"});
+  }
+  return p;
+}
+
+template <typename T>
+T setting(const MethodContext& ctx, const char* key) {
+  const nlohmann::json& v = ctx.settings.at(key);
+  if constexpr (std::is_unsigned_v<T>) {
+    if (v.get<std::int64_t>() < 0) fail("setting '", key, "' must not be negative, got ", v.dump());
+  }
+  return v.get<T>();
+}
+
+TrainOptions train_options(const MethodContext& ctx, const std::string& method) {
+  TrainOptions o;
+  o.method = method;
+  o.model = setting<std::string>(ctx, "model");
+  o.embedding_dim = setting<std::uint32_t>(ctx, "embedding_dim");
+  o.epochs = setting<std::uint32_t>(ctx, "epochs");
+  o.batch_size = setting<std::uint32_t>(ctx, "batch_size");
+  o.shard_samples = setting<std::uint32_t>(ctx, "shard_samples");
+  o.negatives = setting<std::uint32_t>(ctx, "negatives");
+  o.learning_rate = setting<float>(ctx, "learning_rate");
+  o.lr_decay = setting<float>(ctx, "lr_decay");
+  o.max_batches = setting<std::uint64_t>(ctx, "max_batches");
+  if (ctx.settings.contains("layer_negatives")) {
+    const auto list = setting<std::string>(ctx, "layer_negatives");
+    if (!list.empty()) o.layer_negatives = parse_layer_negatives(ctx.initial_tree, list);
+  }
+  o.seed = ctx.seed;
+  o.threads = ctx.threads;
+  o.checkpoint_path = (fs::path(ctx.work_dir) / "model.trm.ckpt").string();
+  return o;
+}
+
+void say(const MethodContext& ctx, const std::string& line) {
+  if (ctx.log) ctx.log(line);
+}
+
+RankedLists retrieve_for(const MethodContext& ctx, const PreferenceModel& model, const BehaviorFeatures& features,
+                         bool brute_force, std::span<const std::uint32_t> users) {
+  const EvalUserHistories histories(ctx.dataset, users);
+  RetrievalOptions ro;
+  ro.top = ctx.top;
+  ro.beam = ctx.settings.contains("beam") ? setting<std::uint32_t>(ctx, "beam") : ctx.top;
+  ro.brute_force = brute_force;
+  ro.threads = ctx.threads;
+  return retrieve(model, features, ctx.initial_tree, histories, ro);
+}
+
+// The finished model in work_dir if it was trained under the same identity, else null.
+std::unique_ptr<TrainedModel> reusable_model(const std::string& path, const nlohmann::json& identity,
+                                             const MethodContext& ctx) {
+  if (!fs::exists(path)) return nullptr;
+  try {
+    auto m = std::make_unique<TrainedModel>(load_trained_model(path));
+    if (m->info.options.value("experiment_identity", nlohmann::json()) == identity) return m;
+    say(ctx, path + " was trained with other settings: training again");
+  } catch (const Error& e) {
+    say(ctx, std::string("cannot reuse ") + path + " (" + e.what() + "): training again");
+  }
+  return nullptr;
+}
+
+MethodOutcome run_model_method(const MethodContext& ctx, const std::string& name) {
+  TR_CHECK(!ctx.work_dir.empty(), "method ", name, " needs a work folder");
+  fs::create_directories(ctx.work_dir);
+  const TrainOptions options = train_options(ctx, name);
+  const std::string model_path = (fs::path(ctx.work_dir) / "model.trm").string();
+  auto trainer = std::make_unique<Trainer>(ctx.dataset, ctx.initial_tree, options);
+  const bool brute_force = trainer->method().brute_force;
+  const nlohmann::json identity = {{"trainer", trainer->identity()}, {"max_batches", options.max_batches}};
+
+  MethodOutcome out;
+  std::unique_ptr<TrainedModel> reused = reusable_model(model_path, identity, ctx);
+  if (reused) {
+    say(ctx, "reusing the trained model " + model_path);
+    out.history = reused->info.history;
+    out.train_seconds = reused->info.options.value("train_seconds", 0.0);
+  } else {
+    const auto t0 = Clock::now();
+    if (fs::exists(options.checkpoint_path)) {
+      try {
+        trainer->resume();
+        say(ctx, cat("resuming ", options.checkpoint_path, " at epoch ", trainer->position().epoch + 1, ", batch ",
+                     trainer->position().next_batch));
+      } catch (const Error& e) {
+        say(ctx, cat("cannot resume ", options.checkpoint_path, " (", e.what(), "): starting afresh"));
+        fs::remove(options.checkpoint_path);
+        trainer = std::make_unique<Trainer>(ctx.dataset, ctx.initial_tree, options);
+      }
+    }
+    Trainer& t = *trainer;
+    auto last = Clock::now();
+    t.on_progress([&](const TrainProgress& p) {
+      if (seconds_since(last) < 10) return;
+      last = Clock::now();
+      say(ctx, cat("epoch ", p.epoch + 1, "/", p.epochs, ": ", p.epoch_samples_done, " of ", p.epoch_samples,
+                   " samples, loss ", p.loss));
+    });
+    t.on_epoch_end([&](const EpochSummary& s) -> nlohmann::json {
+      std::string line = cat("epoch ", s.epoch + 1, "/", options.epochs, ": loss ", s.loss, ", ", s.seconds, " s");
+      nlohmann::json fields = nullptr;
+      if (!ctx.valid_users.empty()) {
+        const auto v0 = Clock::now();
+        const RankedLists lists = retrieve_for(ctx, t.model(), t.features(), brute_force, ctx.valid_users);
+        const Metrics m = measure_lists(ctx.dataset, ctx.valid_users, lists, ctx.top);
+        fields = {{"valid", m.json()}, {"valid_seconds", seconds_since(v0)}};
+        line += cat(", validation recall@", ctx.top, " ", m.get(ctx.top).recall);
+      }
+      say(ctx, line);
+      return fields;
+    });
+    const bool done = t.run();
+    out.history = t.history();
+    if (!done) {  // stopped by max_batches: record the partial epoch so the loss is not lost
+      const TrainPosition& p = t.position();
+      out.history.push_back({{"epoch", p.epoch + 1},
+                             {"loss", p.epoch_rows ? p.epoch_loss_sum / static_cast<double>(p.epoch_rows) : 0.0},
+                             {"seconds", p.epoch_seconds},
+                             {"batches", p.next_batch},
+                             {"partial", true}});
+      say(ctx, cat("stopped after max_batches = ", options.max_batches, " batches"));
+    }
+    out.train_seconds = seconds_since(t0);
+    t.save(model_path, {{"experiment_identity", identity}, {"train_seconds", out.train_seconds}});
+    if (!done) {  // save() keeps the checkpoint only for a finished run; this one must not resume
+      std::error_code ec;
+      fs::remove(options.checkpoint_path, ec);
+    }
+  }
+
+  const auto r0 = Clock::now();
+  const PreferenceModel& model = reused ? *reused->model : trainer->model();
+  out.lists = retrieve_for(ctx, model, trainer->features(), brute_force, ctx.users);
+  out.retrieve_seconds = seconds_since(r0);
+  const std::uint64_t scored = std::accumulate(out.lists.scored.begin(), out.lists.scored.end(), std::uint64_t{0});
+  out.extra = {{"model_file", model_path},
+               {"reused_model", reused != nullptr},
+               {"retrieval", brute_force ? "brute force" : "beam search"},
+               {"scores_per_user", ctx.users.empty() ? 0.0 : static_cast<double>(scored) / static_cast<double>(ctx.users.size())},
+               {"train_samples_per_epoch", ctx.dataset.num_train_samples()}};
+  return out;
+}
+
+MethodInfo model_method(const std::string& name, const std::string& help) {
+  return {.name = name,
+          .help = help,
+          .params = model_params(name != "dnn"),
+          .run = [name](const MethodContext& ctx) { return run_model_method(ctx, name); }};
+}
+
+}  // namespace
+
+std::vector<MethodInfo> model_methods() {
+  return {
+      model_method("tdm", "TDM (SPEC §9): the category tree, leaf-item behaviour features, no tree learning"),
+      model_method("jtm-hi", "JTM-HI (SPEC §4, §9): a behaviour table per level, the category tree"),
+      model_method("jtm-h", "JTM-H (SPEC §4, §9): behaviours as their ancestors at the scored level, the "
+                            "category tree"),
+      model_method("dnn", "DNN (SPEC §9): the TDM network without a tree: corpus negatives, brute-force "
+                          "retrieval"),
+  };
+}
 
 }  // namespace treerec

@@ -1,0 +1,311 @@
+#include "treerec/experiment/experiment_config.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <set>
+
+#include "treerec/experiment/method.h"
+#include "treerec/util/error.h"
+
+namespace treerec {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* const kSections[] = {"dataset", "generate"};
+
+bool same_kind(const nlohmann::json& value, const nlohmann::json& default_value) {
+  if (value.is_number() && default_value.is_number())
+    return !(value.is_number_float() && default_value.is_number_integer());
+  if (value.type() != default_value.type()) return false;
+  if (value.is_array())  // arrays of strings are the only arrays declared
+    return std::all_of(value.begin(), value.end(), [](const auto& v) { return v.is_string(); });
+  return true;
+}
+
+std::string kind_name(const nlohmann::json& default_value) {
+  if (default_value.is_number_integer()) return "an integer";
+  if (default_value.is_number()) return "a number";
+  if (default_value.is_boolean()) return "true or false";
+  if (default_value.is_array()) return "an array of strings";
+  return "a string";
+}
+
+const ConfigParam* find_param(const std::string& key) {
+  for (const auto& p : experiment_params())
+    if (p.key == key) return &p;
+  return nullptr;
+}
+
+std::string known_keys(const std::string& section) {
+  std::string out;
+  for (const auto& p : experiment_params()) {
+    const auto dot = p.key.find('.');
+    const std::string sec = dot == std::string::npos ? "" : p.key.substr(0, dot);
+    if (sec == section) out += (out.empty() ? "" : ", ") + p.key;
+  }
+  if (section.empty()) out += ", [dataset], [generate], [methods.<name>]";
+  return out;
+}
+
+// Checks one table of experiment-level keys (the top level or a section) into `values`.
+void check_keys(const ConfigDocument& doc, const nlohmann::json& table, const std::string& section,
+                nlohmann::json& values) {
+  for (const auto& [key, value] : table.items()) {
+    const std::string full = section.empty() ? key : section + "." + key;
+    if (section.empty() && key == "methods") continue;  // checked by check_methods
+    const bool is_section = section.empty() && std::find(std::begin(kSections), std::end(kSections), key) !=
+                                                   std::end(kSections);
+    if (is_section) {
+      if (!value.is_object()) fail(doc.where(full), ": '", full, "' must be a table ([", full, "])");
+      check_keys(doc, value, full, values);
+      continue;
+    }
+    const ConfigParam* p = find_param(full);
+    if (p == nullptr)
+      fail(doc.where(full), ": unknown key '", full, "'; the keys ", section.empty() ? "at the top" : "of [" + section + "]",
+           " are: ", known_keys(section), " (treerec experiment --help-config lists them all)");
+    if (!same_kind(value, p->default_value))
+      fail(doc.where(full), ": '", full, "' must be ", kind_name(p->default_value), ", got ", value.dump());
+    if (value.is_number() && value.get<double>() < 0)
+      fail(doc.where(full), ": '", full, "' must not be negative, got ", value.dump());
+    values[full] = value;
+  }
+}
+
+void check_methods(const ConfigDocument& doc, const nlohmann::json& methods,
+                   std::map<std::string, nlohmann::json>& out) {
+  if (!methods.is_object()) fail(doc.where("methods"), ": 'methods' must be a table of [methods.<name>] tables");
+  for (const auto& [name, table] : methods.items()) {
+    const std::string key = "methods." + name;
+    const MethodInfo* method = nullptr;
+    try {
+      method = &find_method(name);
+    } catch (const Error& e) {
+      fail(doc.where(key), ": [", key, "]: ", e.what());
+    }
+    if (!table.is_object()) fail(doc.where(key), ": '", key, "' must be a table ([", key, "])");
+    // One key at a time, so that an error names the key's own line.
+    for (const auto& [setting, value] : table.items()) {
+      try {
+        method_settings(*method, nlohmann::json{{setting, value}});
+      } catch (const Error& e) {
+        fail(doc.where(key + "." + setting), ": ", e.what());
+      }
+    }
+    out[name] = method_settings(*method, table);
+  }
+}
+
+std::string resolve_path(const std::string& path, const std::string& config_path) {
+  // Absolute, so that the report and --print-config name the file wherever they are read.
+  if (path.empty()) return path;
+  const fs::path p = fs::path(path).is_absolute() || config_path.empty() ? fs::path(path)
+                                                                          : fs::path(config_path).parent_path() / path;
+  return fs::absolute(p).lexically_normal().string();
+}
+
+std::uint32_t as_u32(const nlohmann::json& v, const ConfigDocument& doc, const std::string& key) {
+  const auto x = v.get<std::int64_t>();
+  if (x > 0xFFFFFFFFll) fail(doc.where(key), ": '", key, "' is too large: ", x);
+  return static_cast<std::uint32_t>(x);
+}
+
+UserCount user_count(const nlohmann::json& v, const ConfigDocument& doc, const std::string& key) {
+  UserCount c{v.get<double>()};
+  try {
+    c.resolve(1000);
+  } catch (const Error& e) {
+    fail(doc.where(key), ": '", key, "': ", e.what());
+  }
+  return c;
+}
+
+char delimiter(const std::string& text, const ConfigDocument& doc) {
+  if (text.empty()) return 0;
+  if (text == "\\t" || text == "tab") return '\t';
+  if (text.size() != 1)
+    fail(doc.where("dataset.delimiter"), ": 'dataset.delimiter' must be one character or \"tab\", got \"", text, "\"");
+  return text[0];
+}
+
+}  // namespace
+
+const std::vector<ConfigParam>& experiment_params() {
+  static const std::vector<ConfigParam> params = {
+      {"name", "", "title of the report"},
+      {"run", paper_methods(), "the methods to run and compare, in this order"},
+      {"seed", 1, "seed of every method's training (initialisation, sample order, negatives)"},
+      {"threads", 0, "worker threads (0 = all cores); results do not depend on it"},
+      {"top", 200, "M: items retrieved per user; recall@M is reported for M = 10, 20, ..., top"},
+      {"eval_users", 0, "test users measured, the first N by id (0 = all test users)"},
+      {"monitor_users", 200,
+       "validation users measured after every epoch and tree-learning round (0 = none)"},
+      {"dataset.source", "log", "where the data comes from: file (a prepared dataset), log (a raw "
+       "behaviour log, prepared once into DIR/dataset.trec) or generated (the built-in generator)"},
+      {"dataset.path", "", "source = file: the dataset file; source = log: the behaviour log"},
+      {"dataset.format", "userbehavior", "source = log: userbehavior, amazon, movielens or csv"},
+      {"dataset.side_file", "", "amazon: the item,category file; movielens: movies.csv (empty: the one "
+       "beside the log)"},
+      {"dataset.user_col", "", "csv: user column name"},
+      {"dataset.item_col", "", "csv: item column name"},
+      {"dataset.category_col", "", "csv: category column name (optional)"},
+      {"dataset.time_col", "", "csv: timestamp column name (optional)"},
+      {"dataset.behavior_col", "", "csv: behaviour column name (optional)"},
+      {"dataset.delimiter", "", "csv: the delimiter, one character or \"tab\" (empty: tab for *.tsv, comma otherwise)"},
+      {"dataset.skip_bad_lines", false, "skip and count malformed lines instead of failing"},
+      {"dataset.min_records", 10, "drop users with fewer records (SPEC §2.2)"},
+      {"dataset.valid_users", 0.1, "validation users: a count (5000) or a fraction of the users (0.1)"},
+      {"dataset.test_users", 0.1, "test users: a count (5000) or a fraction of the users (0.1)"},
+      {"dataset.split_seed", 1, "seed of the user split (SPEC §2.3)"},
+      {"generate.items", 10000, "source = generated: number of items"},
+      {"generate.users", 2000, "source = generated: number of users"},
+      {"generate.records", 160000, "source = generated: number of records (>= users)"},
+      {"generate.seed", 7, "source = generated: seed of the generator"},
+      {"generate.categories", 0, "source = generated: number of categories (0 = items / 440)"},
+      {"generate.category_agreement", 0.5,
+       "source = generated: fraction of items whose category matches their hidden group"},
+  };
+  return params;
+}
+
+const std::vector<std::string>& paper_methods() {
+  static const std::vector<std::string> names = {"itemcf", "youtube", "hsm",   "tdm", "tdm-kmeans",
+                                                 "dnn",    "jtm-hi",  "jtm-h", "jtm"};
+  return names;
+}
+
+ExperimentConfig experiment_config(const ConfigDocument& doc) {
+  ExperimentConfig c;
+  c.path = doc.path;
+  c.values = nlohmann::json::object();
+  for (const auto& p : experiment_params()) c.values[p.key] = p.default_value;
+  check_keys(doc, doc.root, "", c.values);
+  std::map<std::string, nlohmann::json> configured;
+  if (doc.root.contains("methods")) check_methods(doc, doc.root["methods"], configured);
+
+  const auto& v = c.values;
+  c.name = v["name"].get<std::string>();
+  std::set<std::string> seen;
+  for (const auto& m : v["run"]) {
+    const std::string name = m.get<std::string>();
+    try {
+      find_method(name);
+    } catch (const Error& e) {
+      fail(doc.where("run"), ": run: ", e.what());
+    }
+    if (!seen.insert(name).second) fail(doc.where("run"), ": run: method '", name, "' is listed twice");
+    c.methods.push_back(name);
+    auto it = configured.find(name);
+    c.method_settings[name] = it != configured.end() ? it->second : method_settings(find_method(name), nullptr);
+  }
+  if (c.methods.empty()) fail(doc.where("run"), ": run: list at least one method");
+  c.seed = v["seed"].get<std::uint64_t>();
+  c.threads = static_cast<int>(as_u32(v["threads"], doc, "threads"));
+  c.top = as_u32(v["top"], doc, "top");
+  if (c.top == 0) fail(doc.where("top"), ": 'top' must be at least 1");
+  c.eval_users = as_u32(v["eval_users"], doc, "eval_users");
+  c.monitor_users = as_u32(v["monitor_users"], doc, "monitor_users");
+
+  c.source = v["dataset.source"].get<std::string>();
+  if (c.source != "file" && c.source != "log" && c.source != "generated")
+    fail(doc.where("dataset.source"), ": 'dataset.source' must be \"file\", \"log\" or \"generated\", got \"",
+         c.source, "\"");
+  c.dataset_path = resolve_path(v["dataset.path"].get<std::string>(), doc.path);
+  if (c.source != "generated" && c.dataset_path.empty())
+    fail(doc.where("dataset"), ": 'dataset.path' is required when dataset.source is \"", c.source, "\"");
+  if (c.source != "generated" && !fs::exists(c.dataset_path))
+    fail(doc.where("dataset.path"), ": dataset.path: no such file: ", c.dataset_path);
+
+  c.format = v["dataset.format"].get<std::string>();
+  try {
+    c.read.format = parse_log_format(c.format);
+  } catch (const Error& e) {
+    fail(doc.where("dataset.format"), ": dataset.format: ", e.what());
+  }
+  c.read.input = c.dataset_path;
+  c.read.side_file = resolve_path(v["dataset.side_file"].get<std::string>(), doc.path);
+  c.read.user_col = v["dataset.user_col"].get<std::string>();
+  c.read.item_col = v["dataset.item_col"].get<std::string>();
+  c.read.category_col = v["dataset.category_col"].get<std::string>();
+  c.read.time_col = v["dataset.time_col"].get<std::string>();
+  c.read.behavior_col = v["dataset.behavior_col"].get<std::string>();
+  c.read.delimiter = delimiter(v["dataset.delimiter"].get<std::string>(), doc);
+  c.read.skip_bad_lines = v["dataset.skip_bad_lines"].get<bool>();
+  c.read.threads = c.threads;
+
+  c.prepare.min_records = as_u32(v["dataset.min_records"], doc, "dataset.min_records");
+  if (c.prepare.min_records == 0) fail(doc.where("dataset.min_records"), ": 'dataset.min_records' must be at least 1");
+  c.prepare.valid_users = user_count(v["dataset.valid_users"], doc, "dataset.valid_users");
+  c.prepare.test_users = user_count(v["dataset.test_users"], doc, "dataset.test_users");
+  c.prepare.seed = v["dataset.split_seed"].get<std::uint64_t>();
+  c.prepare.threads = c.threads;
+
+  c.generate.items = v["generate.items"].get<std::uint64_t>();
+  c.generate.users = v["generate.users"].get<std::uint64_t>();
+  c.generate.records = v["generate.records"].get<std::uint64_t>();
+  c.generate.seed = v["generate.seed"].get<std::uint64_t>();
+  c.generate.categories = v["generate.categories"].get<std::uint64_t>();
+  c.generate.category_agreement = v["generate.category_agreement"].get<double>();
+  c.generate.threads = c.threads;
+  if (c.source == "generated") {
+    try {
+      validate_generator_options(c.generate);
+    } catch (const Error& e) {
+      fail(doc.where("generate"), ": [generate]: ", e.what());
+    }
+  }
+  c.values["dataset.path"] = c.dataset_path;
+  c.values["dataset.side_file"] = c.read.side_file;
+  return c;
+}
+
+ExperimentConfig load_experiment_config(const std::string& path) {
+  return experiment_config(read_config_document(path));
+}
+
+nlohmann::json ExperimentConfig::to_json() const {
+  nlohmann::json methods_json = nlohmann::json::object();
+  for (const auto& [method, settings] : method_settings) methods_json[method] = settings;
+  return {{"file", path}, {"experiment", values}, {"methods", methods_json}};
+}
+
+nlohmann::json ExperimentConfig::dataset_identity() const {
+  nlohmann::json id = nlohmann::json::object();
+  for (const auto& [key, value] : values.items())
+    if (key.rfind("dataset.", 0) == 0 || (source == "generated" && key.rfind("generate.", 0) == 0))
+      id[key] = value;
+  return id;
+}
+
+std::string describe_config(const ExperimentConfig* config) {
+  std::string out;
+  std::string section = "";
+  for (const auto& p : experiment_params()) {
+    const auto dot = p.key.find('.');
+    const std::string sec = dot == std::string::npos ? "" : p.key.substr(0, dot);
+    const std::string key = dot == std::string::npos ? p.key : p.key.substr(dot + 1);
+    if (sec != section) {
+      out += "\n[" + sec + "]\n";
+      section = sec;
+    }
+    const nlohmann::json& value = config ? config->values.at(p.key) : p.default_value;
+    out += "# " + p.help + " (default " + p.default_value.dump() + ")\n" + key + " = " + value.dump() + "\n";
+  }
+  for (const MethodInfo* m : registered_methods()) {
+    const nlohmann::json* settings = nullptr;
+    if (config) {
+      auto it = config->method_settings.find(m->name);
+      if (it == config->method_settings.end()) continue;
+      settings = &it->second;
+    }
+    out += "\n# " + m->help + "\n[methods." + m->name + "]\n";
+    for (const auto& p : m->params)
+      out += "# " + p.help + " (default " + p.default_value.dump() + ")\n" + p.name + " = " +
+             (settings ? settings->at(p.name) : p.default_value).dump() + "\n";
+  }
+  return out;
+}
+
+}  // namespace treerec

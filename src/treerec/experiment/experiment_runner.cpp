@@ -1,0 +1,290 @@
+#include "treerec/experiment/experiment_runner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <set>
+#include <sstream>
+
+#include "treerec/data/behavior_log.h"
+#include "treerec/data/generator.h"
+#include "treerec/eval/evaluate.h"
+#include "treerec/eval/metrics.h"
+#include "treerec/experiment/experiment_report.h"
+#include "treerec/tree/tree.h"
+#include "treerec/util/error.h"
+#include "treerec/util/parallel.h"
+
+namespace treerec {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+std::string fixed(double x, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, x);
+  return buf;
+}
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, ": cannot open");
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    fail(path, ": not valid JSON: ", e.what());
+  }
+}
+
+nlohmann::json dataset_stats(const Dataset& d) {
+  return {{"users", d.num_users()},
+          {"items", d.num_items()},
+          {"categories", d.num_categories()},
+          {"records", d.num_records()},
+          {"train_users", d.users(Split::train).size()},
+          {"valid_users", d.users(Split::valid).size()},
+          {"test_users", d.users(Split::test).size()},
+          {"train_samples", d.num_train_samples()},
+          {"min_records", d.options().min_records},
+          {"split_seed", d.options().seed},
+          {"input", d.source().input},
+          {"format", d.source().format},
+          {"records_read", d.source().records_read}};
+}
+
+// The dataset: loaded (source = file), or prepared once into DIR/dataset.trec, whose recipe
+// DIR/dataset.json must match for it to be reused.
+Dataset obtain_dataset(const ExperimentConfig& c, const fs::path& dir, const ExperimentHooks& hooks) {
+  auto log = [&](const std::string& s) { if (hooks.log) hooks.log(s); };
+  if (c.source == "file") {
+    log("loading " + c.dataset_path);
+    return Dataset::load(c.dataset_path);
+  }
+  const std::string data_path = (dir / "dataset.trec").string(), recipe_path = (dir / "dataset.json").string();
+  const nlohmann::json recipe = c.dataset_identity();
+  if (fs::exists(data_path) && fs::exists(recipe_path)) {
+    try {
+      if (read_json(recipe_path) == recipe) {
+        log("reusing " + data_path);
+        return Dataset::load(data_path);
+      }
+      log(data_path + " was prepared with other settings: preparing it again");
+    } catch (const Error& e) {
+      log(std::string("cannot reuse ") + data_path + " (" + e.what() + "): preparing it again");
+    }
+  }
+  const auto t0 = Clock::now();
+  ReadOptions read = c.read;
+  DatasetSource source{c.dataset_path, c.format, c.read.side_file, 0, 0};
+  const std::string generated = (dir / "generated.csv").string();
+  if (c.source == "generated") {
+    log(cat("generating ", c.generate.records, " records for ", c.generate.users, " users and ", c.generate.items,
+            " items (seed ", c.generate.seed, ")"));
+    generate_behavior_log(c.generate, generated);
+    read = ReadOptions{};
+    read.format = LogFormat::userbehavior;
+    read.input = generated;
+    read.threads = c.threads;
+    source = {"(generated)", "userbehavior", "", 0, 0};
+  }
+  log("preparing " + (c.source == "generated" ? std::string("the generated log") : c.dataset_path));
+  Dataset d = Dataset::build(read_behavior_log(read), c.prepare, source);
+  if (c.source == "generated") fs::remove(generated);
+  d.save(data_path);
+  write_text_atomically(recipe_path, recipe.dump(2) + "\n");
+  log(cat("prepared ", data_path, ": ", d.num_users(), " users, ", d.num_items(), " items, ", d.num_records(),
+          " records (", fixed(seconds_since(t0), 1), " s)"));
+  return d;
+}
+
+// What a method's result depends on besides its code: reused only when equal.
+nlohmann::json result_identity(const ExperimentConfig& c, const Dataset& d, const std::string& method,
+                               const nlohmann::json& settings) {
+  return {{"method", method},     {"settings", settings},         {"dataset", c.dataset_identity()},
+          {"seed", c.seed},       {"top", c.top},                 {"eval_users", c.eval_users},
+          {"monitor_users", c.monitor_users}, {"items", d.num_items()}, {"records", d.num_records()}};
+}
+
+MethodResult run_method(const MethodInfo& info, MethodContext& ctx, const std::vector<std::uint32_t>& cutoffs) {
+  MethodResult r;
+  r.name = info.name;
+  r.settings = ctx.settings;
+  MethodOutcome o = info.run(ctx);
+  TR_CHECK(o.lists.size() == ctx.users.size(), "method ", info.name, " returned ", o.lists.size(),
+           " ranked lists for ", ctx.users.size(), " users");
+  MetricsAccumulator acc(cutoffs);
+  for (std::size_t q = 0; q < ctx.users.size(); ++q) acc.add(o.lists.items_of(q), ctx.dataset.eval_truth(ctx.users[q]));
+  r.ok = true;
+  r.metrics = acc.result().json();
+  r.history = std::move(o.history);
+  r.rounds = std::move(o.rounds);
+  r.extra = std::move(o.extra);
+  r.train_seconds = o.train_seconds;
+  r.retrieve_seconds = o.retrieve_seconds;
+  return r;
+}
+
+}  // namespace
+
+double MethodResult::metric(const std::string& what, std::uint32_t cutoff) const {
+  const std::string key = what + "@" + std::to_string(cutoff);
+  return metrics.contains(key) ? metrics[key].get<double>() : std::numeric_limits<double>::quiet_NaN();
+}
+
+nlohmann::json MethodResult::to_json() const {
+  nlohmann::json j = {{"name", name},     {"status", ok ? "ok" : "failed"},
+                      {"settings", settings}, {"metrics", metrics},
+                      {"history", history},   {"rounds", rounds},
+                      {"train_seconds", train_seconds}, {"retrieve_seconds", retrieve_seconds},
+                      {"extra", extra},       {"reused", reused}};
+  if (!ok) j["error"] = error;
+  return j;
+}
+
+MethodResult MethodResult::from_json(const nlohmann::json& j) {
+  try {
+    MethodResult r;
+    r.name = j.at("name").get<std::string>();
+    r.ok = j.at("status").get<std::string>() == "ok";
+    r.error = j.value("error", "");
+    r.settings = j.at("settings");
+    r.metrics = j.at("metrics");
+    r.history = j.at("history");
+    r.rounds = j.at("rounds");
+    r.extra = j.at("extra");
+    r.train_seconds = j.at("train_seconds").get<double>();
+    r.retrieve_seconds = j.at("retrieve_seconds").get<double>();
+    return r;
+  } catch (const nlohmann::json::exception& e) {
+    fail("method result: ", e.what());
+  }
+}
+
+bool ExperimentReport::all_ok() const {
+  return std::all_of(methods.begin(), methods.end(), [](const MethodResult& m) { return m.ok; });
+}
+
+const MethodResult* ExperimentReport::find(const std::string& name) const {
+  for (const auto& m : methods)
+    if (m.name == name) return &m;
+  return nullptr;
+}
+
+nlohmann::json ExperimentReport::to_json() const {
+  nlohmann::json ms = nlohmann::json::array();
+  for (const auto& m : methods) ms.push_back(m.to_json());
+  return {{"title", title},
+          {"config", config},
+          {"dataset", dataset},
+          {"evaluation", {{"split", "test"}, {"users", eval_users}, {"top", top}, {"cutoffs", cutoffs}}},
+          {"methods", ms}};
+}
+
+std::vector<std::uint32_t> report_cutoffs(std::uint32_t top) {
+  TR_CHECK(top >= 1, "top must be at least 1");
+  std::set<std::uint32_t> s(kDefaultCutoffs.begin(), kDefaultCutoffs.end());
+  for (std::uint32_t m = 10; m <= top; m += 10) s.insert(m);
+  s.insert(top);
+  std::vector<std::uint32_t> out;
+  for (auto m : s)
+    if (m <= top) out.push_back(m);
+  return out;
+}
+
+ExperimentReport run_experiment(const ExperimentConfig& config, const std::string& out_dir,
+                                const ExperimentHooks& hooks) {
+  auto log = [&](const std::string& s) { if (hooks.log) hooks.log(s); };
+  std::function<const MethodInfo&(const std::string&)> find = hooks.find;
+  if (!find) find = [](const std::string& n) -> const MethodInfo& { return find_method(n); };
+  set_default_threads(config.threads);
+  const fs::path dir(out_dir);
+  fs::create_directories(dir / "methods");
+
+  const Dataset dataset = obtain_dataset(config, dir, hooks);
+  const Tree tree = build_category_tree(dataset.item_categories(), dataset.item_ids());  // SPEC §3
+  tree.save((dir / "category.tree").string());
+  const auto users = evaluation_users(dataset, Split::test, config.eval_users);
+  std::span<const std::uint32_t> monitor = dataset.users(Split::valid);
+  monitor = monitor.first(std::min<std::size_t>(monitor.size(), config.monitor_users));
+  log(cat("dataset: ", dataset.num_users(), " users, ", dataset.num_items(), " items, ", dataset.num_train_samples(),
+          " train samples; category tree of ", tree.max_level(), " levels; measuring ", users.size(),
+          " test users at M = ", config.top));
+
+  ExperimentReport report;
+  report.title = config.name.empty() ? "treerec experiment" : config.name;
+  report.config = config.to_json();
+  report.dataset = dataset_stats(dataset);
+  report.top = config.top;
+  report.cutoffs = report_cutoffs(config.top);
+  report.eval_users = users.size();
+
+  const std::size_t n = config.methods.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string& name = config.methods[i];
+    const std::string tag = cat("[", i + 1, "/", n, "] ", name);
+    const fs::path work = dir / "methods" / name;
+    const std::string result_path = (work / "result.json").string();
+    const auto settings_it = config.method_settings.find(name);
+    const nlohmann::json settings =
+        settings_it != config.method_settings.end() ? settings_it->second : nlohmann::json::object();
+    const nlohmann::json identity = result_identity(config, dataset, name, settings);
+    if (fs::exists(result_path)) {
+      try {
+        const nlohmann::json saved = read_json(result_path);
+        if (saved.value("identity", nlohmann::json()) == identity) {
+          MethodResult r = MethodResult::from_json(saved.at("result"));
+          r.reused = true;
+          log(tag + ": finished in an earlier run (" + result_path + "): not run again");
+          report.methods.push_back(std::move(r));
+          continue;
+        }
+        log(tag + ": " + result_path + " was made with other settings: running again");
+      } catch (const std::exception& e) {
+        log(tag + ": cannot reuse " + result_path + " (" + e.what() + "): running again");
+      }
+    }
+    log(tag + ": running");
+    const auto t0 = Clock::now();
+    MethodResult r;
+    try {
+      fs::create_directories(work);
+      const MethodInfo& info = find(name);
+      MethodContext ctx{.dataset = dataset,
+                        .initial_tree = tree,
+                        .settings = settings,
+                        .users = users,
+                        .split = Split::test,
+                        .top = config.top,
+                        .seed = config.seed,
+                        .threads = config.threads,
+                        .work_dir = work.string(),
+                        .log = [&](const std::string& s) { log("  " + name + ": " + s); },
+                        .valid_users = monitor};
+      r = run_method(info, ctx, report.cutoffs);
+      write_text_atomically(result_path, nlohmann::json{{"identity", identity}, {"result", r.to_json()}}.dump(1) + "\n");
+      log(cat(tag, ": recall@", config.top, " ", fixed(100 * r.metric("recall", config.top), 2), "%, precision@",
+              config.top, " ", fixed(100 * r.metric("precision", config.top), 2), "% (", fixed(seconds_since(t0), 1),
+              " s)"));
+    } catch (const std::exception& e) {
+      r = MethodResult{};
+      r.name = name;
+      r.settings = settings;
+      r.error = e.what();
+      log(tag + ": FAILED: " + r.error);
+    }
+    report.methods.push_back(std::move(r));
+  }
+  write_report(report, out_dir);
+  log("wrote " + (dir / "results.json").string() + ", results.csv, summary.md and report.html");
+  return report;
+}
+
+}  // namespace treerec

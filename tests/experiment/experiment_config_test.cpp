@@ -1,0 +1,168 @@
+// The experiment config: defaults, overrides, relative paths, JSON, and errors that name the
+// file, the line and the key.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "test_util.h"
+#include "treerec/experiment/experiment_config.h"
+#include "treerec/experiment/method.h"
+#include "treerec/util/error.h"
+
+namespace treerec {
+namespace {
+
+// A config in `dir` whose dataset is a (fake) prepared file beside it.
+std::string write_config(const test::TempDir& dir, const std::string& name, const std::string& text) {
+  test::write_file(dir.file("data.trec"), "x");
+  const std::string path = dir.file(name);
+  test::write_file(path, text);
+  return path;
+}
+
+std::string error_of(const std::string& path) {
+  try {
+    load_experiment_config(path);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(ExperimentConfig, DefaultsAndOverrides) {
+  test::TempDir dir;
+  const auto path = write_config(dir, "a.toml",
+                                 "run = [\"tdm\", \"dnn\"]\n"
+                                 "top = 50\n"
+                                 "[dataset]\n"
+                                 "source = \"file\"\n"
+                                 "path = \"data.trec\"\n"
+                                 "valid_users = 100\n"
+                                 "[methods.tdm]\n"
+                                 "epochs = 3\n"
+                                 "learning_rate = 1\n");  // an integer where a float is expected
+  const ExperimentConfig c = load_experiment_config(path);
+  EXPECT_EQ(c.methods, (std::vector<std::string>{"tdm", "dnn"}));
+  EXPECT_EQ(c.top, 50u);
+  EXPECT_EQ(c.seed, 1u);                // default
+  EXPECT_EQ(c.monitor_users, 200u);     // default
+  EXPECT_EQ(c.source, "file");
+  EXPECT_EQ(c.dataset_path, dir.file("data.trec"));  // relative to the config's folder
+  EXPECT_DOUBLE_EQ(c.prepare.valid_users.value, 100);
+  EXPECT_DOUBLE_EQ(c.prepare.test_users.value, 0.1);  // default
+  EXPECT_EQ(c.method_settings.at("tdm")["epochs"], 3);
+  EXPECT_EQ(c.method_settings.at("tdm")["learning_rate"], 1);
+  EXPECT_EQ(c.method_settings.at("tdm")["batch_size"], 256);  // method default
+  EXPECT_EQ(c.method_settings.at("dnn")["epochs"], 1);
+  EXPECT_EQ(c.to_json()["experiment"]["top"], 50);
+}
+
+TEST(ExperimentConfig, JsonFilesUseTheSameStructure) {
+  test::TempDir dir;
+  const auto path = write_config(
+      dir, "a.json",
+      R"({"run": ["jtm-h"], "seed": 9, "dataset": {"source": "file", "path": "data.trec"},
+          "methods": {"jtm-h": {"epochs": 2}}})");
+  const ExperimentConfig c = load_experiment_config(path);
+  EXPECT_EQ(c.seed, 9u);
+  EXPECT_EQ(c.method_settings.at("jtm-h")["epochs"], 2);
+  EXPECT_NE(error_of(write_config(dir, "b.json", R"({"sed": 1})")).find("unknown key 'sed'"), std::string::npos);
+}
+
+TEST(ExperimentConfig, ErrorsNameFileLineAndKey) {
+  test::TempDir dir;
+  const std::string head = "run = [\"tdm\"]\n[dataset]\nsource = \"file\"\npath = \"data.trec\"\n";
+  struct Case {
+    std::string text, expect, expect_too = "";
+  } cases[] = {
+      {head + "min_record = 3\n", "a.toml:5: unknown key 'dataset.min_record'"},
+      {"top = \"many\"\n" + head, "a.toml:1: 'top' must be an integer, got \"many\""},
+      {"seed = 1.5\n" + head, "a.toml:1: 'seed' must be an integer, got 1.5"},
+      {"top = -3\n" + head, "a.toml:1: 'top' must not be negative"},
+      {head + "skip_bad_lines = 1\n", "a.toml:5: 'dataset.skip_bad_lines' must be true or false"},
+      {head + "source = \"web\"\n", "a.toml:5:"},  // a duplicate key: TOML's own error
+      {"run = [\"tdm\"]\n[dataset]\nsource = \"web\"\n", "a.toml:3: 'dataset.source' must be \"file\", \"log\" or"},
+      {head + "\n[methods.tdm]\nepochs = \"two\"\n", "a.toml:7: ", "method 'tdm' setting 'epochs' must be"},
+      {head + "[methods.tdm]\nepoch = 2\n", "a.toml:6: method 'tdm' has no setting 'epoch'"},
+      {head + "[methods.nosuch]\n", "a.toml:5: [methods.nosuch]: unknown method 'nosuch'"},
+      {"run = [\"tdm\", \"nosuch\"]\n[dataset]\nsource = \"file\"\npath = \"data.trec\"\n",
+       "a.toml:1: run: unknown method 'nosuch'"},
+      {"run = [\"tdm\", \"tdm\"]\n[dataset]\nsource = \"file\"\npath = \"data.trec\"\n", "listed twice"},
+      {"run = [\"tdm\"]\n[dataset]\nsource = \"file\"\npath = \"absent.trec\"\n",
+       "a.toml:4: dataset.path: no such file"},
+      {"run = [\"tdm\"]\n[dataset]\nsource = \"log\"\n", "'dataset.path' is required"},
+      {head + "valid_users = 2.5\n", "a.toml:5: 'dataset.valid_users'"},
+      {head + "format = \"parquet\"\n", "a.toml:5: dataset.format"},
+      {"top = 3\ntop = [\n", "a.toml:2:"},  // a syntax error names its line
+  };
+  for (const auto& c : cases) {
+    const auto msg = error_of(write_config(dir, "a.toml", c.text));
+    EXPECT_NE(msg.find(c.expect), std::string::npos) << "config:\n" << c.text << "\nmessage: " << msg;
+    EXPECT_NE(msg.find(c.expect_too), std::string::npos) << msg;
+  }
+  EXPECT_NE(error_of(dir.file("a.yaml")).find("must end in .toml or .json"), std::string::npos);
+}
+
+TEST(ExperimentConfig, DescribeListsEveryKeyWithDefaultAndHelp) {
+  const std::string text = describe_config(nullptr);
+  for (const auto& p : experiment_params()) {
+    const auto dot = p.key.find('.');
+    const std::string key = dot == std::string::npos ? p.key : p.key.substr(dot + 1);
+    EXPECT_NE(text.find("\n" + key + " = " + p.default_value.dump() + "\n"), std::string::npos) << p.key;
+    EXPECT_NE(text.find(p.help), std::string::npos) << p.key;
+  }
+  for (const MethodInfo* m : registered_methods()) {
+    EXPECT_NE(text.find("[methods." + m->name + "]"), std::string::npos);
+    for (const auto& p : m->params) EXPECT_NE(text.find(p.help), std::string::npos) << m->name << "." << p.name;
+  }
+  // The description is itself a valid config (with the registered methods' tables).
+  test::TempDir dir;
+  std::string one_method = text;
+  const auto run_at = one_method.find("\nrun = ");
+  one_method.replace(run_at, one_method.find('\n', run_at + 1) - run_at, "\nrun = [\"tdm\"]");
+  test::write_file(dir.file("all.toml"), one_method);
+  try {
+    load_experiment_config(dir.file("all.toml"));
+    FAIL() << "the description has no dataset path";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("'dataset.path' is required"), std::string::npos) << e.what();
+  }
+}
+
+TEST(ExperimentConfig, ShippedConfigsParse) {
+  // Methods not registered in this build are dropped from `run` (with a note), so the rest of
+  // each config is still checked; once all nine are registered, the configs parse as they are.
+  std::vector<std::string> registered;
+  for (const auto& name : paper_methods()) {
+    try {
+      find_method(name);
+      registered.push_back(name);
+    } catch (const Error&) {
+    }
+  }
+  const std::string root = std::string(TREEREC_SOURCE_DIR) + "/experiments/";
+  const bool have_data = !test::shared_data_dir().empty();
+  for (const char* name : {"synthetic.toml", "movielens.toml", "ciao.toml"}) {
+    if (std::string(name) != "synthetic.toml" && !have_data) continue;
+    std::string text = test::read_file(root + name);
+    const auto run_at = text.find("\nrun = ");
+    ASSERT_NE(run_at, std::string::npos) << name;
+    // A TOML array of strings is also JSON.
+    EXPECT_EQ(nlohmann::json::parse(text.substr(run_at + 7, text.find('\n', run_at + 1) - run_at - 7)),
+              nlohmann::json(paper_methods()))
+        << name << ": every shipped config compares all nine methods";
+    if (registered.size() < paper_methods().size())
+      text.replace(run_at, text.find('\n', run_at + 1) - run_at, "\nrun = " + nlohmann::json(registered).dump());
+    const ExperimentConfig c = experiment_config(parse_toml_config(text, root + name));
+    EXPECT_EQ(c.methods, registered) << name;
+    if (c.source != "generated") EXPECT_TRUE(std::filesystem::exists(c.dataset_path)) << name;
+    else EXPECT_EQ(c.generate.items, 10000u);
+  }
+  if (registered.size() < paper_methods().size())
+    std::cerr << "note: " << paper_methods().size() - registered.size()
+              << " of the paper's methods are not registered in this build\n";
+}
+
+}  // namespace
+}  // namespace treerec
