@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "cli/baseline_commands.h"
 #include "cli/command.h"
 #include "treerec/data/dataset.h"
 #include "treerec/eval/evaluate.h"
@@ -28,6 +29,7 @@ struct Opts {
   TrainOptions train;
   bool resume = false;
   std::uint32_t valid_users = 1000;
+  ItemCfTrainOpts itemcf;
 };
 
 using Clock = std::chrono::steady_clock;
@@ -90,6 +92,7 @@ nlohmann::json validate(const Dataset& data, const Tree& tree, const Trainer& tr
   EvaluateOptions e;
   e.split = Split::valid;
   e.brute_force = trainer.method().brute_force;
+  e.path_sum = trainer.method().hsm;
   e.max_users = o.valid_users;
   e.threads = o.train.threads;
   const EvaluateResult r = evaluate(data, tree, trainer.model(), trainer.features(), e);
@@ -107,6 +110,9 @@ nlohmann::json validate(const Dataset& data, const Tree& tree, const Trainer& tr
 void run(Opts& o) {
   const auto t0 = Clock::now();
   set_default_threads(o.train.threads);
+  if (is_treeless_baseline(o.train.method))  // itemcf, youtube: no tree (SPEC §9)
+    return train_treeless_baseline(o.dataset, o.out, o.train, o.itemcf, o.valid_users);
+  if (o.tree.empty()) fail("--method ", o.train.method, " trains on a tree: give --tree");
   o.train.checkpoint_path = o.out + ".ckpt";
   const bool have_checkpoint = std::filesystem::exists(o.train.checkpoint_path);
   if (have_checkpoint && !o.resume)
@@ -152,15 +158,17 @@ void run(Opts& o) {
 }
 
 const Command kCmd(50, [](CLI::App& app) {
-  auto* cmd = app.add_subcommand("train", "train a preference model (tdm, jtm-hi, jtm-h on a tree; dnn baseline)");
+  auto* cmd = app.add_subcommand("train", "train a model (tdm, jtm-hi, jtm-h, hsm on a tree; dnn, youtube, itemcf baselines)");
   auto opts = std::make_shared<Opts>();
   TrainOptions& t = opts->train;
   cmd->add_option("dataset", opts->dataset, "prepared dataset file (from `treerec prepare`)")->required();
-  cmd->add_option("--tree", opts->tree, "tree file of that dataset (from `treerec tree init`)")->required();
+  cmd->add_option("--tree", opts->tree, "tree file of that dataset (from `treerec tree init`; not for itemcf, youtube)");
   cmd->add_option("--method", t.method,
                   "tdm (leaf-item behaviours), jtm-hi (a behaviour table per level), jtm-h (behaviours as "
-                  "their ancestors at the scored level), dnn (no tree: corpus negatives, brute-force retrieval)")
-      ->check(CLI::IsMember({"tdm", "jtm-hi", "jtm-h", "dnn"}))
+                  "their ancestors at the scored level), dnn (no tree: corpus negatives, brute-force retrieval), "
+                  "hsm (sibling negatives, path-probability beam search), youtube (sampled-softmax product DNN), "
+                  "itemcf (item-based collaborative filtering)")
+      ->check(CLI::IsMember({"tdm", "jtm-hi", "jtm-h", "dnn", "hsm", "youtube", "itemcf"}))
       ->required();
   cmd->add_option("--out,-o", opts->out, "model file to write; checkpoints go to <out>.ckpt")->required();
   cmd->add_option("--model", t.model, "preference model: dnn (MLP 128-64-24) or attention")
@@ -197,6 +205,7 @@ const Command kCmd(50, [](CLI::App& app) {
   cmd->add_option("--valid-users", opts->valid_users,
                   "validation users evaluated after every epoch (recall@200; 0 = skip)")
       ->capture_default_str();
+  add_itemcf_train_options(cmd, opts->itemcf);
   cmd->callback([opts] { run(*opts); });
 });
 

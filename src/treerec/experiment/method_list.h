@@ -14,4 +14,7 @@ std::vector<MethodInfo> builtin_methods();
 // Defined in experiment/model_methods.cpp: tdm, jtm-hi, jtm-h, dnn.
 std::vector<MethodInfo> model_methods();
 
+// Defined in experiment/baseline_methods.cpp: itemcf, youtube, hsm.
+std::vector<MethodInfo> baseline_methods();
+
 }  // namespace treerec

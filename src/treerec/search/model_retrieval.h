@@ -18,6 +18,10 @@ struct RetrievalOptions {
   std::uint32_t beam = 200;  // k >= 1 (beam search only)
   std::uint32_t top = 200;   // M >= 1
   bool brute_force = false;  // score every item instead of beam search
+  // HSM (SPEC §6, §9): rank by the path's probability product. Scores become
+  // log p̂(n | parent, u) = log sigmoid(logit), or 0 for an only child (whose conditional
+  // probability is 1), summed along the path (BeamRanking::path_sum). Not with brute_force.
+  bool path_sum = false;
   int threads = 0;           // worker threads; 0 = the process default
   // Scratch per worker thread for the model's forward pass; the query batch (and, for brute
   // force, the item chunk) is sized from it with forward_rows_budget(). It never changes the
@@ -26,7 +30,7 @@ struct RetrievalOptions {
 };
 
 // Row q of the result holds query q's best min(M, |C|) items, best first, with their logits
-// (node-score ranking; ties by the smaller leaf code in beam search, the smaller item id in
+// (their path's log-probability with path_sum; node-score ranking: ties by the smaller leaf code in beam search, the smaller item id in
 // brute force) and how many (query, node) scores it cost. Throws Error on bad options or if
 // the model, features and tree do not belong together.
 RankedLists retrieve(const PreferenceModel& model, const BehaviorFeatures& features,
