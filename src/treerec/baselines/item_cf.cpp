@@ -102,9 +102,11 @@ ItemCf ItemCf::build(const Dataset& dataset, const ItemCfOptions& options) {
   for (std::uint32_t i = 0; i < items; ++i)
     cf.users_per_item_[i] = static_cast<std::uint32_t>(holders.offsets[i + 1] - holders.offsets[i]);
 
-  // Row i of the similarity matrix per step, K slots per item; thread t takes items t, t + T, ...
+  // Row i of the similarity matrix per step into K slots per item (compacted below, in place);
+  // thread t takes items t, t + T, ...
   std::vector<std::uint32_t> kept(items, 0);
-  std::vector<Neighbour> slots(std::size_t{items} * K);
+  cf.neighbours_.resize(std::size_t{items} * K);
+  cf.weights_.resize(std::size_t{items} * K);
   std::vector<std::uint64_t> pairs(static_cast<std::size_t>(threads), 0);
   parallel_blocks(static_cast<std::size_t>(threads), threads, [&](int, std::size_t tb, std::size_t te) {
     std::vector<std::uint32_t> count(items, 0);
@@ -131,21 +133,28 @@ ItemCf ItemCf::build(const Dataset& dataset, const ItemCfOptions& options) {
           row.resize(K);
         }
         std::sort(row.begin(), row.end(), better);
-        std::copy(row.begin(), row.end(), slots.begin() + static_cast<std::ptrdiff_t>(i * K));
+        for (std::size_t k = 0; k < row.size(); ++k) {
+          cf.neighbours_[i * K + k] = row[k].item;
+          cf.weights_[i * K + k] = row[k].weight;
+        }
         kept[i] = static_cast<std::uint32_t>(row.size());
       }
     }
   });
 
+  // Compaction in place: row i moves to offsets[i] <= i K, so no row is overwritten unread.
   cf.offsets_.assign(std::size_t{items} + 1, 0);
-  for (std::uint32_t i = 0; i < items; ++i) cf.offsets_[i + 1] = cf.offsets_[i] + kept[i];
-  cf.neighbours_.resize(cf.offsets_.back());
-  cf.weights_.resize(cf.offsets_.back());
-  for (std::uint32_t i = 0; i < items; ++i)
+  for (std::uint32_t i = 0; i < items; ++i) {
+    cf.offsets_[i + 1] = cf.offsets_[i] + kept[i];
     for (std::uint32_t k = 0; k < kept[i]; ++k) {
-      cf.neighbours_[cf.offsets_[i] + k] = slots[std::size_t{i} * K + k].item;
-      cf.weights_[cf.offsets_[i] + k] = slots[std::size_t{i} * K + k].weight;
+      cf.neighbours_[cf.offsets_[i] + k] = cf.neighbours_[std::size_t{i} * K + k];
+      cf.weights_[cf.offsets_[i] + k] = cf.weights_[std::size_t{i} * K + k];
     }
+  }
+  cf.neighbours_.resize(cf.offsets_.back());
+  cf.neighbours_.shrink_to_fit();
+  cf.weights_.resize(cf.offsets_.back());
+  cf.weights_.shrink_to_fit();
   std::uint64_t total_pairs = 0;
   for (std::uint64_t p : pairs) total_pairs += p;
   cf.figures_ = {{"train_users", histories.offsets.size() - 1},

@@ -53,7 +53,9 @@ class YoutubeHnswIndex {
 
   const HnswOptions& options() const { return options_; }
   // Row q: up to M items found by the graph, best first by the exact inner product (ties by
-  // the smaller id); scored = the number of items returned by the graph.
+  // the smaller id); scored = the number of items returned by the graph. The queries run on
+  // options.threads threads; search() itself must not be called concurrently (it sets the
+  // graph's ef).
   RankedLists search(const QueryHistories& histories, const YoutubeRetrieveOptions& options) const;
 
  private:

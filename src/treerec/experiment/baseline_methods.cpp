@@ -3,6 +3,7 @@
 // it finds in its work folder, so a killed experiment resumes without retraining.
 #include <chrono>
 #include <filesystem>
+#include <memory>
 
 #include "treerec/baselines/item_cf.h"
 #include "treerec/baselines/youtube_retrieval.h"
@@ -84,34 +85,33 @@ MethodOutcome run_youtube(const MethodContext& ctx) {
   ro.threads = ctx.threads;
   const std::string path = work_file(ctx, "youtube.model");
   auto t0 = Clock::now();
+  // The model: trained now (and saved when there is a work folder), or a finished one reused.
+  std::unique_ptr<YoutubeTrainer> trainer;
+  TrainedYoutube trained;
+  const YoutubeModel* model = nullptr;
   if (path.empty() || !std::filesystem::exists(path)) {
-    YoutubeTrainer trainer(ctx.dataset, o);
-    trainer.on_epoch_end([&](const YoutubeEpoch& e) -> nlohmann::json {
+    trainer = std::make_unique<YoutubeTrainer>(ctx.dataset, o);
+    trainer->on_epoch_end([&](const YoutubeEpoch& e) -> nlohmann::json {
       log(ctx, cat("youtube: epoch ", e.epoch + 1, "/", o.epochs, " loss ", e.loss));
       if (ctx.valid_users.empty()) return nullptr;
-      return valid_fields(ctx, youtube_retrieve_exact(trainer.model(), EvalUserHistories(ctx.dataset, ctx.valid_users), ro),
-                          ctx.top);
+      const EvalUserHistories valid(ctx.dataset, ctx.valid_users);
+      return valid_fields(ctx, youtube_retrieve_exact(trainer->model(), valid, ro), ctx.top);
     });
-    trainer.run();
-    if (path.empty()) {  // no work folder: use the trained model directly
-      out.train_seconds = since(t0);
-      out.history = trainer.history();
-      t0 = Clock::now();
-      out.lists = youtube_retrieve_exact(trainer.model(), EvalUserHistories(ctx.dataset, ctx.users), ro);
-      out.retrieve_seconds = since(t0);
-      return out;
-    }
-    trainer.save(path);
+    trainer->run();
+    if (!path.empty()) trainer->save(path);
+    model = &trainer->model();
+    out.history = trainer->history();
   } else {
     log(ctx, "youtube: reusing " + path);
+    trained = load_youtube_model(path);
+    trained.check_dataset(ctx.dataset, "the experiment's dataset");
+    model = trained.model.get();
+    out.history = trained.training.at("history");
   }
-  const TrainedYoutube trained = load_youtube_model(path);
-  trained.check_dataset(ctx.dataset, "the experiment's dataset");
   out.train_seconds = since(t0);
-  out.history = trained.training.at("history");
   const EvalUserHistories histories(ctx.dataset, ctx.users);
   t0 = Clock::now();
-  out.lists = youtube_retrieve_exact(*trained.model, histories, ro);
+  out.lists = youtube_retrieve_exact(*model, histories, ro);
   out.retrieve_seconds = since(t0);
   HnswOptions h;
   h.m = get<std::uint32_t>(ctx, "hnsw_m");
@@ -119,7 +119,7 @@ MethodOutcome run_youtube(const MethodContext& ctx) {
   h.ef_construction = get<std::uint32_t>(ctx, "hnsw_ef_construction");
   h.build_threads = get<bool>(ctx, "hnsw_parallel_build") ? ctx.threads : 1;
   t0 = Clock::now();
-  const YoutubeHnswIndex index(*trained.model, h);
+  const YoutubeHnswIndex index(*model, h);
   const double build = since(t0);
   t0 = Clock::now();
   const RankedLists approx = index.search(histories, ro);
@@ -150,38 +150,33 @@ MethodOutcome run_hsm(const MethodContext& ctx) {
   ro.path_sum = true;
   ro.threads = ctx.threads;
   auto t0 = Clock::now();
+  std::unique_ptr<Trainer> trainer;
   TrainedModel trained;
+  const PreferenceModel* model = nullptr;
   if (!path.empty() && std::filesystem::exists(path)) {
     trained = load_trained_model(path);
     check_model_tree(trained.info, tree, path, "the experiment's initial tree");
     log(ctx, "hsm: reusing " + path);
+    model = trained.model.get();
+    out.history = trained.info.history;
   } else {
-    Trainer trainer(ctx.dataset, tree, o);
-    if (!o.checkpoint_path.empty() && std::filesystem::exists(o.checkpoint_path)) trainer.resume();
-    trainer.on_epoch_end([&](const EpochSummary& e) -> nlohmann::json {
+    trainer = std::make_unique<Trainer>(ctx.dataset, tree, o);
+    if (!o.checkpoint_path.empty() && std::filesystem::exists(o.checkpoint_path)) trainer->resume();
+    trainer->on_epoch_end([&](const EpochSummary& e) -> nlohmann::json {
       log(ctx, cat("hsm: epoch ", e.epoch + 1, "/", o.epochs, " loss ", e.loss));
       if (ctx.valid_users.empty()) return nullptr;
-      return valid_fields(
-          ctx, retrieve(trainer.model(), trainer.features(), tree, EvalUserHistories(ctx.dataset, ctx.valid_users), ro),
-          ctx.top);
+      const EvalUserHistories valid(ctx.dataset, ctx.valid_users);
+      return valid_fields(ctx, retrieve(trainer->model(), trainer->features(), tree, valid, ro), ctx.top);
     });
-    trainer.run();
-    if (path.empty()) {
-      out.train_seconds = since(t0);
-      out.history = trainer.history();
-      t0 = Clock::now();
-      out.lists = retrieve(trainer.model(), trainer.features(), tree, EvalUserHistories(ctx.dataset, ctx.users), ro);
-      out.retrieve_seconds = since(t0);
-      return out;
-    }
-    trainer.save(path);
-    trained = load_trained_model(path);
+    trainer->run();
+    if (!path.empty()) trainer->save(path);
+    model = &trainer->model();
+    out.history = trainer->history();
   }
   out.train_seconds = since(t0);
-  out.history = trained.info.history;
   const BehaviorFeatures features(Representation::tdm, tree);
   t0 = Clock::now();
-  out.lists = retrieve(*trained.model, features, tree, EvalUserHistories(ctx.dataset, ctx.users), ro);
+  out.lists = retrieve(*model, features, tree, EvalUserHistories(ctx.dataset, ctx.users), ro);
   out.retrieve_seconds = since(t0);
   return out;
 }

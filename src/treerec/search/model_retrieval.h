@@ -30,9 +30,10 @@ struct RetrievalOptions {
 };
 
 // Row q of the result holds query q's best min(M, |C|) items, best first, with their logits
-// (their path's log-probability with path_sum; node-score ranking: ties by the smaller leaf code in beam search, the smaller item id in
-// brute force) and how many (query, node) scores it cost. Throws Error on bad options or if
-// the model, features and tree do not belong together.
+// (with path_sum: their path's log-probability; ties by the smaller leaf code in beam search,
+// the smaller item id in brute force) and how many (query, node) scores it cost. Throws Error
+// on bad options (brute_force with path_sum) or if the model, features and tree do not belong
+// together.
 RankedLists retrieve(const PreferenceModel& model, const BehaviorFeatures& features,
                      const Tree& tree, const QueryHistories& histories,
                      const RetrievalOptions& options);
