@@ -136,10 +136,11 @@ void run(Opts& o) {
     std::fprintf(stderr, "no checkpoint at %s: starting from the beginning\n", o.train.checkpoint_path.c_str());
   }
   std::fprintf(stderr, "training %s (%s model, %u levels, %u items) on %llu samples per epoch: %u epochs, batch %u, "
-               "%u negatives per sample, lr %g, threads %d\n",
+               "%s, lr %g, threads %d\n",
                used.method.c_str(), used.model.c_str(), tree.max_level(), tree.num_items(),
                static_cast<unsigned long long>(data.num_train_samples()), used.epochs, used.batch_size,
-               used.negatives, static_cast<double>(used.learning_rate), default_threads());
+               trainer.method().hsm ? "siblings as negatives" : cat(used.negatives, " negatives per sample").c_str(),
+               static_cast<double>(used.learning_rate), default_threads());
 
   ProgressPrinter printer(stderr_is_terminal());
   trainer.on_progress([&](const TrainProgress& p) { printer.update(p); });
