@@ -1,13 +1,16 @@
 // `treerec evaluate`: precision, recall and F of a trained model on the validation or test
 // users of a dataset (SPEC §6, §10), or of the most-popular-items baseline (--popular).
+#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "cli/baseline_commands.h"
 #include "cli/command.h"
 #include "cli/model_inputs.h"
 #include "treerec/eval/evaluate.h"
+#include "treerec/baselines/model_kind.h"
 #include "treerec/eval/popularity.h"
 #include "treerec/util/error.h"
 #include "treerec/util/parallel.h"
@@ -27,6 +30,7 @@ struct Opts {
   bool popular = false;
   std::uint32_t max_users = 0;
   int threads = 0;
+  BaselineRetrieveOpts baseline;
 };
 
 void print(const Opts& o, const std::string& method, const std::string& retrieval,
@@ -68,11 +72,26 @@ void run(const Opts& o) {
     print(o, "popular", "none", evaluate_popularity(dataset, eo));
     return;
   }
+  if (!o.model.empty() && model_file_kind(o.model) != ModelKind::preference) {  // itemcf, youtube: no tree
+    const auto t0 = std::chrono::steady_clock::now();
+    const Dataset dataset = Dataset::load(o.dataset);
+    const auto users = evaluation_users(dataset, eo.split, eo.max_users);
+    const BaselineLists b = retrieve_baseline(o.model, dataset, o.dataset, users, o.top, o.threads, o.baseline);
+    EvaluateResult r;
+    r.metrics = measure_lists(dataset, users, b.lists, o.top);
+    std::uint64_t scored = 0;
+    for (std::uint64_t s : b.lists.scored) scored += s;
+    r.nodes_scored_per_user = static_cast<double>(scored) / static_cast<double>(users.size());
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    print(o, b.method, b.retrieval, r);
+    return;
+  }
   if (o.model.empty() || o.tree.empty())
     fail("evaluate needs --model and --tree (or --popular for the most-popular-items baseline)");
   const ModelInputs in = ModelInputs::load(o.dataset, o.model, o.tree);
   // Methods without a tree model (dnn) can only be brute-forced (SPEC §9).
   eo.brute_force = o.brute_force || in.method.brute_force;
+  eo.path_sum = in.method.hsm;
   note_short_beam(eo.brute_force, eo.beam, eo.top);
   const EvaluateResult r = evaluate(in.dataset, in.tree, *in.trained.model, in.features, eo);
   print(o, in.method.name, eo.brute_force ? "brute-force" : "beam", r);
@@ -81,6 +100,7 @@ void run(const Opts& o) {
 const Command kCmd(70, [](CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "evaluate", "precision, recall and F@M of a trained model (or the most-popular baseline)");
+  // Item-CF and YouTube model files need no --tree (the file's kind decides, cli/baseline_commands.h).
   auto opts = std::make_shared<Opts>();
   cmd->add_option("dataset", opts->dataset, "prepared dataset file (from `treerec prepare`)")->required();
   auto* model = cmd->add_option("--model", opts->model, "trained model file (from `treerec train`)");
@@ -102,6 +122,7 @@ const Command kCmd(70, [](CLI::App& app) {
   popular->excludes(model)->excludes(tree)->excludes(beam)->excludes(brute);
   cmd->add_option("--max-users", opts->max_users, "evaluate only the split's first N users (0 = all)")
       ->capture_default_str();
+  add_baseline_retrieve_options(cmd, opts->baseline);
   add_threads_option(cmd, opts->threads);
   cmd->callback([opts] { run(*opts); });
 });

@@ -13,8 +13,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "cli/baseline_commands.h"
 #include "cli/command.h"
 #include "cli/model_inputs.h"
+#include "treerec/baselines/model_kind.h"
 #include "treerec/io/atomic_file.h"
 #include "treerec/search/model_retrieval.h"
 #include "treerec/util/error.h"
@@ -34,6 +36,7 @@ struct Opts {
   std::uint32_t beam = 200;
   bool brute_force = false;
   int threads = 0;
+  BaselineRetrieveOpts baseline;
 };
 
 // The dense ids of the raw user ids in `path`, one per line, in file order (blank lines and
@@ -68,40 +71,65 @@ void append_float(std::string& s, float v) {
   s.append(buf, r.ptr);
 }
 
+// The users of --users, or of --split.
+std::vector<std::uint32_t> query_users(const Opts& o, const Dataset& dataset) {
+  if (!o.users.empty()) return read_users(o.users, dataset, o.dataset);
+  const Split split = o.split == "test" ? Split::test : Split::valid;
+  const auto s = dataset.users(split);
+  if (s.empty()) fail(o.dataset, " has no ", split_name(split), " users; give a user list with --users");
+  return {s.begin(), s.end()};
+}
+
+void write_lists(const std::string& path, const Dataset& dataset, std::span<const std::uint32_t> users,
+                 const RankedLists& lists);
+
 void run(const Opts& o) {
   const auto t0 = std::chrono::steady_clock::now();
   set_default_threads(o.threads);
-  const ModelInputs in = ModelInputs::load(o.dataset, o.model, o.tree);
-  std::vector<std::uint32_t> users;
-  if (!o.users.empty()) {
-    users = read_users(o.users, in.dataset, o.dataset);
-  } else {
-    const Split split = o.split == "test" ? Split::test : Split::valid;
-    const auto s = in.dataset.users(split);
-    if (s.empty()) fail(o.dataset, " has no ", split_name(split), " users; give a user list with --users");
-    users.assign(s.begin(), s.end());
+  if (model_file_kind(o.model) != ModelKind::preference) {  // itemcf, youtube: no tree
+    const Dataset dataset = Dataset::load(o.dataset);
+    const std::vector<std::uint32_t> users = query_users(o, dataset);
+    const BaselineLists b = retrieve_baseline(o.model, dataset, o.dataset, users, o.top, o.threads, o.baseline);
+    write_lists(o.out, dataset, users, b.lists);
+    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::fprintf(stderr, "retrieve: %zu users, method %s, %s, top %u, %.2f s -> %s\n", users.size(), b.method.c_str(),
+                 b.retrieval.c_str(), o.top, secs, o.out.c_str());
+    return;
   }
+  if (o.tree.empty()) fail(o.model, " is a tree model: retrieve needs --tree");
+  const ModelInputs in = ModelInputs::load(o.dataset, o.model, o.tree);
+  const std::vector<std::uint32_t> users = query_users(o, in.dataset);
 
   const EvalUserHistories histories(in.dataset, users);
   RetrievalOptions ro;
   ro.beam = o.beam;
   ro.top = o.top;
   ro.brute_force = o.brute_force || in.method.brute_force;  // dnn has no tree model (SPEC §9)
+  ro.path_sum = in.method.hsm;
   ro.threads = o.threads;
   note_short_beam(ro.brute_force, ro.beam, ro.top);
   const RankedLists lists = retrieve(*in.trained.model, in.features, in.tree, histories, ro);
+  write_lists(o.out, in.dataset, users, lists);
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::fprintf(stderr, "retrieve: %zu users, method %s, %s, top %u, %.2f s -> %s\n", users.size(),
+               in.method.name.c_str(), ro.brute_force ? "brute force" : cat("beam k = ", o.beam).c_str(),
+               o.top, secs, o.out.c_str());
+}
 
-  AtomicFile out(o.out);
+// JSON lines in raw ids (see the top of this file).
+void write_lists(const std::string& path, const Dataset& dataset, std::span<const std::uint32_t> users,
+                 const RankedLists& lists) {
+  AtomicFile out(path);
   std::string buf;
   for (std::size_t q = 0; q < users.size(); ++q) {
     buf += "{\"user\": ";
-    buf += nlohmann::json(std::string(in.dataset.user_id(users[q]))).dump();
+    buf += nlohmann::json(std::string(dataset.user_id(users[q]))).dump();
     buf += ", \"items\": [";
     const auto items = lists.items_of(q);
     const auto scores = lists.scores_of(q);
     for (std::size_t i = 0; i < items.size(); ++i) {
       if (i > 0) buf += ", ";
-      buf += nlohmann::json(std::string(in.dataset.item_id(items[i]))).dump();
+      buf += nlohmann::json(std::string(dataset.item_id(items[i]))).dump();
     }
     buf += "], \"scores\": [";
     for (std::size_t i = 0; i < scores.size(); ++i) {
@@ -116,10 +144,6 @@ void run(const Opts& o) {
   }
   out.write(buf);
   out.commit();
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::fprintf(stderr, "retrieve: %zu users, method %s, %s, top %u, %.2f s -> %s\n", users.size(),
-               in.method.name.c_str(), ro.brute_force ? "brute force" : cat("beam k = ", o.beam).c_str(),
-               o.top, secs, o.out.c_str());
 }
 
 const Command kCmd(60, [](CLI::App& app) {
@@ -127,7 +151,7 @@ const Command kCmd(60, [](CLI::App& app) {
   auto opts = std::make_shared<Opts>();
   cmd->add_option("dataset", opts->dataset, "prepared dataset file (from `treerec prepare`)")->required();
   cmd->add_option("--model", opts->model, "trained model file (from `treerec train`)")->required();
-  cmd->add_option("--tree", opts->tree, "the tree file the model was trained with")->required();
+  cmd->add_option("--tree", opts->tree, "the tree file the model was trained with (not for itemcf, youtube)");
   cmd->add_option("--out,-o", opts->out, "JSON lines file to write")->required();
   auto* split = cmd->add_option("--split", opts->split, "users to retrieve for, unless --users is given")
                     ->check(CLI::IsMember({"valid", "test"}))
@@ -140,6 +164,7 @@ const Command kCmd(60, [](CLI::App& app) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_flag("--brute-force", opts->brute_force, "score every item instead of beam search (always so for dnn)");
+  add_baseline_retrieve_options(cmd, opts->baseline);
   add_threads_option(cmd, opts->threads);
   cmd->callback([opts] { run(*opts); });
 });

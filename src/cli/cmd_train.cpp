@@ -10,6 +10,7 @@
 
 #include <xxhash.h>
 
+#include "cli/baseline_commands.h"
 #include "cli/command.h"
 #include "cli/train_flags.h"
 #include "treerec/data/dataset.h"
@@ -35,6 +36,7 @@ struct Opts {
   std::string init_model;  // warm start (SPEC §7.6)
   std::string init_tree;   // the tree init_model was trained on
   bool model_given = false, dim_given = false;
+  ItemCfTrainOpts itemcf;
 };
 
 // Warm start: the initial model and the tree it was trained on (--init-tree, else the tree its
@@ -130,6 +132,7 @@ nlohmann::json validate(const Dataset& data, const Tree& tree, const Trainer& tr
   EvaluateOptions e;
   e.split = Split::valid;
   e.brute_force = trainer.method().brute_force;
+  e.path_sum = trainer.method().hsm;
   e.max_users = o.valid_users;
   e.threads = o.train.threads;
   const EvaluateResult r = evaluate(data, tree, trainer.model(), trainer.features(), e);
@@ -147,6 +150,9 @@ nlohmann::json validate(const Dataset& data, const Tree& tree, const Trainer& tr
 void run(Opts& o) {
   const auto t0 = Clock::now();
   set_default_threads(o.train.threads);
+  if (is_treeless_baseline(o.train.method))  // itemcf, youtube: no tree (SPEC §9)
+    return train_treeless_baseline(o.dataset, o.out, o.train, o.itemcf, o.valid_users);
+  if (o.tree.empty()) fail("--method ", o.train.method, " trains on a tree: give --tree");
   o.train.checkpoint_path = o.out + ".ckpt";
   const bool have_checkpoint = std::filesystem::exists(o.train.checkpoint_path);
   if (have_checkpoint && !o.resume)
@@ -176,10 +182,11 @@ void run(Opts& o) {
     std::fprintf(stderr, "no checkpoint at %s: starting from the beginning\n", o.train.checkpoint_path.c_str());
   }
   std::fprintf(stderr, "training %s (%s model, %u levels, %u items) on %llu samples per epoch: %u epochs, batch %u, "
-               "%u negatives per sample, lr %g, threads %d\n",
+               "%s, lr %g, threads %d\n",
                used.method.c_str(), used.model.c_str(), tree.max_level(), tree.num_items(),
                static_cast<unsigned long long>(data.num_train_samples()), used.epochs, used.batch_size,
-               used.negatives, static_cast<double>(used.learning_rate), default_threads());
+               trainer.method().hsm ? "siblings as negatives" : cat(used.negatives, " negatives per sample").c_str(),
+               static_cast<double>(used.learning_rate), default_threads());
 
   ProgressPrinter printer(stderr_is_terminal());
   trainer.on_progress([&](const TrainProgress& p) { printer.update(p); });
@@ -200,15 +207,17 @@ void run(Opts& o) {
 }
 
 const Command kCmd(50, [](CLI::App& app) {
-  auto* cmd = app.add_subcommand("train", "train a preference model (tdm, jtm-hi, jtm-h on a tree; dnn baseline)");
+  auto* cmd = app.add_subcommand("train", "train a model (tdm, jtm-hi, jtm-h, hsm on a tree; dnn, youtube, itemcf baselines)");
   auto opts = std::make_shared<Opts>();
   TrainOptions& t = opts->train;
   cmd->add_option("dataset", opts->dataset, "prepared dataset file (from `treerec prepare`)")->required();
-  cmd->add_option("--tree", opts->tree, "tree file of that dataset (from `treerec tree init`)")->required();
+  cmd->add_option("--tree", opts->tree, "tree file of that dataset (from `treerec tree init`; not for itemcf, youtube)");
   cmd->add_option("--method", t.method,
                   "tdm (leaf-item behaviours), jtm-hi (a behaviour table per level), jtm-h (behaviours as "
-                  "their ancestors at the scored level), dnn (no tree: corpus negatives, brute-force retrieval)")
-      ->check(CLI::IsMember({"tdm", "jtm-hi", "jtm-h", "dnn"}))
+                  "their ancestors at the scored level), dnn (no tree: corpus negatives, brute-force retrieval), "
+                  "hsm (sibling negatives, path-probability beam search), youtube (sampled-softmax product DNN), "
+                  "itemcf (item-based collaborative filtering)")
+      ->check(CLI::IsMember({"tdm", "jtm-hi", "jtm-h", "dnn", "hsm", "youtube", "itemcf"}))
       ->required();
   cmd->add_option("--out,-o", opts->out, "model file to write; checkpoints go to <out>.ckpt")->required();
   add_train_flags(cmd, t, opts->layer_negatives);
@@ -216,6 +225,7 @@ const Command kCmd(50, [](CLI::App& app) {
   cmd->add_option("--valid-users", opts->valid_users,
                   "validation users evaluated after every epoch (recall@200; 0 = skip)")
       ->capture_default_str();
+  add_itemcf_train_options(cmd, opts->itemcf);
   cmd->add_option("--init-model", opts->init_model,
                   "warm start: begin from this trained model (its node embeddings follow their codes onto --tree)");
   cmd->add_option("--init-tree", opts->init_tree,

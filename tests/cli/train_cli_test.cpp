@@ -92,7 +92,7 @@ TEST(TrainCli, RefusesBadCombinations) {
   r = run_cli(f.train(out, "--method tdm --layer-negatives 1,2"));
   EXPECT_EQ(r.status, 1);
   EXPECT_TRUE(contains(r.err, "expected 6 counts")) << r.err;
-  r = run_cli(f.train(out, "--method hsm"));
+  r = run_cli(f.train(out, "--method bogus"));
   EXPECT_NE(r.status, 0);
 
   // A tree of another corpus.

@@ -48,6 +48,7 @@ EvaluateResult evaluate(const Dataset& dataset, const Tree& tree, const Preferen
   ro.beam = options.beam;
   ro.top = options.top;
   ro.brute_force = options.brute_force;
+  ro.path_sum = options.path_sum;
   ro.threads = options.threads;
   const RankedLists lists = retrieve(model, features, tree, histories, ro);
 

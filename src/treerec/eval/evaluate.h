@@ -21,6 +21,7 @@ struct EvaluateOptions {
   std::uint32_t beam = 200;      // k
   std::uint32_t top = 200;       // M (the metrics use prefixes 10, 50, 100, 200 up to M)
   bool brute_force = false;      // score every item instead of beam search
+  bool path_sum = false;         // HSM: rank by the path's probability (RetrievalOptions)
   std::uint32_t max_users = 0;   // evaluate the first N users of the split (0 = all)
   int threads = 0;
 };

@@ -4,7 +4,7 @@ namespace treerec {
 
 std::vector<MethodInfo> builtin_methods() {
   std::vector<MethodInfo> all;
-  for (auto* list : {&model_methods, &joint_methods}) {
+  for (auto* list : {&model_methods, &joint_methods, &baseline_methods}) {
     for (MethodInfo& m : (*list)()) all.push_back(std::move(m));
   }
   return all;

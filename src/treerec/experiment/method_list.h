@@ -17,4 +17,7 @@ std::vector<MethodInfo> model_methods();
 // Defined in experiment/joint_methods.cpp: jtm, tdm-kmeans.
 std::vector<MethodInfo> joint_methods();
 
+// Defined in experiment/baseline_methods.cpp: itemcf, youtube, hsm.
+std::vector<MethodInfo> baseline_methods();
+
 }  // namespace treerec

@@ -1,12 +1,53 @@
 #include "treerec/search/model_retrieval.h"
 
 #include <algorithm>
+#include <cmath>
+#include <memory>
 
 #include "treerec/search/beam_search.h"
 #include "treerec/search/brute_force.h"
+#include "treerec/train/layer_sampler.h"
 #include "treerec/util/error.h"
 
 namespace treerec {
+namespace {
+
+// HSM's scores (SPEC §9): log p̂(n | parent(n), u) = log sigmoid(logit) = -log(1 + e^-z),
+// computed stably; an only child's conditional probability is 1 (log 0), as in a hierarchical
+// softmax that normalises over the non-empty children (train/layer_sampler.h:
+// sample_siblings never trains such a node).
+class LogSigmoidScorer final : public NodeScorer {
+ public:
+  LogSigmoidScorer(const Tree& tree, std::unique_ptr<NodeScorer> inner) : tree_(tree), inner_(std::move(inner)) {}
+  void start_batch(std::span<const std::uint32_t> queries) override { inner_->start_batch(queries); }
+  void score(std::uint32_t level, std::span<const std::uint32_t> row_begin, std::span<const Code> nodes,
+             std::span<float> scores) override {
+    inner_->score(level, row_begin, nodes, scores);
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      const double z = scores[i];
+      const bool only_child = tree_.node_index(sibling_code(nodes[i])) < 0;
+      scores[i] = only_child ? 0.0f : static_cast<float>(-(std::max(-z, 0.0) + std::log1p(std::exp(-std::abs(z)))));
+    }
+  }
+
+ private:
+  const Tree& tree_;
+  std::unique_ptr<NodeScorer> inner_;
+};
+
+class LogSigmoidFactory final : public NodeScorerFactory {
+ public:
+  LogSigmoidFactory(const Tree& tree, const NodeScorerFactory& inner) : tree_(tree), inner_(inner) {}
+  std::unique_ptr<NodeScorer> make() const override {
+    return std::make_unique<LogSigmoidScorer>(tree_, inner_.make());
+  }
+
+ private:
+  const Tree& tree_;
+  const NodeScorerFactory& inner_;
+};
+
+}  // namespace
 
 RankedLists retrieve(const PreferenceModel& model, const BehaviorFeatures& features,
                      const Tree& tree, const QueryHistories& histories,
@@ -15,6 +56,8 @@ RankedLists retrieve(const PreferenceModel& model, const BehaviorFeatures& featu
            histories.size());
   const auto queries = static_cast<std::uint32_t>(histories.size());
   const std::size_t rows = forward_rows_budget(model.config(), options.scratch_bytes);
+  if (options.brute_force && options.path_sum)
+    fail("hsm ranks items by their path's probability: it is retrieved by beam search, not brute force");
   if (options.brute_force) {
     ModelItemScorerFactory factory(model, features, tree, histories);
     BruteForceOptions bf;
@@ -32,7 +75,12 @@ RankedLists retrieve(const PreferenceModel& model, const BehaviorFeatures& featu
   // A query scores fewer than 4k nodes per level: the start level holds fewer than 2k nodes
   // (the level above it has fewer than k), so its children number fewer than 4k.
   const std::size_t per_query = 4 * std::size_t{std::max<std::uint32_t>(options.beam, 1)};
+  // (Path-sum ranking scores levels 1..s in full too, each fewer than 2k nodes: the bound holds.)
   bs.batch = static_cast<std::uint32_t>(std::clamp<std::size_t>(rows / per_query, 1, 256));
+  if (options.path_sum) {
+    bs.ranking = BeamRanking::path_sum;
+    return BeamSearch(tree, bs).search(LogSigmoidFactory(tree, factory), queries, exclude);
+  }
   return BeamSearch(tree, bs).search(factory, queries, exclude);
 }
 

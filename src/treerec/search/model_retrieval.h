@@ -18,6 +18,10 @@ struct RetrievalOptions {
   std::uint32_t beam = 200;  // k >= 1 (beam search only)
   std::uint32_t top = 200;   // M >= 1
   bool brute_force = false;  // score every item instead of beam search
+  // HSM (SPEC §6, §9): rank by the path's probability product. Scores become
+  // log p̂(n | parent, u) = log sigmoid(logit), or 0 for an only child (whose conditional
+  // probability is 1), summed along the path (BeamRanking::path_sum). Not with brute_force.
+  bool path_sum = false;
   int threads = 0;           // worker threads; 0 = the process default
   // Scratch per worker thread for the model's forward pass; the query batch (and, for brute
   // force, the item chunk) is sized from it with forward_rows_budget(). It never changes the
@@ -26,10 +30,11 @@ struct RetrievalOptions {
 };
 
 // Row q of the result holds query q's best min(M, |C|) items, best first, with their logits
-// (node-score ranking; ties by the smaller leaf code in beam search, the smaller item id in
-// brute force) and how many (query, node) scores it cost. Items in exclude(q) are never
-// returned for query q (ranked_lists.h; beam search may then return fewer than M). Throws
-// Error on bad options or if the model, features and tree do not belong together.
+// (node-score ranking; with path_sum: their path's log-probability; ties by the smaller leaf
+// code in beam search, the smaller item id in brute force) and how many (query, node) scores it
+// cost. Items in exclude(q) are never returned for query q (ranked_lists.h; beam search may then
+// return fewer than M). Throws Error on bad options (brute_force with path_sum) or if the model,
+// features and tree do not belong together.
 RankedLists retrieve(const PreferenceModel& model, const BehaviorFeatures& features,
                      const Tree& tree, const QueryHistories& histories,
                      const RetrievalOptions& options, const ExcludeFn& exclude = {});

@@ -39,6 +39,22 @@ BatchBuilder BatchBuilder::corpus(const Dataset& dataset, const Tree& tree, cons
   return b;
 }
 
+BatchBuilder BatchBuilder::siblings(const Dataset& dataset, const Tree& tree, const BehaviorFeatures& features) {
+  TR_CHECK(features.representation() == Representation::tdm, "hsm uses the tdm representation, not ",
+           representation_name(features.representation()));
+  BatchBuilder b(dataset, tree, features);
+  b.siblings_ = true;
+  b.sibling_rows_.resize(tree.num_items());
+  std::vector<std::uint32_t> scratch;
+  for (std::uint32_t item = 0; item < tree.num_items(); ++item) {
+    scratch.clear();
+    b.sibling_rows_[item] = 2 * sample_siblings(tree, tree.leaf(item), scratch);
+  }
+  b.rows_per_sample_ = 2 * tree.max_level();
+  b.groups_per_sample_ = 1;
+  return b;
+}
+
 void BatchBuilder::reserve(TrainBatch& out, std::size_t samples) const {
   const std::size_t groups = samples * groups_per_sample_, rows = samples * rows_per_sample_;
   out.model.features.reserve(groups * kMaxBehaviors);
@@ -52,7 +68,20 @@ void BatchBuilder::add(Sample sample, Rng& rng, TrainBatch& out) const {
   const auto history = dataset_->history(sample);
   const std::uint32_t target = dataset_->target(sample);
   if (sampler_) add_levels(history, target, rng, out);
+  else if (siblings_) add_siblings(history, target, out);
   else add_corpus(history, target, rng, out);
+}
+
+void BatchBuilder::add_siblings(std::span<const std::uint32_t> history, std::uint32_t target,
+                                TrainBatch& out) const {
+  ModelBatch& b = out.model;
+  features_->add_group(history, tree_->max_level(), b);  // tdm: the level is irrelevant
+  const std::uint32_t pairs = sample_siblings(*tree_, tree_->leaf(target), b.nodes);
+  for (std::uint32_t i = 0; i < pairs; ++i) {
+    out.labels.push_back(1.0f);
+    out.labels.push_back(0.0f);
+  }
+  b.row_offsets.back() = b.nodes.size();
 }
 
 void BatchBuilder::add_levels(std::span<const std::uint32_t> history, std::uint32_t target, Rng& rng,

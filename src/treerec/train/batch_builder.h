@@ -14,6 +14,10 @@
 // DNN (SPEC §9: the same network without a tree): one group per sample at the leaf level: the
 // positive leaf π(c), then N negatives drawn uniformly without replacement from the leaves of
 // all other items. Node rows are Tree::node_index of those leaves.
+// HSM (SPEC §9): one group per sample with TDM features; per level j whose positive b_j(n)
+// has a non-empty sibling, the positive (label 1) and the sibling (label 0); levels whose
+// positive is an only child add no row (sample_siblings). Rows per sample therefore vary:
+// rows_per_sample() is the most (2 l_max) and sample_rows() the exact count.
 //
 // The builder is read-only after construction and may be shared by threads; each thread fills
 // its own TrainBatch, whose buffers are reused (no allocation in steady state).
@@ -55,10 +59,17 @@ class BatchBuilder {
   static BatchBuilder corpus(const Dataset& dataset, const Tree& tree, const BehaviorFeatures& features,
                              std::uint32_t negatives);
 
-  // Rows and groups one sample adds (fixed for a builder).
+  // HSM: each positive's sibling is its level's negative. `features` must be TDM features.
+  static BatchBuilder siblings(const Dataset& dataset, const Tree& tree, const BehaviorFeatures& features);
+
+  // Rows and groups one sample adds (fixed for a builder; for siblings() the most rows).
   std::uint32_t rows_per_sample() const { return rows_per_sample_; }
   std::uint32_t groups_per_sample() const { return groups_per_sample_; }
-  bool corpus_negatives() const { return !sampler_; }
+  bool corpus_negatives() const { return !sampler_ && !siblings_; }
+  // The rows `sample` adds: rows_per_sample(), except for siblings().
+  std::uint32_t sample_rows(Sample sample) const {
+    return siblings_ ? sibling_rows_[dataset_->target(sample)] : rows_per_sample_;
+  }
 
   // Appends the sample's groups, rows and labels to `out`, drawing its negatives from `rng`.
   void add(Sample sample, Rng& rng, TrainBatch& out) const;
@@ -69,6 +80,7 @@ class BatchBuilder {
   BatchBuilder(const Dataset& dataset, const Tree& tree, const BehaviorFeatures& features);
   void add_levels(std::span<const std::uint32_t> history, std::uint32_t target, Rng& rng, TrainBatch& out) const;
   void add_corpus(std::span<const std::uint32_t> history, std::uint32_t target, Rng& rng, TrainBatch& out) const;
+  void add_siblings(std::span<const std::uint32_t> history, std::uint32_t target, TrainBatch& out) const;
 
   const Dataset* dataset_;
   const Tree* tree_;
@@ -76,6 +88,8 @@ class BatchBuilder {
   std::optional<LayerSampler> sampler_;  // tree methods
   std::uint32_t negatives_ = 0;          // dnn
   std::vector<std::uint32_t> leaf_row_;  // dnn: item -> node_index(leaf(item))
+  bool siblings_ = false;                 // hsm
+  std::vector<std::uint32_t> sibling_rows_;  // hsm: item -> rows of a sample with that target
   std::uint32_t rows_per_sample_ = 0;
   std::uint32_t groups_per_sample_ = 0;
 };

@@ -117,4 +117,17 @@ void LayerSampler::sample(Code leaf, Rng& rng, std::vector<std::uint32_t>& nodes
   }
 }
 
+std::uint32_t sample_siblings(const Tree& tree, Code leaf, std::vector<std::uint32_t>& nodes) {
+  std::uint32_t pairs = 0;
+  for (std::uint32_t l = 1; l <= tree.max_level(); ++l) {
+    const Code positive = ancestor_code(leaf, l);
+    const std::int64_t sibling = tree.node_index(sibling_code(positive));
+    if (sibling < 0) continue;
+    nodes.push_back(static_cast<std::uint32_t>(tree.node_index(positive)));
+    nodes.push_back(static_cast<std::uint32_t>(sibling));
+    ++pairs;
+  }
+  return pairs;
+}
+
 }  // namespace treerec

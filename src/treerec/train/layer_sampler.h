@@ -21,6 +21,15 @@ std::vector<std::uint32_t> default_layer_negatives(const Tree& tree, std::uint32
 // Parses "k1,k2,...,kL" (exactly l_max numbers) or throws Error naming the problem.
 std::vector<std::uint32_t> parse_layer_negatives(const Tree& tree, const std::string& list);
 
+// HSM (SPEC §9): for the item on `leaf`, appends per level j = 1..l_max whose positive
+// b_j(leaf) has a non-empty sibling the pair (positive, sibling) as dense node indices
+// (Tree::node_index). A level whose positive is an only child adds nothing: its conditional
+// probability is 1 by construction (the hierarchical softmax normalises over the non-empty
+// children), so there is nothing to learn there. Returns the number of pairs appended.
+std::uint32_t sample_siblings(const Tree& tree, Code leaf, std::vector<std::uint32_t>& nodes);
+// The sibling of a non-root code (children of c are 2c+1 and 2c+2).
+inline Code sibling_code(Code c) { return c % 2 == 1 ? c + 1 : c - 1; }
+
 class LayerSampler {
  public:
   // counts[j-1] = k_j; throws Error when a level cannot supply k_j distinct negatives.

@@ -11,11 +11,12 @@ constexpr std::uint32_t kVersion = 1;
 }  // namespace
 
 Method parse_method(const std::string& name) {
-  if (name == "tdm") return {name, Representation::tdm, false};
-  if (name == "jtm-hi") return {name, Representation::jtm_hi, false};
-  if (name == "jtm-h") return {name, Representation::jtm_h, false};
-  if (name == "dnn") return {name, Representation::tdm, true};
-  fail("unknown method '", name, "': expected tdm, jtm-hi, jtm-h or dnn");
+  if (name == "tdm") return {name, Representation::tdm, false, false};
+  if (name == "jtm-hi") return {name, Representation::jtm_hi, false, false};
+  if (name == "jtm-h") return {name, Representation::jtm_h, false, false};
+  if (name == "dnn") return {name, Representation::tdm, true, false};
+  if (name == "hsm") return {name, Representation::tdm, false, true};  // TDM features, SPEC §9
+  fail("unknown method '", name, "': expected tdm, jtm-hi, jtm-h, dnn or hsm");
 }
 
 nlohmann::json TrainingInfo::to_json() const {

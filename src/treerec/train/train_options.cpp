@@ -23,6 +23,8 @@ void TrainOptions::validate() const {
   if (parse_method(method).brute_force && !layer_negatives.empty())
     fail("--layer-negatives applies to the tree methods (tdm, jtm-hi, jtm-h), not to ", method,
          ": use --negatives");
+  if (parse_method(method).hsm && !layer_negatives.empty())
+    fail("--layer-negatives does not apply to hsm: its only negative per level is the positive's sibling");
 }
 
 nlohmann::json TrainOptions::identity_json() const {

@@ -11,7 +11,7 @@
 namespace treerec {
 
 struct TrainOptions {
-  std::string method = "tdm";     // tdm | jtm-hi | jtm-h | dnn (train/model_file.h: parse_method)
+  std::string method = "tdm";     // tdm | jtm-hi | jtm-h | dnn | hsm (train/model_file.h: parse_method)
   std::string model = "dnn";      // preference model kind: dnn | attention (SPEC §4)
   std::uint32_t embedding_dim = 24;
   std::uint32_t epochs = 1;
@@ -23,7 +23,8 @@ struct TrainOptions {
   // The result depends on this value but NEVER on the thread count.
   std::uint32_t shard_samples = 32;
   // Negatives per sample: tree methods spread them over the levels (default_layer_negatives)
-  // unless layer_negatives lists k_1..k_lmax; dnn draws them from the whole corpus.
+  // unless layer_negatives lists k_1..k_lmax; dnn draws them from the whole corpus; hsm
+  // ignores both (one sibling per level).
   std::uint32_t negatives = 100;
   std::vector<std::uint32_t> layer_negatives;
   float learning_rate = 1e-3f;

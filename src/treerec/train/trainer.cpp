@@ -60,7 +60,7 @@ TrainOptions prepare(TrainOptions o, const Dataset& dataset, const Tree& tree) {
     fail("the dataset has no training samples: no train user has ", kMinWindow, " or more records");
   if (dataset.num_train_samples() > 0xFFFFFFFFull)
     fail("the dataset has ", dataset.num_train_samples(), " training samples; at most 2^32 - 1 are supported");
-  if (!parse_method(o.method).brute_force) {
+  if (!parse_method(o.method).brute_force && !parse_method(o.method).hsm) {
     if (o.layer_negatives.empty()) o.layer_negatives = default_layer_negatives(tree, o.negatives);
     TR_CHECK(o.layer_negatives.size() == tree.max_level(), "--layer-negatives needs ", tree.max_level(),
              " counts (levels 1..", tree.max_level(), "), got ", o.layer_negatives.size());
@@ -72,6 +72,7 @@ TrainOptions prepare(TrainOptions o, const Dataset& dataset, const Tree& tree) {
 BatchBuilder make_builder(const Dataset& dataset, const Tree& tree, const BehaviorFeatures& features,
                           const TrainOptions& o, const Method& method) {
   if (method.brute_force) return BatchBuilder::corpus(dataset, tree, features, o.negatives);
+  if (method.hsm) return BatchBuilder::siblings(dataset, tree, features);
   return BatchBuilder::tree_levels(dataset, tree, features, o.layer_negatives);
 }
 
@@ -238,7 +239,11 @@ void Trainer::run_shard(Worker& w, std::uint64_t shard, std::uint64_t first, std
 void Trainer::train_batch() {
   const std::uint64_t first = position_.next_batch * options_.batch_size;
   const std::uint64_t samples = std::min<std::uint64_t>(options_.batch_size, samples_ - first);
-  const std::uint64_t rows = samples * builder_.rows_per_sample();
+  std::uint64_t rows = samples * builder_.rows_per_sample();
+  if (method_.hsm) {  // rows per sample vary (BatchBuilder::siblings): the loss averages the real ones
+    rows = 0;
+    for (std::uint64_t k = 0; k < samples; ++k) rows += builder_.sample_rows(dataset_.train_sample(order_[first + k]));
+  }
   const std::uint64_t shards = (samples + options_.shard_samples - 1) / options_.shard_samples;
   const std::uint64_t wave = workers_.size();
   batch_grads_.clear();

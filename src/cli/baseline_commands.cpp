@@ -1,0 +1,139 @@
+#include "cli/baseline_commands.h"
+
+#include <chrono>
+#include <cstdio>
+
+#include "treerec/baselines/item_cf.h"
+#include "treerec/baselines/model_kind.h"
+#include "treerec/baselines/youtube_trainer.h"
+#include "treerec/eval/evaluate.h"
+#include "treerec/search/model_scorer.h"
+#include "treerec/util/error.h"
+
+namespace treerec::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+void train_itemcf(const std::string& dataset_path, const std::string& out, const TrainOptions& t,
+                  const ItemCfTrainOpts& o) {
+  const Dataset data = Dataset::load(dataset_path);
+  ItemCfOptions opts;
+  opts.neighbours = o.neighbours;
+  opts.max_history = o.max_history;
+  opts.threads = t.threads;
+  std::fprintf(stderr, "building Item-CF (K = %u, last %u records per train user) on %zu train users, %u items\n",
+               opts.neighbours, opts.max_history, data.users(Split::train).size(), data.num_items());
+  const ItemCf cf = ItemCf::build(data, opts);
+  cf.save(out);
+  std::fprintf(stderr, "wrote %s (%s)\n", out.c_str(), cf.figures().dump().c_str());
+}
+
+void train_youtube(const std::string& dataset_path, const std::string& out, const TrainOptions& t,
+                   std::uint32_t valid_users) {
+  const Dataset data = Dataset::load(dataset_path);
+  YoutubeTrainOptions o;
+  o.embedding_dim = t.embedding_dim;
+  o.epochs = t.epochs;
+  o.batch_size = t.batch_size;
+  o.shard_samples = t.shard_samples;
+  o.negatives = t.negatives;
+  o.learning_rate = t.learning_rate;
+  o.lr_decay = t.lr_decay;
+  o.seed = t.seed;
+  o.threads = t.threads;
+  YoutubeTrainer trainer(data, o);
+  std::fprintf(stderr, "training youtube (sampled softmax, %u negatives) on %llu samples per epoch: %u epochs, "
+               "batch %u, lr %g\n", o.negatives, static_cast<unsigned long long>(data.num_train_samples()), o.epochs,
+               o.batch_size, static_cast<double>(o.learning_rate));
+  const auto valid = data.users(Split::valid);
+  const auto users = valid.first(std::min<std::size_t>(valid.size(), valid_users));
+  trainer.on_epoch_end([&](const YoutubeEpoch& e) -> nlohmann::json {
+    std::fprintf(stderr, "epoch %u/%u: loss %.5f, %.1f s\n", e.epoch + 1, o.epochs, e.loss, e.seconds);
+    if (users.empty()) return nullptr;
+    const auto t0 = Clock::now();
+    YoutubeRetrieveOptions ro;
+    ro.threads = o.threads;
+    const RankedLists lists = youtube_retrieve_exact(trainer.model(), EvalUserHistories(data, users), ro);
+    const Metrics m = measure_lists(data, users, lists, ro.top);
+    std::fprintf(stderr, "  validation (%zu users, %.1f s): recall@%u %.4f%%\n", users.size(), since(t0),
+                 m.at.back().cutoff, 100 * m.at.back().recall);
+    return {{"valid", m.json()}, {"valid_seconds", since(t0)}};
+  });
+  trainer.run();
+  trainer.save(out, {{"dataset", dataset_path}, {"valid_users", valid_users}});
+  std::fprintf(stderr, "wrote %s\n", out.c_str());
+}
+
+}  // namespace
+
+bool is_treeless_baseline(const std::string& method) { return method == "itemcf" || method == "youtube"; }
+
+void add_itemcf_train_options(CLI::App* cmd, ItemCfTrainOpts& o) {
+  cmd->add_option("--neighbours", o.neighbours, "itemcf: K, neighbours kept per item")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--max-history", o.max_history,
+                  "itemcf: most recent records per train user counted for co-occurrence (0 = all)")
+      ->capture_default_str();
+}
+
+void train_treeless_baseline(const std::string& dataset_path, const std::string& out, const TrainOptions& t,
+                             const ItemCfTrainOpts& itemcf, std::uint32_t valid_users) {
+  if (t.method == "itemcf") return train_itemcf(dataset_path, out, t, itemcf);
+  if (t.method == "youtube") return train_youtube(dataset_path, out, t, valid_users);
+  fail("method ", t.method, " needs a tree (--tree)");
+}
+
+void add_baseline_retrieve_options(CLI::App* cmd, BaselineRetrieveOpts& o) {
+  cmd->add_flag("--approximate", o.approximate,
+                "youtube: approximate top M with an HNSW graph (hnswlib) instead of the exact inner products");
+  cmd->add_option("--hnsw-m", o.hnsw.m, "youtube --approximate: HNSW graph degree M")->capture_default_str();
+  cmd->add_option("--hnsw-ef", o.hnsw.ef, "youtube --approximate: search candidate list (raised to --top)")
+      ->capture_default_str();
+  cmd->add_option("--hnsw-ef-construction", o.hnsw.ef_construction,
+                  "youtube --approximate: build candidate list")->capture_default_str();
+}
+
+BaselineLists retrieve_baseline(const std::string& model_path, const Dataset& dataset,
+                                const std::string& dataset_path, std::span<const std::uint32_t> users,
+                                std::uint32_t top, int threads, const BaselineRetrieveOpts& o) {
+  const EvalUserHistories histories(dataset, users);
+  BaselineLists r;
+  const ModelKind kind = model_file_kind(model_path);
+  if (kind == ModelKind::itemcf) {
+    if (o.approximate) fail("--approximate applies to youtube models; ", model_path, " is an Item-CF model");
+    const ItemCf cf = ItemCf::load(model_path);
+    cf.check_dataset(dataset, dataset_path);
+    ItemCfRetrieveOptions ro;
+    ro.top = top;
+    ro.threads = threads;
+    r.method = "itemcf";
+    r.retrieval = "item-cf";
+    r.lists = cf.retrieve(histories, ro);
+    return r;
+  }
+  TR_CHECK(kind == ModelKind::youtube, model_path, " is a tree model: it needs --tree");
+  const TrainedYoutube trained = load_youtube_model(model_path);
+  trained.check_dataset(dataset, dataset_path);
+  YoutubeRetrieveOptions ro;
+  ro.top = top;
+  ro.threads = threads;
+  r.method = "youtube";
+  r.retrieval = o.approximate ? "hnsw" : "exact";
+  r.lists = youtube_retrieve_exact(*trained.model, histories, ro);
+  if (o.approximate) {
+    HnswOptions h = o.hnsw;
+    h.build_threads = threads;  // 1: a reproducible graph
+    const YoutubeHnswIndex index(*trained.model, h);
+    RankedLists approx = index.search(histories, ro);
+    r.hnsw_recall = overlap_fraction(r.lists, approx);
+    r.lists = std::move(approx);
+    std::fprintf(stderr, "hnsw (M %u, ef %u, ef_construction %u): recall against exact top %u: %.4f\n", h.m, h.ef,
+                 h.ef_construction, top, r.hnsw_recall);
+  }
+  return r;
+}
+
+}  // namespace treerec::cli

@@ -1,0 +1,106 @@
+// Training the YouTube product-DNN (SPEC §9) with a sampled softmax, and its model file.
+//
+// Each training sample (SPEC §2.5: a target and the up to 69 items before it) is one group:
+// its history, and as rows the target followed by `negatives` items drawn uniformly without
+// replacement from the rest of the corpus. The loss is the softmax cross-entropy of the target
+// among those 1 + N candidates, averaged over the batch's samples:
+//   loss = log Σ_r exp(u·v_r) - u·v_target.
+// No logQ correction: sampled softmax subtracts log Q(i) from every candidate's logit, and a
+// uniform Q is the same constant for all of them, so the softmax is unchanged.
+//
+// Determinism follows train/trainer.h exactly: epoch e's order is a Fisher-Yates permutation
+// from Rng(mix_seed(seed, 1, e)), the negatives of position p come from
+// Rng(mix_seed(mix_seed(seed, 2, e), p)), the model starts from mix_seed(seed, 0); a batch is
+// cut into shards of shard_samples samples computed alone and summed in shard order, so the
+// model depends on the seed, the options and shard_samples, never on the thread count. Adam
+// with lazy embedding rows (train/adam.h), lr *= lr_decay after every epoch. No checkpoints.
+//
+// Model file: magic "TRECYTDN", format version 1: the network's sections (youtube_model.h) and
+// "training" (JSON: method "youtube", items, item-id fingerprint, options, history).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "treerec/baselines/youtube_model.h"
+#include "treerec/data/dataset.h"
+
+namespace treerec {
+
+class Adam;
+
+struct YoutubeTrainOptions {
+  std::uint32_t embedding_dim = 24;
+  std::uint32_t epochs = 1;
+  std::uint32_t batch_size = 256;
+  std::uint32_t shard_samples = 32;  // the unit of parallel work; the model depends on it
+  std::uint32_t negatives = 100;     // sampled-softmax negatives per sample
+  float learning_rate = 1e-3f;
+  float lr_decay = 0.9f;
+  std::uint64_t seed = 1;
+  int threads = 0;  // 0 = the process default; never changes the result
+
+  // Throws Error naming the option that is out of range.
+  void validate() const;
+  nlohmann::json to_json() const;  // every option but threads
+};
+
+struct YoutubeEpoch {
+  std::uint32_t epoch = 0;  // 0-based
+  double loss = 0;          // mean sample loss
+  double seconds = 0;
+  float learning_rate = 0;
+  std::uint64_t samples = 0;
+};
+
+class YoutubeTrainer {
+ public:
+  // Returns fields to add to the epoch's history entry (e.g. validation metrics), or null.
+  using EpochEndFn = std::function<nlohmann::json(const YoutubeEpoch&)>;
+
+  // Throws Error on bad options, a dataset without training samples, or a corpus with fewer
+  // than negatives + 1 items. `dataset` must outlive the trainer.
+  YoutubeTrainer(const Dataset& dataset, YoutubeTrainOptions options);
+  ~YoutubeTrainer();
+
+  void on_epoch_end(EpochEndFn fn) { epoch_end_ = std::move(fn); }
+  // Trains every epoch.
+  void run();
+
+  const YoutubeTrainOptions& options() const { return options_; }
+  const YoutubeModel& model() const { return *model_; }
+  const nlohmann::json& history() const { return history_; }
+  // Writes the model file (extra_options are recorded beside the options, e.g. file names).
+  void save(const std::string& path, const nlohmann::json& extra_options = nlohmann::json::object()) const;
+
+ private:
+  struct Worker;
+  void train_batch(std::uint64_t first, std::uint64_t samples, double& loss);
+
+  const Dataset& dataset_;
+  YoutubeTrainOptions options_;
+  std::unique_ptr<YoutubeModel> model_;
+  std::unique_ptr<Adam> adam_;
+  Gradients batch_grads_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::uint32_t> order_;
+  std::uint64_t negative_seed_ = 0;
+  int threads_ = 1;
+  nlohmann::json history_ = nlohmann::json::array();
+  EpochEndFn epoch_end_;
+};
+
+struct TrainedYoutube {
+  std::unique_ptr<YoutubeModel> model;
+  nlohmann::json training;  // the "training" section
+  // Throws Error (naming `source`) unless `dataset` has the items the model was trained on.
+  void check_dataset(const Dataset& dataset, const std::string& source) const;
+};
+// Throws Error naming the file if it is not a YouTube model or is damaged.
+TrainedYoutube load_youtube_model(const std::string& path);
+
+}  // namespace treerec

@@ -1,0 +1,220 @@
+// The baselines of SPEC §9 that are not tree-model variants of TDM/JTM: itemcf, youtube and
+// hsm, as `treerec experiment` runs them (docs/BASELINES.md). Each reuses the finished model
+// it finds in its work folder, so a killed experiment resumes without retraining.
+#include <chrono>
+#include <filesystem>
+#include <memory>
+
+#include "treerec/baselines/item_cf.h"
+#include "treerec/baselines/youtube_retrieval.h"
+#include "treerec/baselines/youtube_trainer.h"
+#include "treerec/eval/evaluate.h"
+#include "treerec/experiment/method_list.h"
+#include "treerec/search/model_retrieval.h"
+#include "treerec/search/model_scorer.h"
+#include "treerec/train/trainer.h"
+#include "treerec/util/error.h"
+
+namespace treerec {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+template <typename T>
+T get(const MethodContext& ctx, const char* name) {
+  return ctx.settings.at(name).get<T>();
+}
+
+std::string work_file(const MethodContext& ctx, const std::string& name) {
+  if (ctx.work_dir.empty()) return {};
+  std::filesystem::create_directories(ctx.work_dir);
+  return (std::filesystem::path(ctx.work_dir) / name).string();
+}
+
+void log(const MethodContext& ctx, const std::string& line) {
+  if (ctx.log) ctx.log(line);
+}
+
+// recall@min(200, top) of the validation users' lists (SPEC §10), for per-epoch history.
+nlohmann::json valid_fields(const MethodContext& ctx, const RankedLists& lists, std::uint32_t top) {
+  const Metrics m = measure_lists(ctx.dataset, ctx.valid_users, lists, top);
+  return {{"valid", m.json()}};
+}
+
+MethodOutcome run_itemcf(const MethodContext& ctx) {
+  MethodOutcome out;
+  ItemCfOptions o;
+  o.neighbours = get<std::uint32_t>(ctx, "neighbours");
+  o.max_history = get<std::uint32_t>(ctx, "max_history");
+  o.threads = ctx.threads;
+  const std::string path = work_file(ctx, "itemcf.model");
+  auto t0 = Clock::now();
+  ItemCf cf;
+  if (!path.empty() && std::filesystem::exists(path)) {
+    cf = ItemCf::load(path);
+    cf.check_dataset(ctx.dataset, "the experiment's dataset");
+    log(ctx, "itemcf: reusing " + path);
+  } else {
+    cf = ItemCf::build(ctx.dataset, o);
+    if (!path.empty()) cf.save(path);
+  }
+  out.train_seconds = since(t0);
+  t0 = Clock::now();
+  ItemCfRetrieveOptions ro;
+  ro.top = ctx.top;
+  ro.threads = ctx.threads;
+  out.lists = cf.retrieve(EvalUserHistories(ctx.dataset, ctx.users), ro);
+  out.retrieve_seconds = since(t0);
+  out.extra = cf.figures();
+  return out;
+}
+
+MethodOutcome run_youtube(const MethodContext& ctx) {
+  MethodOutcome out;
+  YoutubeTrainOptions o;
+  o.epochs = get<std::uint32_t>(ctx, "epochs");
+  o.batch_size = get<std::uint32_t>(ctx, "batch");
+  o.negatives = get<std::uint32_t>(ctx, "negatives");
+  o.learning_rate = get<float>(ctx, "lr");
+  o.embedding_dim = get<std::uint32_t>(ctx, "embedding_dim");
+  o.seed = ctx.seed;
+  o.threads = ctx.threads;
+  YoutubeRetrieveOptions ro;
+  ro.top = ctx.top;
+  ro.threads = ctx.threads;
+  const std::string path = work_file(ctx, "youtube.model");
+  auto t0 = Clock::now();
+  // The model: trained now (and saved when there is a work folder), or a finished one reused.
+  std::unique_ptr<YoutubeTrainer> trainer;
+  TrainedYoutube trained;
+  const YoutubeModel* model = nullptr;
+  if (path.empty() || !std::filesystem::exists(path)) {
+    trainer = std::make_unique<YoutubeTrainer>(ctx.dataset, o);
+    trainer->on_epoch_end([&](const YoutubeEpoch& e) -> nlohmann::json {
+      log(ctx, cat("youtube: epoch ", e.epoch + 1, "/", o.epochs, " loss ", e.loss));
+      if (ctx.valid_users.empty()) return nullptr;
+      const EvalUserHistories valid(ctx.dataset, ctx.valid_users);
+      return valid_fields(ctx, youtube_retrieve_exact(trainer->model(), valid, ro), ctx.top);
+    });
+    trainer->run();
+    if (!path.empty()) trainer->save(path);
+    model = &trainer->model();
+    out.history = trainer->history();
+  } else {
+    log(ctx, "youtube: reusing " + path);
+    trained = load_youtube_model(path);
+    trained.check_dataset(ctx.dataset, "the experiment's dataset");
+    model = trained.model.get();
+    out.history = trained.training.at("history");
+  }
+  out.train_seconds = since(t0);
+  const EvalUserHistories histories(ctx.dataset, ctx.users);
+  t0 = Clock::now();
+  out.lists = youtube_retrieve_exact(*model, histories, ro);
+  out.retrieve_seconds = since(t0);
+  HnswOptions h;
+  h.m = get<std::uint32_t>(ctx, "hnsw_m");
+  h.ef = get<std::uint32_t>(ctx, "hnsw_ef");
+  h.ef_construction = get<std::uint32_t>(ctx, "hnsw_ef_construction");
+  h.build_threads = get<bool>(ctx, "hnsw_parallel_build") ? ctx.threads : 1;
+  t0 = Clock::now();
+  const YoutubeHnswIndex index(*model, h);
+  const double build = since(t0);
+  t0 = Clock::now();
+  const RankedLists approx = index.search(histories, ro);
+  out.extra = {{"hnsw_recall", overlap_fraction(out.lists, approx)},
+               {"hnsw_build_seconds", build},
+               {"hnsw_search_seconds", since(t0)},
+               {"hnsw", {{"m", h.m}, {"ef", h.ef}, {"ef_construction", h.ef_construction}}}};
+  return out;
+}
+
+MethodOutcome run_hsm(const MethodContext& ctx) {
+  MethodOutcome out;
+  TrainOptions o;
+  o.method = "hsm";
+  o.model = get<std::string>(ctx, "model");
+  o.epochs = get<std::uint32_t>(ctx, "epochs");
+  o.batch_size = get<std::uint32_t>(ctx, "batch");
+  o.learning_rate = get<float>(ctx, "lr");
+  o.embedding_dim = get<std::uint32_t>(ctx, "embedding_dim");
+  o.seed = ctx.seed;
+  o.threads = ctx.threads;
+  const std::string path = work_file(ctx, "hsm.model");
+  if (!path.empty()) o.checkpoint_path = path + ".ckpt";
+  const Tree& tree = ctx.initial_tree;
+  RetrievalOptions ro;
+  ro.beam = get<std::uint32_t>(ctx, "beam");
+  ro.top = ctx.top;
+  ro.path_sum = true;
+  ro.threads = ctx.threads;
+  auto t0 = Clock::now();
+  std::unique_ptr<Trainer> trainer;
+  TrainedModel trained;
+  const PreferenceModel* model = nullptr;
+  if (!path.empty() && std::filesystem::exists(path)) {
+    trained = load_trained_model(path);
+    check_model_tree(trained.info, tree, path, "the experiment's initial tree");
+    log(ctx, "hsm: reusing " + path);
+    model = trained.model.get();
+    out.history = trained.info.history;
+  } else {
+    trainer = std::make_unique<Trainer>(ctx.dataset, tree, o);
+    if (!o.checkpoint_path.empty() && std::filesystem::exists(o.checkpoint_path)) trainer->resume();
+    trainer->on_epoch_end([&](const EpochSummary& e) -> nlohmann::json {
+      log(ctx, cat("hsm: epoch ", e.epoch + 1, "/", o.epochs, " loss ", e.loss));
+      if (ctx.valid_users.empty()) return nullptr;
+      const EvalUserHistories valid(ctx.dataset, ctx.valid_users);
+      return valid_fields(ctx, retrieve(trainer->model(), trainer->features(), tree, valid, ro), ctx.top);
+    });
+    trainer->run();
+    if (!path.empty()) trainer->save(path);
+    model = &trainer->model();
+    out.history = trainer->history();
+  }
+  out.train_seconds = since(t0);
+  const BehaviorFeatures features(Representation::tdm, tree);
+  t0 = Clock::now();
+  out.lists = retrieve(*model, features, tree, EvalUserHistories(ctx.dataset, ctx.users), ro);
+  out.retrieve_seconds = since(t0);
+  return out;
+}
+
+}  // namespace
+
+std::vector<MethodInfo> baseline_methods() {
+  std::vector<MethodInfo> m;
+  m.push_back({"itemcf",
+               "Item-CF (SPEC §9): cosine item-item similarity from train users' co-occurrences, top K "
+               "neighbours per item, score = sum of the user's items' weights",
+               {{"neighbours", 50, "K: neighbours kept per item"},
+                {"max_history", 200, "most recent records per train user counted (0 = all)"}},
+               run_itemcf});
+  m.push_back({"youtube",
+               "YouTube product-DNN (SPEC §9): window means through an MLP 128-64-24, inner product with "
+               "item embeddings, sampled softmax, exact top-M (HNSW recall reported)",
+               {{"epochs", 1, "passes over the training samples"},
+                {"batch", 256, "samples per optimizer step"},
+                {"negatives", 100, "sampled-softmax negatives per sample, uniform over the corpus"},
+                {"lr", 1e-3, "Adam learning rate"},
+                {"embedding_dim", 24, "behaviour embedding size"},
+                {"hnsw_m", 16, "HNSW graph degree"},
+                {"hnsw_ef", 200, "HNSW search candidate list (at least M)"},
+                {"hnsw_ef_construction", 200, "HNSW build candidate list"},
+                {"hnsw_parallel_build", false, "build the HNSW graph on all threads (not reproducible)"}},
+               run_youtube});
+  m.push_back({"hsm",
+               "HSM (SPEC §9): the tree model trained with each positive's sibling as negative, beam "
+               "search by path probability",
+               {{"epochs", 1, "passes over the training samples"},
+                {"batch", 256, "samples per optimizer step"},
+                {"lr", 1e-3, "Adam learning rate"},
+                {"embedding_dim", 24, "embedding size"},
+                {"model", "dnn", "preference model: dnn or attention"},
+                {"beam", 200, "beam size k"}},
+               run_hsm});
+  return m;
+}
+
+}  // namespace treerec
