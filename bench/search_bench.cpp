@@ -66,6 +66,7 @@ int main(int argc, char** argv) try {
   std::uint32_t queries = 200, beam = 200, top = 200, brute_queries = 4;
   int threads = 2, reps = 3;
   std::uint64_t seed = 1;
+  std::size_t scratch_mb = 0;  // 0: RetrievalOptions' default
   for (int i = 3; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
     const auto u32 = [&] { return static_cast<std::uint32_t>(std::stoul(value)); };
@@ -77,6 +78,7 @@ int main(int argc, char** argv) try {
     else if (flag == "--brute-queries") brute_queries = u32();
     else if (flag == "--reps") reps = std::stoi(value);
     else if (flag == "--seed") seed = std::stoull(value);
+    else if (flag == "--scratch-mb") scratch_mb = std::stoul(value);
     else treerec::fail("unknown option ", flag);
   }
   treerec::set_default_threads(threads);
@@ -101,6 +103,7 @@ int main(int argc, char** argv) try {
   treerec::RetrievalOptions options;
   options.beam = beam;
   options.top = top;
+  if (scratch_mb > 0) options.scratch_bytes = scratch_mb << 20;
 
   // One query per call on one thread: the latency a server sees.
   options.threads = 1;

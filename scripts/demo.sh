@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on built-in data: sets up, builds, generates a synthetic behaviour log with a
-# planted item hierarchy, prepares it, builds the category tree, trains TDM and JTM-H on it and
-# evaluates both (and a most-popular baseline) on the test users.
+# planted item hierarchy, prepares it, builds the category tree, trains TDM and JTM-H on it,
+# runs JTM (joint learning of model and tree, 3 rounds) and evaluates all three (and a
+# most-popular baseline) on the test users, ending with one table.
 # Usage: scripts/demo.sh [WORKDIR]   (default: out/demo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,9 +29,25 @@ for method in tdm jtm-h; do
   $tr train "$work/dataset.trd" --tree "$work/category.tree" --method $method \
     --out "$work/$method.trm" --epochs 2 --seed 7 --valid-users 200
 done
-for method in tdm jtm-h; do
+echo "== jtm: joint learning of model and tree (SPEC §8), 3 rounds of 2 epochs"
+$tr jtm "$work/dataset.trd" --tree "$work/category.tree" --rounds 3 --epochs 2 --seed 7 \
+  --valid-users 200 --out "$work/jtm" --resume
+cp "$work/jtm/best.model" "$work/jtm.trm"
+cp "$work/jtm/best.tree" "$work/jtm.tree"
+
+tree_of() { if [ "$1" = jtm ]; then echo "$work/jtm.tree"; else echo "$work/category.tree"; fi; }
+for method in tdm jtm-h jtm; do
   echo "== evaluate $method on the test users (beam search, k = M = 200)"
-  $tr evaluate "$work/dataset.trd" --model "$work/$method.trm" --tree "$work/category.tree" --split test
+  $tr evaluate "$work/dataset.trd" --model "$work/$method.trm" --tree "$(tree_of $method)" --split test \
+    | tee "$work/$method.metrics.txt"
 done
 echo "== evaluate the most-popular-items baseline"
-$tr evaluate "$work/dataset.trd" --popular --split test
+$tr evaluate "$work/dataset.trd" --popular --split test | tee "$work/popular.metrics.txt"
+
+echo "== test users, M = 200"
+printf '%-12s %10s %10s %10s\n' method precision recall F1
+for method in popular tdm jtm-h jtm; do
+  awk -v m="$method" '$1 == 200 { printf "%-12s %10s %10s %10s\n", m, $2, $3, $4 }' \
+    "$work/$method.metrics.txt"
+done
+echo "serve the JTM model: ./build/treerec serve --model $work/jtm.trm --tree $work/jtm.tree --port 8080"

@@ -219,6 +219,9 @@ struct Server::Impl {
       int yes = 1;
       ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     });
+    // Without TCP_NODELAY a response written as headers then body waits for the client's delayed
+    // ACK (40 ms on Linux) under Nagle's algorithm: p50 was 48 ms for 5 ms of work.
+    http.set_tcp_nodelay(true);
     http.set_payload_max_length(options.limits.max_body_bytes);
     http.set_keep_alive_max_count(static_cast<std::size_t>(options.keep_alive_max));
     http.set_keep_alive_timeout(options.keep_alive_seconds);
