@@ -58,6 +58,11 @@ inline std::string shared_data_dir() {
   const std::string var = ::treerec::test::shared_data_dir();                       \
   if (var.empty()) GTEST_SKIP() << "../shared/data is absent: real-data test skipped"
 
+// Whether `text` holds `fragment` (CLI output and error messages in assertions).
+inline bool contains(const std::string& text, const std::string& fragment) {
+  return text.find(fragment) != std::string::npos;
+}
+
 struct CliResult {
   int status;
   std::string out;  // stdout

@@ -20,9 +20,7 @@ namespace {
 using test::run_cli;
 using test::TempDir;
 
-bool contains(const std::string& text, const std::string& fragment) {
-  return text.find(fragment) != std::string::npos;
-}
+using test::contains;
 
 // A dataset, its category tree and a random jtm-h and dnn model, saved in `dir`.
 struct Files {

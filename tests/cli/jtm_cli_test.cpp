@@ -14,22 +14,9 @@ namespace fs = std::filesystem;
 using test::run_cli;
 using test::TempDir;
 
-bool contains(const std::string& text, const std::string& fragment) { return text.find(fragment) != std::string::npos; }
+using test::contains;
 
-struct Files {
-  TempDir dir;
-  std::string data = dir.file("d.trd");
-  std::string tree = dir.file("t.tree");
-  Files() {
-    test::PlantedShape s;
-    s.users = 40;
-    s.records = 14;
-    s.valid_fraction = 0.2;
-    const Dataset d = test::planted_dataset(s);
-    d.save(data);
-    test::category_tree(d).save(tree);
-  }
-};
+using Files = test::PlantedFiles;
 
 const std::string kSmall = " --epochs-per-round 1 --batch 32 --negatives 10 --embedding-dim 4 --threads 1 --valid-users 5";
 

@@ -16,9 +16,7 @@ namespace {
 using test::run_cli;
 using test::TempDir;
 
-bool contains(const std::string& text, const std::string& fragment) {
-  return text.find(fragment) != std::string::npos;
-}
+using test::contains;
 
 // Skips the test while the branch links the stub reader (before data/behavior_log.cpp lands).
 #define SKIP_WITHOUT_READER(result)                                              \

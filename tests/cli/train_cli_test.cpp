@@ -25,24 +25,10 @@ namespace {
 using test::run_cli;
 using test::TempDir;
 
-bool contains(const std::string& text, const std::string& fragment) {
-  return text.find(fragment) != std::string::npos;
-}
+using test::contains;
 
-// A small planted dataset (with validation users) and its category tree, as files.
-struct Files {
-  TempDir dir;
-  std::string data = dir.file("d.trd");
-  std::string tree = dir.file("t.tree");
-  Files() {
-    test::PlantedShape s;
-    s.users = 40;
-    s.records = 14;
-    s.valid_fraction = 0.2;
-    const Dataset d = test::planted_dataset(s);
-    d.save(data);
-    test::category_tree(d).save(tree);
-  }
+// The planted files, and a `treerec train` command line on them.
+struct Files : test::PlantedFiles {
   std::string train(const std::string& out, const std::string& extra) const {
     return "train " + data + " --tree " + tree + " --out " + out + " " + extra;
   }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "data/log_builder.h"
+#include "test_util.h"
 #include "treerec/data/dataset.h"
 #include "treerec/tree/tree.h"
 #include "treerec/util/error.h"
@@ -46,5 +47,22 @@ inline Dataset planted_dataset(const PlantedShape& s = {}) {
 }
 
 inline Tree category_tree(const Dataset& d) { return build_category_tree(d.item_categories(), d.item_ids()); }
+
+// A small planted dataset (40 users of 14 records, 20 % validation users) and its category
+// tree, saved as files in a temporary folder: the CLI tests' common input.
+struct PlantedFiles {
+  TempDir dir;
+  std::string data = dir.file("d.trd");
+  std::string tree = dir.file("t.tree");
+  PlantedFiles() {
+    PlantedShape s;
+    s.users = 40;
+    s.records = 14;
+    s.valid_fraction = 0.2;
+    const Dataset d = planted_dataset(s);
+    d.save(data);
+    category_tree(d).save(tree);
+  }
+};
 
 }  // namespace treerec::test

@@ -18,9 +18,7 @@ namespace {
 using test::run_cli;
 using test::TempDir;
 
-bool contains(const std::string& text, const std::string& fragment) {
-  return text.find(fragment) != std::string::npos;
-}
+using test::contains;
 
 struct Files {
   explicit Files(const TempDir& dir)
