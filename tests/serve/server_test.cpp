@@ -323,6 +323,7 @@ TEST(Server, ReloadUnderLoadFailsNoRequest) {
   std::mutex mu;
   std::set<std::string> versions;
   std::atomic<int> answered{0}, failed{0};
+  std::string last_failure;  // guarded by mu
   std::vector<std::thread> clients;
   for (int t = 0; t < 4; ++t)
     clients.emplace_back([&, t] {
@@ -335,6 +336,8 @@ TEST(Server, ReloadUnderLoadFailsNoRequest) {
         const auto r = c.Post(path, body, "application/json");
         if (!r || r->status != 200) {
           ++failed;
+          std::lock_guard<std::mutex> lock(mu);
+          last_failure = std::string(path) + ": " + (r ? std::to_string(r->status) + " " + r->body : httplib::to_string(r.error()));
           continue;
         }
         ++answered;
@@ -352,7 +355,7 @@ TEST(Server, ReloadUnderLoadFailsNoRequest) {
   }
   done = true;
   for (auto& t : clients) t.join();
-  EXPECT_EQ(failed, 0);
+  EXPECT_EQ(failed, 0) << "last failure: " << last_failure;
   EXPECT_GT(answered, 0);
   for (const auto& v : versions) EXPECT_TRUE(v == v1 || v == v2) << v;
   EXPECT_EQ(s.server->snapshot()->version(), v1);  // six reloads end on the first file
@@ -462,7 +465,13 @@ TEST(Server, MetricsTextParses) {
   s.post("/v1/recommend", R"({"behaviors": ["i1"], "k": 3})");
   s.post("/v1/recommend", "{");
   s.client().Get("/random/path");
-  const auto r = s.client().Get("/metrics");
+  // A request's latency is recorded after its response is written (httplib's logger), so the
+  // last one may land a moment after the client has its answer: wait up to a second for it.
+  auto r = s.client().Get("/metrics");
+  for (int i = 0; i < 100 && r && !has(r->body, "treerec_http_request_duration_seconds_count{endpoint=\"/v1/recommend\"} 3"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    r = s.client().Get("/metrics");
+  }
   ASSERT_EQ(r->status, 200);
   EXPECT_TRUE(has(r->get_header_value("Content-Type"), "text/plain; version=0.0.4")) << r->get_header_value("Content-Type");
   std::map<std::string, double> values;

@@ -14,7 +14,6 @@
 
 namespace treerec {
 namespace {
-constexpr std::uint64_t kInitBlockRows = 4096;  // embedding init streams: one per block of rows
 
 template <typename T>
 T field(const nlohmann::json& j, const char* name) {
@@ -74,29 +73,7 @@ YoutubeModel::YoutubeModel(const YoutubeConfig& config) : config_(config) {
 }
 
 YoutubeModel::YoutubeModel(const YoutubeConfig& config, std::uint64_t seed) : YoutubeModel(config) {
-  // As PreferenceModel::initialise: one stream per slice and per block of table rows.
-  for (std::size_t s = 0; s < params_.slices.size(); ++s) {
-    const DenseSlice& slice = params_.slices[s];
-    float* v = params_.dense.data() + slice.offset;
-    if (slice.name.ends_with(".w")) {
-      Rng rng(mix_seed(seed, 1, s));
-      const double a = std::sqrt(6.0 / static_cast<double>(slice.shape[0] + slice.shape[1]));
-      for (std::size_t i = 0; i < slice.size; ++i) v[i] = static_cast<float>((2.0 * rng.uniform01() - 1.0) * a);
-    } else if (slice.name.ends_with(".a")) {
-      std::fill(v, v + slice.size, 0.25f);
-    }
-  }
-  for (std::size_t t = 0; t < params_.tables.size(); ++t) {
-    EmbeddingTable& table = params_.tables[t];
-    const std::uint64_t blocks = (table.rows + kInitBlockRows - 1) / kInitBlockRows;
-    const double std_dev = config_.embedding_init_std;
-    parallel_for(blocks, 0, 1, [&](std::size_t b) {
-      Rng rng(mix_seed(seed, 2 + t, b));
-      const std::uint64_t end = std::min<std::uint64_t>(table.rows, (b + 1) * kInitBlockRows);
-      for (std::uint64_t i = b * kInitBlockRows * table.dim; i < end * table.dim; ++i)
-        table.values[i] = static_cast<float>(rng.normal() * std_dev);
-    });
-  }
+  initialise_parameters(params_, config_.embedding_init_std, seed);  // as PreferenceModel's
 }
 
 void YoutubeModel::check(const ModelBatch& batch, std::size_t logits) const {

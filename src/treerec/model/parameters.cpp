@@ -1,10 +1,14 @@
 #include "treerec/model/parameters.h"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <numeric>
+#include <string>
 
 #include "treerec/util/error.h"
+#include "treerec/util/parallel.h"
+#include "treerec/util/random.h"
 
 namespace treerec {
 
@@ -135,6 +139,35 @@ void Gradients::add(const Gradients& other) {
            "gradients of different models cannot be added");
   for (std::size_t i = 0; i < dense.size(); ++i) dense[i] += other.dense[i];
   for (std::size_t t = 0; t < tables.size(); ++t) tables[t].add(other.tables[t]);
+}
+
+void initialise_parameters(Parameters& params, double embedding_std, std::uint64_t seed) {
+  constexpr std::uint64_t kInitBlockRows = 4096;  // embedding init streams: one per block of rows
+  for (std::size_t s = 0; s < params.slices.size(); ++s) {
+    const DenseSlice& slice = params.slices[s];
+    float* v = params.dense.data() + slice.offset;
+    const std::string& n = slice.name;
+    if (n.ends_with(".w")) {
+      // Xavier-uniform: U(-a, a), a = sqrt(6 / (fan_in + fan_out)).
+      Rng rng(mix_seed(seed, 1, s));
+      const double a = std::sqrt(6.0 / static_cast<double>(slice.shape[0] + slice.shape[1]));
+      for (std::size_t i = 0; i < slice.size; ++i) v[i] = static_cast<float>((2.0 * rng.uniform01() - 1.0) * a);
+    } else if (n.ends_with(".a")) {
+      std::fill(v, v + slice.size, 0.25f);  // PReLU's customary initial slope
+    } else {
+      std::fill(v, v + slice.size, 0.0f);
+    }
+  }
+  for (std::size_t t = 0; t < params.tables.size(); ++t) {
+    EmbeddingTable& table = params.tables[t];
+    const std::uint64_t blocks = (table.rows + kInitBlockRows - 1) / kInitBlockRows;
+    parallel_for(blocks, 0, 1, [&](std::size_t b) {
+      Rng rng(mix_seed(seed, 2 + t, b));
+      const std::uint64_t end = std::min<std::uint64_t>(table.rows, (b + 1) * kInitBlockRows);
+      for (std::uint64_t i = b * kInitBlockRows * table.dim; i < end * table.dim; ++i)
+        table.values[i] = static_cast<float>(rng.normal() * embedding_std);
+    });
+  }
 }
 
 }  // namespace treerec

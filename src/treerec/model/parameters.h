@@ -101,4 +101,10 @@ struct Gradients {
   void add(const Gradients& other);
 };
 
+// The seeded start every model uses: dense slices named "*.w" Xavier-uniform, "*.a" (PReLU
+// slopes) 0.25, every other slice 0; embedding rows N(0, embedding_std^2). Each slice and each
+// block of table rows has its own stream, so the result depends on neither the thread count
+// nor the order of initialisation.
+void initialise_parameters(Parameters& params, double embedding_std, std::uint64_t seed);
+
 }  // namespace treerec
