@@ -29,6 +29,7 @@
 #include "treerec/util/error.h"
 #include "treerec/util/parallel.h"
 #include "treerec/util/random.h"
+#include "treerec/util/blas_kernels.h"
 
 namespace {
 
@@ -57,6 +58,7 @@ double mean_scored(const treerec::RankedLists& lists) {
 }  // namespace
 
 int main(int argc, char** argv) try {
+  treerec::select_blas_kernels(argv);
   if (argc < 3) {
     std::fprintf(stderr, "usage: search_bench DATASET TREE [--method M] [--queries Q] [--beam K] "
                          "[--top M] [--threads T] [--brute-queries B] [--reps R] [--seed S]\n");
@@ -136,6 +138,7 @@ int main(int argc, char** argv) try {
   const double brute_per_query = (now() - t0) / static_cast<double>(few.size());
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
+  std::printf("BLAS kernels %s\n", treerec::blas_kernels().c_str());
   std::printf("method %s, %u items, %u levels, k %u, M %u, %u queries\n", method_name.c_str(),
               tree.num_items(), tree.max_level(), beam, top, queries);
   std::printf("beam_latency_ms_1thread median %.3f (thread CPU %.3f)\n", median(latency) * 1e3,

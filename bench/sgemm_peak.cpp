@@ -13,6 +13,7 @@
 #include <cstring>
 #include <vector>
 
+#include "treerec/util/blas_kernels.h"
 #include "treerec/util/parallel.h"
 
 namespace {
@@ -47,6 +48,7 @@ double measure(int n, int threads, int repeats) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  treerec::select_blas_kernels(argv);  // the kernels treerec itself runs
   int n = 1024, threads = omp_get_num_procs(), repeats = 7;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--size")) n = std::atoi(argv[i + 1]);
@@ -58,8 +60,8 @@ int main(int argc, char** argv) {
   measure(n, 1, 1);                       // warm up
   const double one = measure(n, 1, repeats);
   const double all = measure(n, threads, repeats);
-  std::printf("sgemm %dx%dx%d: 1 thread %.1f GFLOP/s, %d threads %.1f GFLOP/s (median of %d)\n", n, n, n,
-              one, threads, all, repeats);
+  std::printf("sgemm %dx%dx%d (%s kernels): 1 thread %.1f GFLOP/s, %d threads %.1f GFLOP/s (median of %d)\n", n,
+              n, n, treerec::blas_kernels().c_str(), one, threads, all, repeats);
   std::printf("sgemm_peak_gflops=%.1f\n", all);
   return 0;
 }

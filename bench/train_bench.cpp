@@ -19,6 +19,7 @@
 #include "treerec/tree/tree.h"
 #include "treerec/util/error.h"
 #include "treerec/util/parallel.h"
+#include "treerec/util/blas_kernels.h"
 
 namespace {
 double now() {
@@ -27,6 +28,7 @@ double now() {
 }  // namespace
 
 int main(int argc, char** argv) try {
+  treerec::select_blas_kernels(argv);
   if (argc < 3) {
     std::fprintf(stderr, "usage: train_bench DATASET TREE [--method M] [--batch B] [--negatives N] "
                          "[--steps S] [--warmup W] [--threads T] [--model dnn|attention]\n");
@@ -80,6 +82,7 @@ int main(int argc, char** argv) try {
                        groups * 2.0 * 3.0 * (240 * 128);
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
+  std::printf("BLAS kernels %s\n", treerec::blas_kernels().c_str());
   std::printf("method %s, %u levels, %llu negatives/sample, batch %u, %d threads, loss %.4f\n",
               options.method.c_str(), levels, static_cast<unsigned long long>(negatives),
               options.batch_size, threads, loss);

@@ -468,10 +468,15 @@ TEST(Server, MetricsTextParses) {
   s.post("/v1/recommend", R"({"behaviors": ["i1"], "k": 3})");
   s.post("/v1/recommend", "{");
   s.client().Get("/random/path");
-  // A request's latency is recorded after its response is written (httplib's logger), so the
-  // last one may land a moment after the client has its answer: wait up to a second for it.
+  // A request is recorded after its response is written (httplib's logger), so the last ones
+  // may land a moment after the client has its answer: wait up to five seconds for both the
+  // third recommendation and the 404.
+  const auto recorded = [](const std::string& body) {
+    return has(body, "treerec_http_request_duration_seconds_count{endpoint=\"/v1/recommend\"} 3") &&
+           has(body, "treerec_http_requests_total{endpoint=\"other\",status=\"404\"} 1");
+  };
   auto r = s.client().Get("/metrics");
-  for (int i = 0; i < 100 && r && !has(r->body, "treerec_http_request_duration_seconds_count{endpoint=\"/v1/recommend\"} 3"); ++i) {
+  for (int i = 0; i < 500 && r && !recorded(r->body); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
     r = s.client().Get("/metrics");
   }

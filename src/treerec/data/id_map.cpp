@@ -59,30 +59,6 @@ std::string_view IdMap::store(std::string_view text) {
   return stored;
 }
 
-namespace {
-constexpr std::size_t kHugePage = std::size_t{2} << 20;
-constexpr std::size_t kHugeMin = std::size_t{4} << 20;
-}  // namespace
-
-void* huge_page_alloc(std::size_t bytes) {
-  if (bytes < kHugeMin) return ::operator new(bytes);
-  const std::size_t size = (bytes + kHugePage - 1) / kHugePage * kHugePage;
-  void* p = std::aligned_alloc(kHugePage, size);
-  if (p == nullptr) throw std::bad_alloc();
-#ifdef MADV_HUGEPAGE
-  ::madvise(p, size, MADV_HUGEPAGE);  // only a hint
-#endif
-  return p;
-}
-
-void huge_page_free(void* p, std::size_t bytes) noexcept {
-  if (bytes < kHugeMin) {
-    ::operator delete(p);
-  } else {
-    std::free(p);
-  }
-}
-
 std::string_view key_text(const IdKey& key, char (&buffer)[24]) {
   if (!key.is_int) return key.text;
   const auto result = std::to_chars(buffer, buffer + sizeof(buffer), key.value);

@@ -17,28 +17,12 @@
 #include "absl/container/flat_hash_map.h"
 #include "treerec/data/csv_scan.h"
 #include "treerec/io/string_table.h"
+#include "treerec/util/huge_pages.h"
 
 namespace treerec {
 
-// Allocator for the id hash tables: blocks of 4 MiB and more are aligned to 2 MiB and advised
-// to use transparent huge pages. Lookups in a table of hundreds of MB are random, and with
-// 4 KiB pages nearly every one would also miss the TLB.
-void* huge_page_alloc(std::size_t bytes);
-void huge_page_free(void* p, std::size_t bytes) noexcept;
-
-template <typename T>
-struct HugePageAllocator {
-  using value_type = T;
-  HugePageAllocator() = default;
-  template <typename U>
-  HugePageAllocator(const HugePageAllocator<U>&) noexcept {}
-  T* allocate(std::size_t n) { return static_cast<T*>(huge_page_alloc(n * sizeof(T))); }
-  void deallocate(T* p, std::size_t n) noexcept { huge_page_free(p, n * sizeof(T)); }
-  template <typename U>
-  bool operator==(const HugePageAllocator<U>&) const noexcept {
-    return true;
-  }
-};
+// The id hash tables live on huge pages (util/huge_pages.h): lookups in a table of hundreds
+// of MB are random.
 
 struct IdKey {
   bool is_int = false;

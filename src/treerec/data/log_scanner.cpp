@@ -33,20 +33,6 @@ std::size_t page_size() {
   return page;
 }
 
-// Large arrays filled once: transparent huge pages cut their page faults 512-fold (where the
-// kernel leaves huge pages to madvise). Only a hint; the interior whole pages are advised.
-void advise_huge_pages(void* data, std::size_t bytes) {
-#ifdef MADV_HUGEPAGE
-  constexpr std::size_t kHuge = std::size_t{2} << 20;
-  if (bytes < 2 * kHuge) return;
-  const auto begin = (reinterpret_cast<std::uintptr_t>(data) + kHuge - 1) / kHuge * kHuge;
-  const auto end = (reinterpret_cast<std::uintptr_t>(data) + bytes) / kHuge * kHuge;
-  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-#else
-  (void)data;
-  (void)bytes;
-#endif
-}
 
 inline bool is_resolved(std::uint64_t token) { return (token >> 62) == 1; }
 

@@ -44,8 +44,8 @@ class BinaryWriter {
   void add(std::string_view name, std::span<const T> values) {
     add_bytes(name, values.data(), values.size_bytes(), sizeof(T));
   }
-  template <typename T>
-  void add(std::string_view name, const std::vector<T>& values) {
+  template <typename T, typename Allocator>
+  void add(std::string_view name, const std::vector<T, Allocator>& values) {
     add(name, std::span<const T>(values));
   }
   void add_json(std::string_view name, const nlohmann::json& value);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "treerec/model/model_batch.h"
+#include "treerec/util/huge_pages.h"
 
 namespace treerec {
 
@@ -62,7 +63,7 @@ class BehaviorFeatures {
   std::uint32_t max_level_ = 0;
   std::uint32_t num_items_ = 0;
   std::uint64_t num_rows_ = 0;
-  std::vector<std::uint32_t> ancestors_;  // jtm_h: [item * (max_level + 1) + level] -> node index
+  HugeVector<std::uint32_t> ancestors_;  // (huge pages) jtm_h: [item * (max_level + 1) + level] -> node index
 };
 
 // For warm starts on a new tree (SPEC §7.6): per node row of `to`, the row of the same code in

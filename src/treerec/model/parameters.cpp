@@ -35,7 +35,7 @@ std::size_t Parameters::add_table(std::string name, std::uint64_t rows, std::uin
   for (const auto& t : tables) TR_CHECK(t.name != name, "duplicate embedding table ", name);
   TR_CHECK(rows < kEmpty, "embedding table ", name, " has ", rows, " rows; at most ", kEmpty - 1,
            " are supported");
-  tables.push_back({std::move(name), rows, dim, std::vector<float>(rows * dim, 0.0f)});
+  tables.push_back({std::move(name), rows, dim, HugeVector<float>(rows * dim, 0.0f)});
   return tables.size() - 1;
 }
 

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "treerec/util/huge_pages.h"
+
 namespace treerec {
 
 // A named, shaped part of the dense buffer (e.g. "fc1.w", shape {128, 264}: out x in).
@@ -28,7 +30,7 @@ struct EmbeddingTable {
   std::string name;
   std::uint64_t rows = 0;
   std::uint32_t dim = 0;
-  std::vector<float> values;
+  HugeVector<float> values;  // huge pages: rows are read and updated at random
 
   float* row(std::uint64_t r) { return values.data() + r * dim; }
   const float* row(std::uint64_t r) const { return values.data() + r * dim; }

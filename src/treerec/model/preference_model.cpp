@@ -105,7 +105,7 @@ void PreferenceModel::remap_table(std::size_t table, std::span<const std::int64_
   EmbeddingTable& t = params_.tables[table];
   TR_CHECK(!source.empty() && source.size() < 0xFFFFFFFFull, "a table needs 1 to 2^32 - 2 rows, got ",
            source.size());
-  std::vector<float> values(source.size() * t.dim);
+  HugeVector<float> values(source.size() * t.dim);
   parallel_for(source.size(), 0, 4096, [&](std::size_t i) {
     float* dst = values.data() + i * t.dim;
     if (source[i] >= 0) {

@@ -43,8 +43,9 @@ Step make_step(const AdamOptions& o, std::uint64_t t) {
 
 std::string name(std::string_view prefix, std::string_view part) { return cat(prefix, ".", part); }
 
-template <typename T>
-void read_into(const BinaryReader& reader, const std::string& section, std::vector<T>& out) {
+template <typename Vector>
+void read_into(const BinaryReader& reader, const std::string& section, Vector& out) {
+  using T = typename Vector::value_type;
   const auto data = reader.get<T>(section);
   TR_CHECK(data.size() == out.size(), reader.path(), ": optimizer section ", section, " holds ", data.size(),
            " values, the model needs ", out.size());

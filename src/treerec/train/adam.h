@@ -65,7 +65,7 @@ class Adam {
 
  private:
   struct TableState {
-    std::vector<float> m, v;
+    HugeVector<float> m, v;  // the tables' shapes, on huge pages like the tables
     std::vector<std::uint32_t> steps;  // per row; only with SparseBiasCorrection::row_step
     std::uint64_t rows = 0;
     std::uint32_t dim = 0;

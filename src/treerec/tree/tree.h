@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "treerec/io/string_table.h"
+#include "treerec/util/huge_pages.h"
 
 namespace treerec {
 
@@ -139,7 +140,7 @@ class Tree {
   std::vector<std::uint32_t> leaf_item_;    // items ordered by leaf code (parallel to leaves)
   // Code -> dense node index (kEmpty if empty) for every code of levels 0..l_max. Since
   // l_max = ceil(log2 |C|), it has fewer than 4 |C| entries (33 MB for 4.16M items).
-  std::vector<std::uint32_t> code_index_;
+  HugeVector<std::uint32_t> code_index_;  // random lookups: on huge pages
 };
 
 // SPEC §3: sort items by (category, item id), split the list in halves recursively, push a
