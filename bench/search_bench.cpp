@@ -58,7 +58,6 @@ double mean_scored(const treerec::RankedLists& lists) {
 }  // namespace
 
 int main(int argc, char** argv) try {
-  treerec::select_blas_kernels(argv);
   if (argc < 3) {
     std::fprintf(stderr, "usage: search_bench DATASET TREE [--method M] [--queries Q] [--beam K] "
                          "[--top M] [--threads T] [--brute-queries B] [--reps R] [--seed S]\n");

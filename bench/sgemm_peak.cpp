@@ -48,7 +48,6 @@ double measure(int n, int threads, int repeats) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  treerec::select_blas_kernels(argv);  // the kernels treerec itself runs
   int n = 1024, threads = omp_get_num_procs(), repeats = 7;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--size")) n = std::atoi(argv[i + 1]);

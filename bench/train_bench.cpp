@@ -28,7 +28,6 @@ double now() {
 }  // namespace
 
 int main(int argc, char** argv) try {
-  treerec::select_blas_kernels(argv);
   if (argc < 3) {
     std::fprintf(stderr, "usage: train_bench DATASET TREE [--method M] [--batch B] [--negatives N] "
                          "[--steps S] [--warmup W] [--threads T] [--model dnn|attention]\n");

@@ -24,7 +24,6 @@
 #include "treerec/util/error.h"
 #include "treerec/util/parallel.h"
 #include "treerec/util/random.h"
-#include "treerec/util/blas_kernels.h"
 
 namespace {
 
@@ -76,7 +75,6 @@ treerec::Dataset synthetic_dataset(std::uint64_t items, std::uint64_t samples) {
 }  // namespace
 
 int main(int argc, char** argv) try {
-  treerec::select_blas_kernels(argv);
   std::uint64_t items = 1477922, samples = 8000000;
   std::string method = "jtm-h", assign = "greedy";
   treerec::TreeLearnOptions options;

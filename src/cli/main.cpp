@@ -3,12 +3,10 @@
 #include <exception>
 
 #include "cli/command.h"
-#include "treerec/util/blas_kernels.h"
 #include "treerec/util/error.h"
 #include "treerec/version.h"
 
 int main(int argc, char** argv) {
-  treerec::select_blas_kernels(argv);  // before anything runs: it may start the program again
   CLI::App app{"treerec: tree-based deep retrieval for recommender systems (JTM, TDM and baselines)",
                "treerec"};
   app.set_version_flag("--version", std::string(treerec::kVersion));
