@@ -86,6 +86,33 @@ TEST_P(ModelKind, LogitsMatchNaiveConcatenation) {
   for (std::size_t r = 0; r < logits.size(); ++r) EXPECT_NEAR(logits[r], expected[r], 1e-5 * (1 + std::abs(expected[r])));
 }
 
+// score() (retrieval's path: biases and PReLU fused in place for the DNN) gives forward()'s
+// logits, also when a state that scored a bigger batch is reused, and leaves a later
+// forward/backward unaffected.
+TEST_P(ModelKind, ScoreMatchesForwardAndTheReference) {
+  auto model = make_model(GetParam());
+  const ModelBatch batch = test_batch();
+  const auto expected = test::ReferenceModel(*model).logits(batch);
+  auto state = model->make_state();
+  const auto forward = run_forward(*model, batch, *state);
+  std::vector<float> scored(batch.num_rows());
+  model->score(batch, *state, scored);
+  for (std::size_t r = 0; r < scored.size(); ++r) {
+    EXPECT_FLOAT_EQ(scored[r], forward[r]) << "row " << r;
+    EXPECT_NEAR(scored[r], expected[r], 1e-5 * (1 + std::abs(expected[r])));
+  }
+  ModelBatch one;  // a smaller batch on the same state: the second group of test_batch()
+  const std::vector<std::uint32_t> short_history{3, 1, 3, 0, 2};
+  one.add_group(short_history);
+  one.add_row(1);
+  one.add_row(2);
+  std::vector<float> small(2);
+  model->score(one, *state, small);
+  EXPECT_FLOAT_EQ(small[0], forward[2]);
+  EXPECT_FLOAT_EQ(small[1], forward[3]);
+  EXPECT_EQ(run_forward(*model, batch, *state), forward);
+}
+
 // The analytic gradient (float, GEMMs) of L = sum_r c_r logit_r against central differences of
 // the double-precision reference with h = 1e-6: both sides are accurate to ~1e-6 relative, so
 // 1e-3 relative plus 2e-5 absolute leaves room for float rounding and nothing else.

@@ -24,38 +24,65 @@ DnnModel::DnnModel(const ModelConfig& config) : PreferenceModel(config) {
 
 std::unique_ptr<ModelState> DnnModel::make_state() const { return std::make_unique<State>(); }
 
+void DnnModel::gather(const ModelBatch& batch, State& st) const {
+  const std::size_t G = batch.num_groups(), R = batch.num_rows();
+  const std::uint32_t E = config_.embedding_dim, U = TimeWindows::kCount * E, H1 = tower_.first_width();
+  const std::size_t in = tower_.input_dim();  // 11E: the row stride of fc1.w
+  const float* dense = params_.dense.data();
+  const EmbeddingTable& behaviours = params_.tables[kBehaviorTable];
+  const EmbeddingTable& nodes = params_.tables[kNodeTable];
+
+  float* windows = ensure(st.windows, G * U);
+  float* user = ensure(st.user, G * H1);
+  float* node_emb = ensure(st.node_emb, R * E);
+  for (std::size_t g = 0; g < G; ++g)
+    TimeWindows::pool(behaviours.values.data(), E, batch.group_features(g), windows + g * U);
+  // user = windows W1u^T + b1: the user half of the first layer, once per group.
+  fc_forward(G, U, H1, windows, U, dense + tower_.w1(), in, dense + tower_.b1(), user, H1);
+  for (std::size_t r = 0; r < R; ++r) {
+    if (r + 8 < R) __builtin_prefetch(nodes.row(batch.nodes[r + 8]));  // scattered rows: fetch ahead
+    std::memcpy(node_emb + r * E, nodes.row(batch.nodes[r]), E * sizeof(float));
+  }
+}
+
 void DnnModel::forward(const ModelBatch& batch, ModelState& state_base, std::span<float> logits) const {
   check_batch(batch, logits.size());
   auto* st = dynamic_cast<State*>(&state_base);
   TR_CHECK(st != nullptr, "the state was not made by a dnn model");
   const std::size_t G = batch.num_groups(), R = batch.num_rows();
   const std::uint32_t E = config_.embedding_dim, U = TimeWindows::kCount * E, H1 = tower_.first_width();
-  const std::size_t in = tower_.input_dim();  // 11E: the row stride of fc1.w
+  const std::size_t in = tower_.input_dim();
   const float* dense = params_.dense.data();
-  const float* w1 = dense + tower_.w1();
-  const EmbeddingTable& behaviours = params_.tables[kBehaviorTable];
-  const EmbeddingTable& nodes = params_.tables[kNodeTable];
-
-  float* windows = ensure(st->windows, G * U);
-  float* user = ensure(st->user, G * H1);
-  float* node_emb = ensure(st->node_emb, R * E);
+  gather(batch, *st);
   st->tower.reserve(tower_, R);
   float* a0 = st->tower.A0();
-
-  for (std::size_t g = 0; g < G; ++g)
-    TimeWindows::pool(behaviours.values.data(), E, batch.group_features(g), windows + g * U);
-  // user = windows W1u^T + b1: the user half of the first layer, once per group.
-  fc_forward(G, U, H1, windows, U, w1, in, dense + tower_.b1(), user, H1);
-  for (std::size_t r = 0; r < R; ++r) {
-    if (r + 8 < R) __builtin_prefetch(nodes.row(batch.nodes[r + 8]));  // scattered rows: fetch ahead
-    std::memcpy(node_emb + r * E, nodes.row(batch.nodes[r]), E * sizeof(float));
-  }
   for (std::size_t g = 0; g < G; ++g)
     for (std::uint64_t r = batch.row_offsets[g]; r < batch.row_offsets[g + 1]; ++r)
-      std::memcpy(a0 + r * H1, user + g * H1, H1 * sizeof(float));
+      std::memcpy(a0 + r * H1, st->user.data() + g * H1, H1 * sizeof(float));
   // A0 += node_emb W1n^T: the node half, every row.
-  fc_forward(R, E, H1, node_emb, E, w1 + U, in, nullptr, a0, H1, /*accumulate=*/true);
+  fc_forward(R, E, H1, st->node_emb.data(), E, dense + tower_.w1() + U, in, nullptr, a0, H1, /*accumulate=*/true);
   tower_.forward(dense, R, st->tower, logits.data());
+}
+
+void DnnModel::score(const ModelBatch& batch, ModelState& state_base, std::span<float> logits) const {
+  check_batch(batch, logits.size());
+  auto* st = dynamic_cast<State*>(&state_base);
+  TR_CHECK(st != nullptr, "the state was not made by a dnn model");
+  const std::size_t R = batch.num_rows();
+  const std::uint32_t E = config_.embedding_dim, U = TimeWindows::kCount * E, H1 = tower_.first_width();
+  const float* dense = params_.dense.data();
+  gather(batch, *st);
+  st->tower.reserve(tower_, R);
+  // A0 = node_emb W1n^T; infer() adds the row's user block before the first PReLU.
+  fc_forward(R, E, H1, st->node_emb.data(), E, dense + tower_.w1() + U, tower_.input_dim(), nullptr,
+             st->tower.A0(), H1);
+  const float* user = st->user.data();
+  const std::uint64_t* offsets = batch.row_offsets.data();
+  std::size_t g = 0;
+  tower_.infer(dense, R, st->tower, [&](std::size_t r) {
+    while (r >= offsets[g + 1]) ++g;  // rows come in group order
+    return user + g * H1;
+  }, logits.data());
 }
 
 void DnnModel::backward(const ModelBatch& batch, ModelState& state_base, std::span<const float> dlogits,

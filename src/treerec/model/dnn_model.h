@@ -39,9 +39,15 @@ class DnnModel final : public PreferenceModel {
   void forward(const ModelBatch& batch, ModelState& state, std::span<float> logits) const override;
   void backward(const ModelBatch& batch, ModelState& state, std::span<const float> dlogits,
                 Gradients& grads) const override;
+  // One pass per layer after each product: the user block or bias is added and PReLU applied
+  // in place (MlpTower::infer), where forward() seeds every row with it and keeps A and H.
+  void score(const ModelBatch& batch, ModelState& state, std::span<float> logits) const override;
 
  private:
   struct State;
+  // Pools each group's windows and computes its user block (G x H1, bias included), and
+  // gathers every row's node embedding (R x E) into the state.
+  void gather(const ModelBatch& batch, State& st) const;
   MlpTower tower_;
 };
 

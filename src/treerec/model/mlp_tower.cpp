@@ -45,6 +45,10 @@ void MlpTower::forward(const float* dense, std::size_t rows, Buffers& buf, float
                  hidden_[k - 1], dense + b_[k], buf.A[k].data(), hidden_[k]);
     prelu_forward(rows, hidden_[k], buf.A[k].data(), dense + alpha_[k], buf.H[k].data());
   }
+  output(dense, rows, buf.H[K - 1].data(), buf, logits);
+}
+
+void MlpTower::output(const float* dense, std::size_t rows, const float* H, Buffers& buf, float* logits) const {
   // Two-way softmax: p̂ = softmax(z)_1 = sigmoid(z1 - z0), and z1 - z0 is one dot product.
   const std::uint32_t last = hidden_.back();
   const float* w = dense + out_w_;
@@ -53,8 +57,27 @@ void MlpTower::forward(const float* dense, std::size_t rows, Buffers& buf, float
   const float bd = dense[out_b_ + 1] - dense[out_b_];
   if (rows == 0) return;
   for (std::size_t r = 0; r < rows; ++r) logits[r] = bd;
-  cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<blasint>(rows), static_cast<blasint>(last), 1.0f,
-              buf.H[K - 1].data(), static_cast<blasint>(last), wd, 1, 1.0f, logits, 1);
+  cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<blasint>(rows), static_cast<blasint>(last), 1.0f, H,
+              static_cast<blasint>(last), wd, 1, 1.0f, logits, 1);
+}
+
+void MlpTower::infer_rest(const float* dense, std::size_t rows, Buffers& buf, float* logits) const {
+  const std::size_t K = hidden_.size();
+  for (std::size_t k = 1; k < K; ++k) {
+    const std::uint32_t in = hidden_[k - 1], out = hidden_[k];
+    fc_forward(rows, in, out, buf.A[k - 1].data(), in, dense + w_[k], in, nullptr, buf.A[k].data(), out);
+    const float* b = dense + b_[k];
+    const float* alpha = dense + alpha_[k];
+    float* a = buf.A[k].data();
+    for (std::size_t r = 0; r < rows; ++r) {
+      float* x = a + r * out;
+      for (std::uint32_t j = 0; j < out; ++j) {
+        const float v = x[j] + b[j];
+        x[j] = v > 0.0f ? v : alpha[j] * v;
+      }
+    }
+  }
+  output(dense, rows, buf.A[K - 1].data(), buf, logits);
 }
 
 void MlpTower::backward(const float* dense, std::size_t rows, Buffers& buf, const float* dlogits,

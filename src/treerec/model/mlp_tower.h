@@ -44,6 +44,13 @@ class MlpTower {
 
   // From buf.A[0] (rows x hidden[0], filled by the model, bias included) to logits[rows].
   void forward(const float* dense, std::size_t rows, Buffers& buf, float* logits) const;
+  // Inference: from buf.A[0] holding the first layer's product WITHOUT its bias or user block,
+  // which add_first(row) gives (H1 floats, added to the row before its PReLU). Computes in
+  // place (buf.A[k] ends as the PReLU output), so backward() cannot follow. Same logits as
+  // forward() up to float rounding.
+  template <typename AddFirst>
+  void infer(const float* dense, std::size_t rows, Buffers& buf, AddFirst add_first, float* logits) const;
+
   // After forward() on the same buffers: adds the gradients of fc2.. and out, and of every
   // PReLU slope, to grad_dense, and leaves dL/dA0 in buf.dA[0].
   void backward(const float* dense, std::size_t rows, Buffers& buf, const float* dlogits,
@@ -53,11 +60,32 @@ class MlpTower {
   std::uint64_t flops_per_row() const;
 
  private:
+  // Layers 2.. and the output of infer(), from H0 in buf.A[0].
+  void infer_rest(const float* dense, std::size_t rows, Buffers& buf, float* logits) const;
+  // The output: logits[r] = out.b1 - out.b0 + H[r] . (out.w[1] - out.w[0]).
+  void output(const float* dense, std::size_t rows, const float* H, Buffers& buf, float* logits) const;
+
   std::uint32_t input_dim_ = 0;
   std::vector<std::uint32_t> hidden_;
   std::vector<std::size_t> w_, b_, alpha_;  // offsets in the dense buffer, per layer
   std::size_t out_w_ = 0, out_b_ = 0;
 };
+
+template <typename AddFirst>
+void MlpTower::infer(const float* dense, std::size_t rows, Buffers& buf, AddFirst add_first, float* logits) const {
+  const std::uint32_t h1 = hidden_[0];
+  const float* alpha = dense + alpha_[0];
+  float* a = buf.A[0].data();
+  for (std::size_t r = 0; r < rows; ++r) {
+    float* x = a + r * h1;
+    const float* add = add_first(r);
+    for (std::uint32_t j = 0; j < h1; ++j) {
+      const float v = x[j] + add[j];
+      x[j] = v > 0.0f ? v : alpha[j] * v;
+    }
+  }
+  infer_rest(dense, rows, buf, logits);
+}
 
 // Grows v to at least n elements (never shrinks, so steady-state batches do not allocate).
 inline float* ensure(std::vector<float>& v, std::size_t n) {

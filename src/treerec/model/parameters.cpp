@@ -54,31 +54,25 @@ std::size_t Parameters::table_index(const std::string& name) const {
 SparseRows::SparseRows(std::uint32_t dim) : dim_(dim) {}
 
 std::size_t SparseRows::probe(std::uint32_t row) const {
-  const std::size_t mask = keys_.size() - 1;
+  const std::size_t mask = entries_.size() - 1;
   std::size_t h = hash_row(row, mask);
-  while (keys_[h] != row && keys_[h] != kEmpty) h = (h + 1) & mask;
+  while (entries_[h].key != row && entries_[h].key != kEmpty) h = (h + 1) & mask;
   return h;
 }
 
 void SparseRows::grow() {
-  const std::size_t capacity = std::max(kMinCapacity, keys_.size() * 2);
-  keys_.assign(capacity, kEmpty);
-  slots_.assign(capacity, 0);
-  for (std::size_t i = 0; i < rows_.size(); ++i) {
-    const std::size_t h = probe(rows_[i]);
-    keys_[h] = rows_[i];
-    slots_[h] = static_cast<std::uint32_t>(i);
-  }
+  const std::size_t capacity = std::max(kMinCapacity, entries_.size() * 2);
+  entries_.assign(capacity, Entry{kEmpty, 0});
+  for (std::size_t i = 0; i < rows_.size(); ++i) entries_[probe(rows_[i])] = {rows_[i], static_cast<std::uint32_t>(i)};
 }
 
 float* SparseRows::row(std::uint32_t row) {
   // Load factor at most 1/2 keeps linear probing short.
-  if (2 * (rows_.size() + 1) > keys_.size()) grow();
+  if (2 * (rows_.size() + 1) > entries_.size()) grow();
   const std::size_t h = probe(row);
-  if (keys_[h] == row) return values_.data() + std::size_t{slots_[h]} * dim_;
+  if (entries_[h].key == row) return values_.data() + std::size_t{entries_[h].slot} * dim_;
   TR_CHECK(row != kEmpty, "row id ", row, " is reserved");
-  keys_[h] = row;
-  slots_[h] = static_cast<std::uint32_t>(rows_.size());
+  entries_[h] = {row, static_cast<std::uint32_t>(rows_.size())};
   rows_.push_back(row);
   values_.resize(values_.size() + dim_, 0.0f);
   return values_.data() + values_.size() - dim_;
@@ -90,10 +84,8 @@ void SparseRows::add(std::uint32_t r, const float* g, float scale) {
 }
 
 void SparseRows::prefetch(std::uint32_t r) const {
-  if (keys_.empty()) return;
-  const std::size_t h = hash_row(r, keys_.size() - 1);
-  __builtin_prefetch(keys_.data() + h);
-  __builtin_prefetch(slots_.data() + h);
+  if (entries_.empty()) return;
+  __builtin_prefetch(entries_.data() + hash_row(r, entries_.size() - 1));
 }
 
 void SparseRows::add(const SparseRows& other) {
@@ -106,17 +98,17 @@ void SparseRows::add(const SparseRows& other) {
 }
 
 const float* SparseRows::find(std::uint32_t r) const {
-  if (keys_.empty()) return nullptr;
+  if (entries_.empty()) return nullptr;
   const std::size_t h = probe(r);
-  return keys_[h] == r ? values_.data() + std::size_t{slots_[h]} * dim_ : nullptr;
+  return entries_[h].key == r ? values_.data() + std::size_t{entries_[h].slot} * dim_ : nullptr;
 }
 
 void SparseRows::clear() {
-  if (rows_.size() * 4 < keys_.size()) {
+  if (rows_.size() * 4 < entries_.size()) {
     // Reverse insertion order keeps every remaining key's probe path intact.
-    for (std::size_t i = rows_.size(); i-- > 0;) keys_[probe(rows_[i])] = kEmpty;
+    for (std::size_t i = rows_.size(); i-- > 0;) entries_[probe(rows_[i])].key = kEmpty;
   } else {
-    std::fill(keys_.begin(), keys_.end(), kEmpty);
+    std::fill(entries_.begin(), entries_.end(), Entry{kEmpty, 0});
   }
   rows_.clear();
   values_.clear();

@@ -99,6 +99,12 @@ class PreferenceModel {
   // logits[r] for every row of the batch (logits.size() == batch.num_rows()). Validates the
   // batch against the table sizes (throws Error). Keeps what backward needs in `state`.
   virtual void forward(const ModelBatch& batch, ModelState& state, std::span<float> logits) const = 0;
+  // The logits of forward() for retrieval: no backward follows, so a model may skip keeping
+  // what backward needs (the DNN fuses biases and PReLU in place). Equal to forward()'s logits
+  // up to float rounding. Defaults to forward().
+  virtual void score(const ModelBatch& batch, ModelState& state, std::span<float> logits) const {
+    forward(batch, state, logits);
+  }
   // After forward(batch, state): ADDS dL/dθ to grads for dL/dlogit[r] = dlogits[r]; dense
   // parameters get dense gradients, embedding tables the rows the batch touched.
   virtual void backward(const ModelBatch& batch, ModelState& state, std::span<const float> dlogits,

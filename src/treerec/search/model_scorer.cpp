@@ -90,7 +90,7 @@ class ModelRunner {
     batch_.add_row(static_cast<std::uint32_t>(row));
   }
   void clear() { batch_.clear(); }
-  void forward(std::span<float> scores) { model_.forward(batch_, *state_, scores); }
+  void score(std::span<float> scores) { model_.score(batch_, *state_, scores); }
 
   const Tree& tree() const { return tree_; }
 
@@ -126,7 +126,7 @@ class ModelNodeScorer final : public NodeScorer {
         run_.add_row(nodes[i]);
       }
     }
-    run_.forward(scores);
+    run_.score(scores);
   }
 
  private:
@@ -153,7 +153,7 @@ class ModelItemScorer final : public ItemScorer {
       run_.add_group(q, tree.max_level());
       for (std::uint32_t item = item_begin; item < item_end; ++item) run_.add_row(tree.leaf(item));
     }
-    run_.forward(scores);
+    run_.score(scores);
   }
 
  private:

@@ -123,7 +123,7 @@ std::uint64_t SampleScorer::score(std::span<const Sample> samples, std::span<con
       }
     }
     logits_.resize(batch_.num_rows());
-    model_.forward(batch_, *state_, logits_);
+    model_.score(batch_, *state_, logits_);
     scored += batch_.num_rows();
     for (std::size_t s = first; s < last; ++s) {
       const float* z = logits_.data() + (s - first) * per_sample;
