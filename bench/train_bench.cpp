@@ -30,7 +30,7 @@ double now() {
 int main(int argc, char** argv) try {
   if (argc < 3) {
     std::fprintf(stderr, "usage: train_bench DATASET TREE [--method M] [--batch B] [--negatives N] "
-                         "[--steps S] [--warmup W] [--threads T] [--model dnn|attention]\n");
+                         "[--steps S] [--warmup W] [--threads T] [--shard S] [--model dnn|attention]\n");
     return 2;
   }
   treerec::TrainOptions options;
@@ -45,6 +45,7 @@ int main(int argc, char** argv) try {
     else if (flag == "--steps") steps = std::stoi(value);
     else if (flag == "--warmup") warmup = std::stoi(value);
     else if (flag == "--threads") threads = std::stoi(value);
+    else if (flag == "--shard") options.shard_samples = static_cast<std::uint32_t>(std::stoul(value));
     else treerec::fail("unknown option ", flag);
   }
   treerec::set_default_threads(threads);
