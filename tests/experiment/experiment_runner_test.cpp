@@ -32,8 +32,8 @@ MethodOutcome run_fixed(const MethodContext& ctx) {
     o.lists.scored.push_back(0);
   }
   o.history = {{{"epoch", 1}, {"loss", 0.6}}, {{"epoch", 2}, {"loss", 0.45}}};
-  o.rounds = {{{"round", 1}, {"recall@50", 0.1}, {"objective", -50.0}},
-              {{"round", 2}, {"recall@50", 0.2}, {"objective", -40.0}}};
+  o.rounds = {{{"round", 1}, {"recall@50", 0.1}, {"objective", -50.0}, {"objective_old", -45.0}, {"objective_new", -50.0}},
+              {{"round", 2}, {"recall@50", 0.2}, {"objective", -40.0}, {"objective_old", -35.0}, {"objective_new", -40.0}}};
   o.train_seconds = 1.5;
   o.retrieve_seconds = 0.25;
   EXPECT_FALSE(ctx.work_dir.empty());

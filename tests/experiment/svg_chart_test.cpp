@@ -24,18 +24,29 @@ TEST(SvgChart, NiceTicks) {
 TEST(SvgChart, LinePointsLandOnTheAxes) {
   LineChart c;
   c.title = "T";
-  c.width = 460;   // plot x: [60, 310]
+  c.width = 525;   // plot x: [75, 335]
   c.height = 275;  // plot y: [30, 230]
   c.series = {{"a", {{0, 0}, {100, 1}}}, {"b<&>", {{50, 0.5}}}};
   const std::string svg = line_chart_svg(c);
-  // x ticks 0..100, y ticks 0..1: (0,0) -> (60,230); (100,1) -> (310,30); (50,0.5) -> (185,130).
-  EXPECT_NE(svg.find("points=\"60.0,230.0 310.0,30.0\""), std::string::npos) << svg;
-  EXPECT_NE(svg.find("points=\"185.0,130.0\""), std::string::npos);
-  EXPECT_NE(svg.find("<circle cx=\"185.0\" cy=\"130.0\""), std::string::npos);  // a lone point stays visible
+  // x ticks 0..100, y ticks 0..1: (0,0) -> (75,230); (100,1) -> (335,30); (50,0.5) -> (205,130).
+  EXPECT_NE(svg.find("points=\"75.0,230.0 335.0,30.0\""), std::string::npos) << svg;
+  EXPECT_NE(svg.find("points=\"205.0,130.0\""), std::string::npos);
+  EXPECT_NE(svg.find("<circle cx=\"205.0\" cy=\"130.0\""), std::string::npos);  // a lone point stays visible
   EXPECT_NE(svg.find("b&lt;&amp;&gt;"), std::string::npos);
   EXPECT_EQ(svg.find("b<&>"), std::string::npos);
   EXPECT_EQ(svg.rfind("<svg", 0), 0u);
   EXPECT_NE(svg.find(">100</text>"), std::string::npos);  // the last x tick label
+}
+
+TEST(SvgChart, CountAxisTicksOnWholeNumbers) {
+  LineChart c;
+  c.series = {{"r", {{1, 0.5}, {2, 0.6}, {3, 0.7}}}};
+  EXPECT_NE(line_chart_svg(c).find(">1.5</text>"), std::string::npos);  // nice_ticks' step of 0.5
+  c.x_integer = true;
+  const std::string svg = line_chart_svg(c);
+  EXPECT_EQ(svg.find(">1.5</text>"), std::string::npos) << svg;
+  EXPECT_EQ(svg.find(">2.5</text>"), std::string::npos);
+  for (const char* tick : {">1</text>", ">2</text>", ">3</text>"}) EXPECT_NE(svg.find(tick), std::string::npos) << tick;
 }
 
 TEST(SvgChart, PercentAxisAndEmptyChart) {
@@ -50,14 +61,14 @@ TEST(SvgChart, PercentAxisAndEmptyChart) {
 
 TEST(SvgChart, StackedBarsScaleToTheLongest) {
   BarChart c;
-  c.width = 410;  // bars from x = 110 to 260: 150 px for the axis 0..10
+  c.width = 500;  // bars from x = 160 to 310: 150 px for the axis 0..10
   c.labels = {"a", "b"};
   c.parts = {"train", "retrieve"};
   c.values = {{6, 4}, {2, 0}};
   const std::string svg = bar_chart_svg(c);
-  EXPECT_NE(svg.find("x=\"110.0\" y=\"40.0\" width=\"90.0\""), std::string::npos) << svg;   // a train: 6
-  EXPECT_NE(svg.find("x=\"200.0\" y=\"40.0\" width=\"60.0\""), std::string::npos);          // a retrieve: 4
-  EXPECT_NE(svg.find("x=\"110.0\" y=\"70.0\" width=\"30.0\""), std::string::npos);          // b train: 2
+  EXPECT_NE(svg.find("x=\"160.0\" y=\"40.0\" width=\"90.0\""), std::string::npos) << svg;   // a train: 6
+  EXPECT_NE(svg.find("x=\"250.0\" y=\"40.0\" width=\"60.0\""), std::string::npos);          // a retrieve: 4
+  EXPECT_NE(svg.find("x=\"160.0\" y=\"70.0\" width=\"30.0\""), std::string::npos);          // b train: 2
   EXPECT_NE(svg.find("<title>a retrieve: 4</title>"), std::string::npos);
 }
 

@@ -10,9 +10,9 @@ namespace treerec {
 namespace {
 
 const char* const kStyle =
-    "body{font-family:sans-serif;margin:2em auto;max-width:1000px;color:#222}"
-    "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 10px}"
-    "td.n{text-align:right}th{background:#f3f3f3}figure{margin:1.5em 0}.failed{color:#b00}"
+    "body{font-family:sans-serif;margin:2em auto;max-width:1200px;color:#222}"
+    "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 8px}"
+    "td.n{text-align:right;white-space:nowrap}th{background:#f3f3f3}figure{margin:1.5em 0}.failed{color:#b00}"
     "p.note{color:#555}";
 
 // The number under `key` of a JSON object, or NaN.
@@ -48,19 +48,23 @@ std::string recall_chart(const ExperimentReport& r) {
   return figure(line_chart_svg(c));
 }
 
-// One chart of a per-epoch or per-round field over the methods that report it.
+// One chart of a per-epoch or per-round field over the methods that report it. `fields` are
+// (field, series suffix) pairs: one series per method and field.
 std::string series_chart(const ExperimentReport& r, const std::string& title, const std::string& x_label,
-                         const std::string& y_label, bool rounds, const std::string& field, bool percent_axis) {
+                         const std::string& y_label, bool rounds,
+                         const std::vector<std::pair<std::string, std::string>>& fields, bool percent_axis) {
   LineChart c;
   c.title = title;
   c.x_label = x_label;
   c.y_label = y_label;
   c.y_percent = percent_axis;
-  for (const auto& m : r.methods) {
+  c.x_integer = true;
+  for (const auto& m : r.methods)
+    for (const auto& [field, suffix] : fields) {
     const nlohmann::json& rows = rounds ? m.rounds : m.history;
     if (!m.ok || rows.empty()) continue;
     const std::string key = field.back() == '@' ? key_with_prefix(rows, field) : field;
-    ChartSeries s{method_title(m.name), {}};
+    ChartSeries s{method_title(m.name) + suffix, {}};
     for (std::size_t i = 0; i < rows.size(); ++i) {
       double x = number(rows[i], rounds ? "round" : "epoch");
       if (std::isnan(x)) x = static_cast<double>(i + 1);
@@ -70,7 +74,7 @@ std::string series_chart(const ExperimentReport& r, const std::string& title, co
       if (!std::isnan(y)) s.points.emplace_back(x, y);
     }
     if (!s.points.empty()) c.series.push_back(std::move(s));
-  }
+    }
   if (c.series.empty()) return "";
   return figure(line_chart_svg(c));
 }
@@ -145,11 +149,14 @@ std::string html_report(const ExperimentReport& r) {
   out += "<h2>Methods</h2>\n" + metrics_table(r);
   out += "<h2>Ablation: TDM / JTM-HI / JTM-H / JTM</h2>\n" + ablation_table(r);
   out += "<h2>Charts</h2>\n" + recall_chart(r);
-  out += series_chart(r, "Tree learning: recall per round", "round", "recall", true, "recall@", true);
-  out += series_chart(r, "Tree learning: objective per round", "round", "objective", true, "objective", false);
-  out += series_chart(r, "Training loss per epoch", "epoch", "loss", false, "loss", false);
+  out += series_chart(r, "Tree learning: recall per round", "round", "recall", true, {{"recall@", ""}}, true);
+  // Algorithm 2's objective under the round's model: on the round's own tree, and on the tree
+  // it learned (the next round's).
+  out += series_chart(r, "Tree learning: objective per round", "round", "objective", true,
+                      {{"objective_old", ": own tree"}, {"objective_new", ": learned tree"}}, false);
+  out += series_chart(r, "Training loss per epoch", "epoch", "loss", false, {{"loss", ""}}, false);
   out += series_chart(r, "Validation recall@" + std::to_string(r.top) + " per epoch", "epoch", "recall", false,
-                      "valid", true);
+                      {{"valid", ""}}, true);
   out += time_chart(r);
   out += "<p class=\"note\">Written by treerec experiment; the figures are in results.json.</p>\n</body></html>\n";
   return out;

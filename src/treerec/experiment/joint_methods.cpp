@@ -92,6 +92,7 @@ MethodOutcome run_joint(const MethodContext& ctx, Relearn relearn) {
     row.erase("history");
     // The names method.h's example uses, beside the detailed ones.
     row["objective"] = relearn == Relearn::jtm ? nlohmann::json(r.objective_new) : nlohmann::json(nullptr);
+    if (relearn != Relearn::jtm) row["objective_old"] = row["objective_new"] = nullptr;  // k-means has none
     row["seconds"] = r.train_seconds + r.eval_seconds + r.learn_seconds;
     out.rounds.push_back(std::move(row));
   }

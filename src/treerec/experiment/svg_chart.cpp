@@ -8,7 +8,7 @@
 namespace treerec {
 namespace {
 
-constexpr double kLeft = 60, kRight = 150, kTop = 30, kBottom = 45;
+constexpr double kLeft = 75, kRight = 190, kTop = 30, kBottom = 45;
 
 std::string num(double x) {
   char buf[32];
@@ -104,7 +104,13 @@ std::string line_chart_svg(const LineChart& c) {
   }
   std::string out = open_svg(c.width, c.height, c.title);
   if (!std::isfinite(x0)) return out + text(c.width / 2.0, c.height / 2.0, "no data", "middle") + "</svg>";
-  const auto xt = nice_ticks(x0, x1), yt = nice_ticks(std::min(y0, c.y_percent ? 0.0 : y0), y1);
+  auto xt = nice_ticks(x0, x1);
+  const auto yt = nice_ticks(std::min(y0, c.y_percent ? 0.0 : y0), y1);
+  if (c.x_integer && xt.size() > 1 && xt[1] - xt[0] < 1) {  // a step below 1: one tick per whole number
+    xt.clear();
+    for (double t = std::floor(x0); xt.empty() || xt.back() < x1; t += 1) xt.push_back(t);
+    if (xt.size() == 1) xt.push_back(xt[0] + 1);
+  }
   const double left = kLeft, right = c.width - kRight, top = kTop, bottom = c.height - kBottom;
   auto px = [&](double x) { return left + (x - xt.front()) / (xt.back() - xt.front()) * (right - left); };
   auto py = [&](double y) { return bottom - (y - yt.front()) / (yt.back() - yt.front()) * (bottom - top); };
@@ -117,8 +123,8 @@ std::string line_chart_svg(const LineChart& c) {
   out += "<rect x=\"" + num(left) + "\" y=\"" + num(top) + "\" width=\"" + num(right - left) + "\" height=\"" +
          num(bottom - top) + "\" fill=\"none\" stroke=\"#333\"/>";
   out += text((left + right) / 2, c.height - 8.0, c.x_label, "middle");
-  out += text(14, (top + bottom) / 2, c.y_label, "middle",
-              (" transform=\"rotate(-90 14 " + num((top + bottom) / 2) + ")\"").c_str());
+  out += text(12, (top + bottom) / 2, c.y_label, "middle",
+              (" transform=\"rotate(-90 12 " + num((top + bottom) / 2) + ")\"").c_str());
   for (std::size_t i = 0; i < c.series.size(); ++i) {
     std::string pts;
     for (const auto& [x, y] : c.series[i].points)
@@ -150,7 +156,7 @@ std::string bar_chart_svg(const BarChart& c) {
   }
   if (c.labels.empty()) return out + text(c.width / 2.0, height / 2.0, "no data", "middle") + "</svg>";
   const auto xt = nice_ticks(0, most > 0 ? most : 1);
-  const double left = 110, right = c.width - kRight, top = kTop + 10, bottom = height - kBottom;
+  const double left = 160, right = c.width - kRight, top = kTop + 10, bottom = height - kBottom;
   auto px = [&](double x) { return left + x / xt.back() * (right - left); };
   for (double t : xt)
     out += "<line x1=\"" + num(px(t)) + "\" x2=\"" + num(px(t)) + "\" y1=\"" + num(top - 5) + "\" y2=\"" +

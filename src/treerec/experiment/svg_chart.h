@@ -17,7 +17,8 @@ struct LineChart {
   std::string title, x_label, y_label;
   std::vector<ChartSeries> series;
   bool y_percent = false;  // y values are fractions shown as percentages on the axis
-  int width = 640, height = 360;
+  bool x_integer = false;  // x values are counts (epochs, rounds): ticks on whole numbers only
+  int width = 700, height = 360;
 };
 
 struct BarChart {
@@ -25,7 +26,7 @@ struct BarChart {
   std::vector<std::string> labels;            // one bar per label, top to bottom
   std::vector<std::string> parts;             // names of the stacked parts (legend)
   std::vector<std::vector<double>> values;    // values[bar][part] >= 0
-  int width = 640;
+  int width = 700;
 };
 
 // Round tick values covering [lo, hi]: steps of 1, 2 or 5 times a power of ten, about
@@ -38,7 +39,7 @@ const char* chart_color(std::size_t i);
 // Escapes &, <, >, " and ' for HTML and SVG text.
 std::string escape_html(const std::string& text);
 
-// An <svg> element. The plot area is [60, width - 150] x [30, height - 45] (legend on the
+// An <svg> element. The plot area is [75, width - 190] x [30, height - 45] (legend on the
 // right); x and y map linearly from the first to the last tick of nice_ticks over the data.
 // A chart without points says "no data" instead.
 std::string line_chart_svg(const LineChart& chart);
