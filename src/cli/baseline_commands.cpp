@@ -9,12 +9,12 @@
 #include "treerec/eval/evaluate.h"
 #include "treerec/search/model_scorer.h"
 #include "treerec/util/error.h"
+#include "treerec/util/timing.h"
 
 namespace treerec::cli {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 void train_itemcf(const std::string& dataset_path, const std::string& out, const TrainOptions& t,
                   const ItemCfTrainOpts& o) {
@@ -57,9 +57,9 @@ void train_youtube(const std::string& dataset_path, const std::string& out, cons
     ro.threads = o.threads;
     const RankedLists lists = youtube_retrieve_exact(trainer.model(), EvalUserHistories(data, users), ro);
     const Metrics m = measure_lists(data, users, lists, ro.top);
-    std::fprintf(stderr, "  validation (%zu users, %.1f s): recall@%u %.4f%%\n", users.size(), since(t0),
+    std::fprintf(stderr, "  validation (%zu users, %.1f s): recall@%u %.4f%%\n", users.size(), seconds_since(t0),
                  m.at.back().cutoff, 100 * m.at.back().recall);
-    return {{"valid", m.json()}, {"valid_seconds", since(t0)}};
+    return {{"valid", m.json()}, {"valid_seconds", seconds_since(t0)}};
   });
   trainer.run();
   trainer.save(out, {{"dataset", dataset_path}, {"valid_users", valid_users}});

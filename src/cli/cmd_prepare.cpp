@@ -10,6 +10,7 @@
 #include "treerec/data/split.h"
 #include "treerec/util/error.h"
 #include "treerec/util/parallel.h"
+#include "treerec/util/timing.h"
 
 namespace treerec::cli {
 namespace {
@@ -31,10 +32,6 @@ char parse_delimiter(const std::string& text) {
   if (text == "\\t" || text == "tab") return '\t';
   if (text.size() != 1) fail("--delimiter: expected one character (or 'tab'), got '", text, "'");
   return text[0];
-}
-
-double seconds_since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
 
 void run(Opts& o) {

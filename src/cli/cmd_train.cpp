@@ -21,6 +21,7 @@
 #include "treerec/tree/tree.h"
 #include "treerec/util/error.h"
 #include "treerec/util/parallel.h"
+#include "treerec/util/timing.h"
 
 namespace treerec::cli {
 namespace {
@@ -59,11 +60,8 @@ InitModel load_init_model(Opts& o) {
   m.tree = Tree::load(tree_path);
   check_model_tree(m.trained.info, m.tree, o.init_model, tree_path);
   if (rec.contains("tree_assignment_xxh3")) {
-    char fp[17];
     const auto leaves = m.tree.leaves();
-    std::snprintf(fp, sizeof fp, "%016llx",
-                  static_cast<unsigned long long>(XXH3_64bits(leaves.data(), leaves.size_bytes())));
-    if (rec.at("tree_assignment_xxh3") != fp)
+    if (rec.at("tree_assignment_xxh3") != hex64(XXH3_64bits(leaves.data(), leaves.size_bytes())))
       fail(o.init_model, " was trained on another assignment of the items than ", tree_path,
            ": give its tree with --init-tree");
   }

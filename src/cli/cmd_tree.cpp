@@ -15,6 +15,7 @@
 #include "treerec/tree/tree.h"
 #include "treerec/util/parallel.h"
 #include "treerec/util/error.h"
+#include "treerec/util/timing.h"
 
 namespace treerec::cli {
 namespace {
@@ -95,8 +96,6 @@ nlohmann::json summary_json(const Tree& tree, const std::string& path) {
     levels.push_back({{"level", l},
                       {"nodes", tree.level_nodes(l).size()},
                       {"capacity", std::uint64_t{1} << l}});
-  char fp[17];
-  std::snprintf(fp, sizeof fp, "%016llx", static_cast<unsigned long long>(tree.fingerprint()));
   return {{"file", path},
           {"builder", tree.builder()},
           {"l_max", tree.max_level()},
@@ -104,7 +103,7 @@ nlohmann::json summary_json(const Tree& tree, const std::string& path) {
           {"nodes", tree.num_nodes()},
           {"leaf_occupancy",
            static_cast<double>(tree.num_items()) / static_cast<double>(std::uint64_t{1} << tree.max_level())},
-          {"item_ids_xxh3", fp},
+          {"item_ids_xxh3", hex64(tree.fingerprint())},
           {"levels", levels}};
 }
 

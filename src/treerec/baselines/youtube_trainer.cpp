@@ -148,18 +148,9 @@ void YoutubeTrainer::train_batch(std::uint64_t first, std::uint64_t samples, dou
     parallel_blocks(n, static_cast<int>(n), [&](int, std::size_t b, std::size_t e) {
       for (std::size_t i = b; i < e; ++i) run_shard(*workers_[i], s0 + i);
     });
-    // Shard order, each part reduced whole by one thread (as train/trainer.cpp).
-    const std::size_t tables = batch_grads_.tables.size();
-    parallel_for(tables + 1, threads_, 1, [&](std::size_t part) {
-      for (std::uint64_t i = 0; i < n; ++i) {
-        const Gradients& g = workers_[i]->grads;
-        if (part < tables) {
-          batch_grads_.tables[part].add(g.tables[part]);
-        } else {
-          for (std::size_t k = 0; k < batch_grads_.dense.size(); ++k) batch_grads_.dense[k] += g.dense[k];
-        }
-      }
-    });
+    shard_grads_.clear();
+    for (std::uint64_t i = 0; i < n; ++i) shard_grads_.push_back(&workers_[i]->grads);
+    batch_grads_.add_in_order(shard_grads_, threads_);  // shard order: any thread count, same sums
     for (std::uint64_t i = 0; i < n; ++i) loss += workers_[i]->loss;
   }
   adam_->step(model_->parameters(), batch_grads_);

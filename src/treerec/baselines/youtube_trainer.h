@@ -86,6 +86,7 @@ class YoutubeTrainer {
   std::unique_ptr<YoutubeModel> model_;
   std::unique_ptr<Adam> adam_;
   Gradients batch_grads_;
+  std::vector<const Gradients*> shard_grads_;  // the wave's shard gradients, in shard order
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::uint32_t> order_;
   std::uint64_t negative_seed_ = 0;

@@ -14,12 +14,12 @@
 #include "treerec/search/model_scorer.h"
 #include "treerec/train/trainer.h"
 #include "treerec/util/error.h"
+#include "treerec/util/timing.h"
 
 namespace treerec {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 template <typename T>
 T get(const MethodContext& ctx, const char* name) {
@@ -59,13 +59,13 @@ MethodOutcome run_itemcf(const MethodContext& ctx) {
     cf = ItemCf::build(ctx.dataset, o);
     if (!path.empty()) cf.save(path);
   }
-  out.train_seconds = since(t0);
+  out.train_seconds = seconds_since(t0);
   t0 = Clock::now();
   ItemCfRetrieveOptions ro;
   ro.top = ctx.top;
   ro.threads = ctx.threads;
   out.lists = cf.retrieve(EvalUserHistories(ctx.dataset, ctx.users), ro);
-  out.retrieve_seconds = since(t0);
+  out.retrieve_seconds = seconds_since(t0);
   out.extra = cf.figures();
   return out;
 }
@@ -108,11 +108,11 @@ MethodOutcome run_youtube(const MethodContext& ctx) {
     model = trained.model.get();
     out.history = trained.training.at("history");
   }
-  out.train_seconds = since(t0);
+  out.train_seconds = seconds_since(t0);
   const EvalUserHistories histories(ctx.dataset, ctx.users);
   t0 = Clock::now();
   out.lists = youtube_retrieve_exact(*model, histories, ro);
-  out.retrieve_seconds = since(t0);
+  out.retrieve_seconds = seconds_since(t0);
   HnswOptions h;
   h.m = get<std::uint32_t>(ctx, "hnsw_m");
   h.ef = get<std::uint32_t>(ctx, "hnsw_ef");
@@ -120,12 +120,12 @@ MethodOutcome run_youtube(const MethodContext& ctx) {
   h.build_threads = get<bool>(ctx, "hnsw_parallel_build") ? ctx.threads : 1;
   t0 = Clock::now();
   const YoutubeHnswIndex index(*model, h);
-  const double build = since(t0);
+  const double build = seconds_since(t0);
   t0 = Clock::now();
   const RankedLists approx = index.search(histories, ro);
   out.extra = {{"hnsw_recall", overlap_fraction(out.lists, approx)},
                {"hnsw_build_seconds", build},
-               {"hnsw_search_seconds", since(t0)},
+               {"hnsw_search_seconds", seconds_since(t0)},
                {"hnsw", {{"m", h.m}, {"ef", h.ef}, {"ef_construction", h.ef_construction}}}};
   return out;
 }
@@ -173,11 +173,11 @@ MethodOutcome run_hsm(const MethodContext& ctx) {
     model = &trainer->model();
     out.history = trainer->history();
   }
-  out.train_seconds = since(t0);
+  out.train_seconds = seconds_since(t0);
   const BehaviorFeatures features(Representation::tdm, tree);
   t0 = Clock::now();
   out.lists = retrieve(*model, features, tree, EvalUserHistories(ctx.dataset, ctx.users), ro);
-  out.retrieve_seconds = since(t0);
+  out.retrieve_seconds = seconds_since(t0);
   return out;
 }
 

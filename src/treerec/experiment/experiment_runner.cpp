@@ -17,16 +17,13 @@
 #include "treerec/tree/tree.h"
 #include "treerec/util/error.h"
 #include "treerec/util/parallel.h"
+#include "treerec/util/timing.h"
 
 namespace treerec {
 namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
 
 std::string fixed(double x, int digits) {
   char buf[64];

@@ -61,19 +61,19 @@ std::string series_chart(const ExperimentReport& r, const std::string& title, co
   c.x_integer = true;
   for (const auto& m : r.methods)
     for (const auto& [field, suffix] : fields) {
-    const nlohmann::json& rows = rounds ? m.rounds : m.history;
-    if (!m.ok || rows.empty()) continue;
-    const std::string key = field.back() == '@' ? key_with_prefix(rows, field) : field;
-    ChartSeries s{method_title(m.name) + suffix, {}};
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      double x = number(rows[i], rounds ? "round" : "epoch");
-      if (std::isnan(x)) x = static_cast<double>(i + 1);
-      double y = number(rows[i], key);
-      if (!rounds && field == "valid")
-        y = rows[i].contains("valid") ? number(rows[i]["valid"], "recall@" + std::to_string(r.top)) : std::nan("");
-      if (!std::isnan(y)) s.points.emplace_back(x, y);
-    }
-    if (!s.points.empty()) c.series.push_back(std::move(s));
+      const nlohmann::json& rows = rounds ? m.rounds : m.history;
+      if (!m.ok || rows.empty()) continue;
+      const std::string key = field.back() == '@' ? key_with_prefix(rows, field) : field;
+      ChartSeries s{method_title(m.name) + suffix, {}};
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        double x = number(rows[i], rounds ? "round" : "epoch");
+        if (std::isnan(x)) x = static_cast<double>(i + 1);
+        double y = number(rows[i], key);
+        if (!rounds && field == "valid")
+          y = rows[i].contains("valid") ? number(rows[i]["valid"], "recall@" + std::to_string(r.top)) : std::nan("");
+        if (!std::isnan(y)) s.points.emplace_back(x, y);
+      }
+      if (!s.points.empty()) c.series.push_back(std::move(s));
     }
   if (c.series.empty()) return "";
   return figure(line_chart_svg(c));

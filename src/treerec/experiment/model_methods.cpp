@@ -15,16 +15,13 @@
 #include "treerec/train/layer_sampler.h"
 #include "treerec/train/trainer.h"
 #include "treerec/util/error.h"
+#include "treerec/util/timing.h"
 
 namespace treerec {
 namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-double seconds_since(Clock::time_point t) {
-  return std::chrono::duration<double>(Clock::now() - t).count();
-}
 
 std::vector<MethodParam> model_params(bool tree_method) {
   std::vector<MethodParam> p = {

@@ -17,6 +17,7 @@
 #include "treerec/util/error.h"
 #include "treerec/util/parallel.h"
 #include "treerec/util/random.h"
+#include "treerec/util/timing.h"
 
 namespace treerec {
 namespace fs = std::filesystem;
@@ -24,14 +25,6 @@ namespace fs = std::filesystem;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-std::string hex(std::uint64_t x) {
-  char s[17];
-  std::snprintf(s, sizeof s, "%016llx", static_cast<unsigned long long>(x));
-  return s;
-}
-
 std::string read_text(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) fail("cannot open ", path);
@@ -101,7 +94,7 @@ nlohmann::json JointOptions::identity_json() const {
   else
     j["kmeans"] = {{"iterations", kmeans.iterations}, {"seed", kmeans.seed}};
   if (valid_user_list.empty()) j["valid_users"] = valid_users;
-  else j["valid_user_list_xxh3"] = hex(XXH3_64bits(valid_user_list.data(), valid_user_list.size() * sizeof(std::uint32_t)));
+  else j["valid_user_list_xxh3"] = hex64(XXH3_64bits(valid_user_list.data(), valid_user_list.size() * sizeof(std::uint32_t)));
   return j;
 }
 
@@ -215,12 +208,12 @@ class JointRun {
     nlohmann::json identity = {{"options", o_.identity_json()},
                                {"dataset",
                                 {{"items", data_.num_items()},
-                                 {"item_ids_xxh3", hex(item_ids_fingerprint(data_.item_ids()))},
+                                 {"item_ids_xxh3", hex64(item_ids_fingerprint(data_.item_ids()))},
                                  {"records", data_.num_records()},
                                  {"train_samples", data_.num_train_samples()}}},
                                {"initial_tree",
                                 {{"levels", initial_.max_level()},
-                                 {"assignment_xxh3", hex(XXH3_64bits(initial_.leaves().data(),
+                                 {"assignment_xxh3", hex64(XXH3_64bits(initial_.leaves().data(),
                                                                      initial_.leaves().size_bytes()))}}}};
     if (fs::exists(id_path)) {
       if (!o_.resume)

@@ -126,6 +126,23 @@ void Gradients::clear() {
   for (auto& t : tables) t.clear();
 }
 
+void Gradients::add_in_order(std::span<const Gradients* const> parts, int threads) {
+  for (const Gradients* g : parts)
+    TR_CHECK(g->dense.size() == dense.size() && g->tables.size() == tables.size(),
+             "gradients of different models cannot be added");
+  parallel_for(tables.size() + 1, threads, 1, [&](std::size_t part) {
+    for (const Gradients* g : parts) {
+      if (part < tables.size()) {
+        tables[part].add(g->tables[part]);
+      } else {
+        float* dst = dense.data();
+        const float* src = g->dense.data();
+        for (std::size_t k = 0; k < dense.size(); ++k) dst[k] += src[k];
+      }
+    }
+  });
+}
+
 void Gradients::add(const Gradients& other) {
   TR_CHECK(other.dense.size() == dense.size() && other.tables.size() == tables.size(),
            "gradients of different models cannot be added");

@@ -104,6 +104,10 @@ struct Gradients {
   // this += other (same shape). Reducing per-thread gradients in thread order is
   // deterministic for a fixed thread count.
   void add(const Gradients& other);
+  // this += parts[0] + parts[1] + ..., in that order, with each table and the dense block
+  // reduced whole by one of `threads` threads: every sum is the serial one, so the result does
+  // not depend on the thread count (the trainers' per-shard gradients).
+  void add_in_order(std::span<const Gradients* const> parts, int threads);
 };
 
 // The seeded start every model uses: dense slices named "*.w" Xavier-uniform, "*.a" (PReLU

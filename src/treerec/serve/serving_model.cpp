@@ -17,6 +17,7 @@
 #include "treerec/search/model_retrieval.h"
 #include "treerec/search/model_scorer.h"
 #include "treerec/util/error.h"
+#include "treerec/util/timing.h"
 
 namespace treerec {
 namespace {
@@ -30,12 +31,6 @@ std::uint64_t header_checksum(const std::string& path) {
   std::uint64_t v = 0;
   for (int i = 7; i >= 0; --i) v = (v << 8) | h[40 + i];
   return v;
-}
-
-std::string hex16(std::uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
 }
 
 void append_float(std::string& out, float v) {
@@ -90,7 +85,7 @@ std::shared_ptr<const ServingModel> ServingModel::load(const std::string& model_
       fail(tree_path, ": item id '", m->tree_.item_id(i), "' appears twice; raw ids must be distinct");
   }
   const std::uint64_t both[2] = {model_sum, tree_sum};
-  m->version_ = hex16(XXH3_64bits(both, sizeof both));
+  m->version_ = hex64(XXH3_64bits(both, sizeof both));
   m->loaded_at_ = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   return m;
 }

@@ -13,6 +13,7 @@
 #include "treerec/util/error.h"
 #include "treerec/util/parallel.h"
 #include "treerec/util/random.h"
+#include "treerec/util/timing.h"
 
 
 namespace treerec {
@@ -25,17 +26,9 @@ constexpr std::uint64_t kNegativeStream = 2;
 constexpr std::uint64_t kWarmStartStream = 3;  // fresh rows of codes new to the tree
 
 using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-std::string hex(std::uint64_t x) {
-  char s[17];
-  std::snprintf(s, sizeof s, "%016llx", static_cast<unsigned long long>(x));
-  return s;
-}
-
 template <typename T>
 std::string xxh3(std::span<const T> values) {
-  return hex(XXH3_64bits(values.data(), values.size_bytes()));
+  return hex64(XXH3_64bits(values.data(), values.size_bytes()));
 }
 
 // The training data itself: every train user's id and item sequence (about 1 GB/s).
@@ -48,7 +41,7 @@ std::string train_sequences_xxh3(const Dataset& dataset) {
     XXH3_64bits_update(state.get(), head, sizeof head);
     XXH3_64bits_update(state.get(), seq.data(), seq.size_bytes());
   }
-  return hex(XXH3_64bits_digest(state.get()));
+  return hex64(XXH3_64bits_digest(state.get()));
 }
 
 // Validates the options, checks the tree against the dataset and fills in the per-level
@@ -120,7 +113,7 @@ Trainer::Trainer(const Dataset& dataset, const Tree& tree, TrainOptions options)
                {"model", config.to_json()},
                {"dataset",
                 {{"items", dataset.num_items()},
-                 {"item_ids_xxh3", hex(item_ids_fingerprint(dataset.item_ids()))},
+                 {"item_ids_xxh3", hex64(item_ids_fingerprint(dataset.item_ids()))},
                  {"users", dataset.num_users()},
                  {"records", dataset.num_records()},
                  {"train_sequences_xxh3", train_sequences_xxh3(dataset)},
@@ -129,7 +122,7 @@ Trainer::Trainer(const Dataset& dataset, const Tree& tree, TrainOptions options)
                 {{"items", tree.num_items()},
                  {"levels", tree.max_level()},
                  {"nodes", tree.num_nodes()},
-                 {"item_ids_xxh3", hex(tree.fingerprint())},
+                 {"item_ids_xxh3", hex64(tree.fingerprint())},
                  {"assignment_xxh3", xxh3(tree.leaves())}}}};
 }
 
@@ -166,7 +159,7 @@ std::string parameters_xxh3(const Parameters& p) {
   TR_CHECK(state != nullptr && XXH3_64bits_reset(state.get()) == XXH_OK, "cannot start a hash");
   XXH3_64bits_update(state.get(), p.dense.data(), p.dense.size() * sizeof(float));
   for (const EmbeddingTable& t : p.tables) XXH3_64bits_update(state.get(), t.values.data(), t.values.size() * sizeof(float));
-  return hex(XXH3_64bits_digest(state.get()));
+  return hex64(XXH3_64bits_digest(state.get()));
 }
 }  // namespace
 
@@ -257,21 +250,9 @@ void Trainer::train_batch() {
         run_shard(*workers_[i], s0 + i, first, samples, static_cast<double>(rows));
     });
     for (std::uint64_t i = 0; i < n; ++i) loss += workers_[i]->loss;
-    // Each part (the two tables, then the dense block) is reduced whole by one thread, in shard
-    // order, so the parallel reduction gives the same sums as a serial one.
-    const std::size_t tables = batch_grads_.tables.size();
-    parallel_for(tables + 1, threads_, 1, [&](std::size_t part) {
-      for (std::uint64_t i = 0; i < n; ++i) {
-        const Gradients& g = workers_[i]->grads;
-        if (part < tables) {
-          batch_grads_.tables[part].add(g.tables[part]);
-        } else {
-          float* dst = batch_grads_.dense.data();
-          const float* src = g.dense.data();
-          for (std::size_t k = 0; k < batch_grads_.dense.size(); ++k) dst[k] += src[k];
-        }
-      }
-    });
+    shard_grads_.clear();
+    for (std::uint64_t i = 0; i < n; ++i) shard_grads_.push_back(&workers_[i]->grads);
+    batch_grads_.add_in_order(shard_grads_, threads_);
   }
   adam_->step(model_->parameters(), batch_grads_);
   position_.epoch_loss_sum += loss;

@@ -149,6 +149,7 @@ class Trainer {
   std::uint64_t negative_seed_ = 0;  // the epoch's negatives stream
   std::vector<std::unique_ptr<Worker>> workers_;
   Gradients batch_grads_;
+  std::vector<const Gradients*> shard_grads_;  // the wave's shard gradients, in shard order
   bool started_ = false;
 
   ProgressFn progress_;

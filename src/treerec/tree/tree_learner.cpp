@@ -12,15 +12,12 @@
 #include "treerec/tree/sample_scorer.h"
 #include "treerec/util/error.h"
 #include "treerec/util/parallel.h"
+#include "treerec/util/timing.h"
 
 namespace treerec {
 namespace {
 
 constexpr std::uint32_t kMaxGap = 16;  // 2^16 candidates per item and gap at most
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 // Calls fn(worker, i) for i in [0, n) on `threads` workers taking chunks of `grain` from a shared
 // counter (dynamic balance); each worker index owns its scratch, so results written per i do not
