@@ -29,7 +29,7 @@
 #include "treerec/util/error.h"
 #include "treerec/util/parallel.h"
 #include "treerec/util/random.h"
-#include "treerec/util/blas_kernels.h"
+#include "treerec/util/blas.h"
 
 namespace {
 

@@ -10,7 +10,8 @@ PACKAGES=(
   nlohmann-json3-dev                 # JSON output
   libxxhash-dev                      # file checksums
   libabsl-dev                        # flat hash maps for raw-id mapping
-  libopenblas-dev                    # matrix products
+  libdnnl-dev                        # matrix products (GEMM: oneDNN's sgemm)
+  libopenblas-dev                    # matrix-vector products
   libcpp-httplib-dev libssl-dev      # treerec serve (HTTP)
   libtomlplusplus-dev                # experiment config files (TOML)
   libhnswlib-dev                     # approximate top-M for the YouTube baseline

@@ -72,7 +72,7 @@ void DnnModel::score(const ModelBatch& batch, ModelState& state_base, std::span<
   const std::uint32_t E = config_.embedding_dim, U = TimeWindows::kCount * E, H1 = tower_.first_width();
   const float* dense = params_.dense.data();
   gather(batch, *st);
-  st->tower.reserve(tower_, R);
+  st->tower.reserve(tower_, R, /*inference=*/true);
   // A0 = node_emb W1n^T; infer() adds the row's user block before the first PReLU.
   fc_forward(R, E, H1, st->node_emb.data(), E, dense + tower_.w1() + U, tower_.input_dim(), nullptr,
              st->tower.A0(), H1);

@@ -1,12 +1,8 @@
 #include "treerec/model/layers.h"
 
-#include <cblas.h>
+#include "treerec/util/blas.h"
 
 namespace treerec {
-
-namespace {
-blasint bi(std::size_t v) { return static_cast<blasint>(v); }
-}  // namespace
 
 void add_column_sums(std::size_t n, std::size_t d, const float* dY, std::size_t ld, float* db) {
   for (std::size_t i = 0; i < n; ++i) {
@@ -38,8 +34,7 @@ void fc_forward(std::size_t n, std::size_t in, std::size_t out, const float* X, 
         for (std::size_t j = 0; j < out; ++j) Y[i * ldy + j] = 0.0f;
     return;
   }
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, bi(n), bi(out), bi(in), 1.0f, X, bi(ldx), W,
-              bi(ldw), beta, Y, bi(ldy));
+  sgemm(false, true, n, out, in, 1.0f, X, ldx, W, ldw, beta, Y, ldy);
 }
 
 void fc_backward(std::size_t n, std::size_t in, std::size_t out, const float* X, std::size_t ldx,
@@ -49,12 +44,10 @@ void fc_backward(std::size_t n, std::size_t in, std::size_t out, const float* X,
   if (db != nullptr) add_column_sums(n, out, dY, lddy, db);
   if (in == 0) return;
   // dW (out x in) += dY^T (out x n) X (n x in)
-  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, bi(out), bi(in), bi(n), 1.0f, dY, bi(lddy), X,
-              bi(ldx), 1.0f, dW, bi(lddw));
+  sgemm(true, false, out, in, n, 1.0f, dY, lddy, X, ldx, 1.0f, dW, lddw);
   if (dX != nullptr) {
     // dX (n x in) = dY (n x out) W (out x in)
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, bi(n), bi(in), bi(out), 1.0f, dY,
-                bi(lddy), W, bi(ldw), accumulate_dx ? 1.0f : 0.0f, dX, bi(lddx));
+    sgemm(false, false, n, in, out, 1.0f, dY, lddy, W, ldw, accumulate_dx ? 1.0f : 0.0f, dX, lddx);
   }
 }
 

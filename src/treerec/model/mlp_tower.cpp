@@ -23,13 +23,14 @@ MlpTower::MlpTower(Parameters& params, std::uint32_t input_dim, std::vector<std:
   out_b_ = params.add_dense("out.b", {2});
 }
 
-void MlpTower::Buffers::reserve(const MlpTower& tower, std::size_t rows) {
+void MlpTower::Buffers::reserve(const MlpTower& tower, std::size_t rows, bool inference) {
   const std::size_t K = tower.hidden_.size();
   A.resize(K);
   H.resize(K);
   dA.resize(K);
   for (std::size_t k = 0; k < K; ++k) {
     ensure(A[k], rows * tower.hidden_[k]);
+    if (inference) continue;
     ensure(H[k], rows * tower.hidden_[k]);
     ensure(dA[k], rows * tower.hidden_[k]);
   }

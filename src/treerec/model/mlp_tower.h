@@ -27,8 +27,9 @@ class MlpTower {
     std::vector<std::vector<float>> dA;  // backward: dL/dA[k]; dA[0] is the result
     std::vector<float> out_w_diff;       // out.w[1] - out.w[0]
     std::vector<float> scratch;          // hidden[K-1]
-    // Grows (never shrinks) every buffer to hold `rows` rows.
-    void reserve(const MlpTower& tower, std::size_t rows);
+    // Grows (never shrinks) every buffer to hold `rows` rows. With `inference`, only what
+    // infer() uses (A and the output's vectors), so scoring never allocates H and dA.
+    void reserve(const MlpTower& tower, std::size_t rows, bool inference = false);
     float* A0() { return A[0].data(); }
     const float* dA0() const { return dA[0].data(); }
   };

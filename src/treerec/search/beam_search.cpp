@@ -109,7 +109,10 @@ class Worker {
     parent_rank_.clear();
     for (std::size_t q = 0; q < q_count; ++q) {
       row_begin_[q] = static_cast<std::uint32_t>(nodes_.size());
-      for (std::size_t i = beam_begin_[q]; i < beam_begin_[q + 1]; ++i) {
+      const std::size_t end = beam_begin_[q + 1];
+      for (std::size_t i = beam_begin_[q]; i < end; ++i) {
+        constexpr std::size_t kAhead = 8;
+        if (i + kAhead < end) tree_.prefetch_children(beam_[i + kAhead].code);
         // Tree::children is O(1): a binary search in a 1M-node level costs cache misses.
         for (Code child : tree_.children(beam_[i].code)) {
           if (leaf && excluded(q, child)) continue;

@@ -114,6 +114,11 @@ class Tree {
       if (code_index_[k] != kEmpty) r.code[r.count++] = k;
     return r;
   }
+  // Asks the cache for what children(c) will read: beam search calls it a few beam entries
+  // ahead, since a level's index is megabytes and the beam's codes are scattered.
+  void prefetch_children(Code c) const {
+    if (c < code_index_.size() && code_level(c) < max_level_) __builtin_prefetch(&code_index_[first_child(c)]);
+  }
   // b_j(π(item)) and its dense index: JTM-H maps each behaviour to its level-j ancestor
   // (SPEC §4). The node is never empty, since it holds the item. O(1).
   Code ancestor(std::uint32_t item, std::uint32_t level) const {
