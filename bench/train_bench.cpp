@@ -65,7 +65,6 @@ int main(int argc, char** argv) try {
   });
   last = now();
   trainer.run();
-  if (std::getenv("TB_DUMP")) for (double t : times) std::fprintf(stderr, "%.1f ", t * 1e3);
   times.erase(times.begin(), times.begin() + std::min<std::ptrdiff_t>(warmup, static_cast<std::ptrdiff_t>(times.size())));
   std::sort(times.begin(), times.end());
   const double median = times[times.size() / 2];
