@@ -77,7 +77,7 @@ constexpr Shape kShapes[] = {
 };
 
 void compare_shapes(int repeats) {
-  std::printf("one thread, GFLOP/s (median of %d):\n%-42s %10s %10s %7s\n", repeats, "product (m x n x k)",
+  std::printf("one thread, GFLOP/s (median of %d):\n%-54s %9s %9s %7s\n", repeats, "product (m x n x k)",
               "OpenBLAS", "oneDNN", "ratio");
   for (const Shape& s : kShapes) {
     const int lda = s.ta ? s.m : s.k, ldb = s.tb ? s.k : s.n;
@@ -102,7 +102,7 @@ void compare_shapes(int repeats) {
     }
     char name[96];
     std::snprintf(name, sizeof name, "%s (%dx%dx%d)", s.name, s.m, s.n, s.k);
-    std::printf("%-42s %10.1f %10.1f %6.2fx\n", name, rate[0], rate[1], rate[1] / rate[0]);
+    std::printf("%-54s %9.1f %9.1f %6.2fx\n", name, rate[0], rate[1], rate[1] / rate[0]);
   }
 }
 }  // namespace
