@@ -8,6 +8,7 @@
 #include <cmath>
 #include <vector>
 
+#include "treerec/util/parallel.h"
 #include "treerec/util/random.h"
 
 namespace treerec {
@@ -68,6 +69,26 @@ TEST(Blas, DegenerateShapes) {
   float c = 3.0f;
   sgemm(false, false, 0, 1, 1, 1.0f, nullptr, 1, nullptr, 1, 0.0f, &c, 1);  // m = 0: nothing
   EXPECT_EQ(c, 3.0f);
+}
+
+// A product is computed the same way inside treerec's pool and outside it: sgemm() never
+// spreads one product over threads, so sums are never split differently (the trainers'
+// results depend on this for a fixed thread count).
+TEST(Blas, SameBitsInsideAndOutsideTheThreadPool) {
+  // A long, thin product: oneDNN splits k over threads here when it is allowed more than one.
+  const std::size_t m = 1, n = 128, k = 200000;
+  Rng rng(11);
+  std::vector<float> A(k * m), B(k * n);
+  for (auto& x : A) x = static_cast<float>(rng.uniform01() - 0.5);
+  for (auto& x : B) x = static_cast<float>(rng.uniform01() - 0.5);
+  std::vector<float> outside(m * n), inside(m * n);
+  set_default_threads(2);
+  sgemm(true, false, m, n, k, 1.0f, A.data(), m, B.data(), n, 0.0f, outside.data(), n);
+  parallel_blocks(2, 2, [&](int thread, std::size_t, std::size_t) {
+    if (thread == 0) sgemm(true, false, m, n, k, 1.0f, A.data(), m, B.data(), n, 0.0f, inside.data(), n);
+  });
+  set_default_threads(0);
+  EXPECT_EQ(outside, inside);
 }
 
 TEST(Blas, KernelsAreNamed) {
