@@ -3,13 +3,17 @@
 #include <exception>
 
 #include "cli/command.h"
+#include "treerec/util/blas.h"
 #include "treerec/util/error.h"
 #include "treerec/version.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"treerec: tree-based deep retrieval for recommender systems (JTM, TDM and baselines)",
                "treerec"};
-  app.set_version_flag("--version", std::string(treerec::kVersion));
+  // The version, and the matrix-product kernels this machine runs (what speed depends on).
+  app.set_version_flag("--version", [] {
+    return "treerec " + std::string(treerec::kVersion) + "\nmatrix products: " + treerec::blas_kernels();
+  });
   app.require_subcommand(1);
   app.fallthrough();
   treerec::cli::add_commands(app);

@@ -23,6 +23,13 @@ using test::contains;
   if ((result).status != 0 && contains((result).err, "not implemented"))         \
   GTEST_SKIP() << "read_behavior_log is not implemented in this build"
 
+TEST(Cli, VersionNamesTheMatrixKernels) {
+  const auto r = run_cli("--version");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("treerec 0."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("matrix products: oneDNN"), std::string::npos) << r.out;
+}
+
 TEST(StatsCli, PrintsJsonAndTable) {
   TempDir dir;
   test::LogBuilder b;
