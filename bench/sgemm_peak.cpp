@@ -26,6 +26,11 @@ double seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
 // Row-major C = op(A) op(B) through OpenBLAS or through treerec::sgemm (oneDNN).
 void gemm(bool openblas, bool ta, bool tb, int m, int n, int k, const float* A, int lda, const float* B,
           int ldb, float* C, int ldc) {
@@ -57,8 +62,7 @@ double measure(int n, int threads, int repeats, bool openblas) {
     const double elapsed = seconds() - start;
     rates.push_back(4.0 * 2.0 * n * n * n * threads / elapsed / 1e9);
   }
-  std::sort(rates.begin(), rates.end());
-  return rates[rates.size() / 2];
+  return median(rates);
 }
 // One thread, the model's products: (name, op(A) transposed?, op(B) transposed?, m, n, k). A
 // search level scores ~400 nodes; a training shard is 32 samples x 121 rows.
@@ -86,7 +90,6 @@ void compare_shapes(int repeats) {
     std::vector<float> C(static_cast<std::size_t>(s.m) * static_cast<std::size_t>(s.n));
     const double flop = 2.0 * s.m * s.n * s.k;
     const int calls = std::max(4, static_cast<int>(2e8 / flop));
-    double rate[2] = {0, 0};
     for (int lib = 0; lib < 2; ++lib) gemm(lib == 0, s.ta, s.tb, s.m, s.n, s.k, A.data(), lda, B.data(), ldb, C.data(), s.n);
     std::vector<double> rates[2];
     for (int r = 0; r < repeats; ++r)
@@ -96,10 +99,7 @@ void compare_shapes(int repeats) {
           gemm(lib == 0, s.ta, s.tb, s.m, s.n, s.k, A.data(), lda, B.data(), ldb, C.data(), s.n);
         rates[lib].push_back(flop * calls / (seconds() - start) / 1e9);
       }
-    for (int lib = 0; lib < 2; ++lib) {
-      std::sort(rates[lib].begin(), rates[lib].end());
-      rate[lib] = rates[lib][rates[lib].size() / 2];
-    }
+    const double rate[2] = {median(rates[0]), median(rates[1])};
     char name[96];
     std::snprintf(name, sizeof name, "%s (%dx%dx%d)", s.name, s.m, s.n, s.k);
     std::printf("%-54s %9.1f %9.1f %6.2fx\n", name, rate[0], rate[1], rate[1] / rate[0]);

@@ -1,5 +1,5 @@
 // Dense layers on whole batches (SPEC §4): row-major `n x features` float matrices, every
-// matrix product one single-precision GEMM (OpenBLAS; single-threaded because callers run
+// matrix product one single-precision GEMM (util/blas.h; single-threaded because callers run
 // inside our own parallel loops). Weights are stored `out x in` (row-major), so a layer is
 // Y = X W^T + b. Leading dimensions (ld*) let a layer read or write a block of columns of a
 // wider matrix, e.g. the node part of the 264-wide first layer. Nothing here allocates.

@@ -67,16 +67,8 @@ void MlpTower::infer_rest(const float* dense, std::size_t rows, Buffers& buf, fl
   for (std::size_t k = 1; k < K; ++k) {
     const std::uint32_t in = hidden_[k - 1], out = hidden_[k];
     fc_forward(rows, in, out, buf.A[k - 1].data(), in, dense + w_[k], in, nullptr, buf.A[k].data(), out);
-    const float* b = dense + b_[k];
-    const float* alpha = dense + alpha_[k];
     float* a = buf.A[k].data();
-    for (std::size_t r = 0; r < rows; ++r) {
-      float* x = a + r * out;
-      for (std::uint32_t j = 0; j < out; ++j) {
-        const float v = x[j] + b[j];
-        x[j] = v > 0.0f ? v : alpha[j] * v;
-      }
-    }
+    for (std::size_t r = 0; r < rows; ++r) add_prelu(a + r * out, dense + b_[k], dense + alpha_[k], out);
   }
   output(dense, rows, buf.A[K - 1].data(), buf, logits);
 }

@@ -72,19 +72,19 @@ class MlpTower {
   std::size_t out_w_ = 0, out_b_ = 0;
 };
 
+// x = PReLU(x + add) in place, over one row of d units: infer()'s pass after each product.
+inline void add_prelu(float* x, const float* add, const float* alpha, std::uint32_t d) {
+  for (std::uint32_t j = 0; j < d; ++j) {
+    const float v = x[j] + add[j];
+    x[j] = v > 0.0f ? v : alpha[j] * v;
+  }
+}
+
 template <typename AddFirst>
 void MlpTower::infer(const float* dense, std::size_t rows, Buffers& buf, AddFirst add_first, float* logits) const {
   const std::uint32_t h1 = hidden_[0];
-  const float* alpha = dense + alpha_[0];
   float* a = buf.A[0].data();
-  for (std::size_t r = 0; r < rows; ++r) {
-    float* x = a + r * h1;
-    const float* add = add_first(r);
-    for (std::uint32_t j = 0; j < h1; ++j) {
-      const float v = x[j] + add[j];
-      x[j] = v > 0.0f ? v : alpha[j] * v;
-    }
-  }
+  for (std::size_t r = 0; r < rows; ++r) add_prelu(a + r * h1, add_first(r), dense + alpha_[0], h1);
   infer_rest(dense, rows, buf, logits);
 }
 

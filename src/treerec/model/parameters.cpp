@@ -144,10 +144,8 @@ void Gradients::add_in_order(std::span<const Gradients* const> parts, int thread
 }
 
 void Gradients::add(const Gradients& other) {
-  TR_CHECK(other.dense.size() == dense.size() && other.tables.size() == tables.size(),
-           "gradients of different models cannot be added");
-  for (std::size_t i = 0; i < dense.size(); ++i) dense[i] += other.dense[i];
-  for (std::size_t t = 0; t < tables.size(); ++t) tables[t].add(other.tables[t]);
+  const Gradients* part = &other;
+  add_in_order(std::span<const Gradients* const>(&part, 1), 1);
 }
 
 void initialise_parameters(Parameters& params, double embedding_std, std::uint64_t seed) {

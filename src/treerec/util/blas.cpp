@@ -4,8 +4,6 @@
 #include <omp.h>
 #include <oneapi/dnnl/dnnl.h>
 
-#include <algorithm>
-
 #include "treerec/util/error.h"
 
 namespace treerec {

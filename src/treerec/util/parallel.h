@@ -11,8 +11,8 @@ namespace treerec {
 
 // Number of worker threads used by parallel_for when `threads` is 0.
 int default_threads();
-// Sets the default (0 = all cores). Also keeps BLAS single-threaded, since it runs inside
-// our own parallel loops.
+// Sets the default (0 = all cores). Also keeps OpenBLAS single-threaded, since it runs inside
+// our own parallel loops (GEMM, util/blas.h, keeps itself single-threaded).
 void set_default_threads(int threads);
 // Keeps BLAS single-threaded: library code that runs BLAS inside its own parallel loops calls
 // this, so the two never spin against each other on the same cores.
