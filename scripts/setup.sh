@@ -6,6 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libgtest-dev libgmock-dev          # tests
+  liblemon-dev                       # tests: LEMON's min-cost flow, the reference of the exact tree-learning solver
   libcli11-dev                       # command-line parsing
   nlohmann-json3-dev                 # JSON output
   libxxhash-dev                      # file checksums

@@ -7,6 +7,7 @@
 #include "treerec/baselines/model_kind.h"
 #include "treerec/baselines/youtube_trainer.h"
 #include "treerec/eval/evaluate.h"
+#include "treerec/eval/validation.h"
 #include "treerec/search/model_scorer.h"
 #include "treerec/util/error.h"
 #include "treerec/util/timing.h"
@@ -36,6 +37,8 @@ void train_youtube(const std::string& dataset_path, const std::string& out, cons
   YoutubeTrainOptions o;
   o.embedding_dim = t.embedding_dim;
   o.epochs = t.epochs;
+  o.patience = t.patience;
+  o.min_delta = t.min_delta;
   o.batch_size = t.batch_size;
   o.shard_samples = t.shard_samples;
   o.negatives = t.negatives;
@@ -47,21 +50,19 @@ void train_youtube(const std::string& dataset_path, const std::string& out, cons
   std::fprintf(stderr, "training youtube (sampled softmax, %u negatives) on %llu samples per epoch: %u epochs, "
                "batch %u, lr %g\n", o.negatives, static_cast<unsigned long long>(data.num_train_samples()), o.epochs,
                o.batch_size, static_cast<double>(o.learning_rate));
-  const auto valid = data.users(Split::valid);
-  const auto users = valid.first(std::min<std::size_t>(valid.size(), valid_users));
+  const std::vector<std::uint32_t> users = validation_users(data, valid_users, o.seed);
+  if (!users.empty()) trainer.on_validate(youtube_validator(data, users, 200, o.threads));
   trainer.on_epoch_end([&](const YoutubeEpoch& e) -> nlohmann::json {
     std::fprintf(stderr, "epoch %u/%u: loss %.5f, %.1f s\n", e.epoch + 1, o.epochs, e.loss, e.seconds);
-    if (users.empty()) return nullptr;
-    const auto t0 = Clock::now();
-    YoutubeRetrieveOptions ro;
-    ro.threads = o.threads;
-    const RankedLists lists = youtube_retrieve_exact(trainer.model(), EvalUserHistories(data, users), ro);
-    const Metrics m = measure_lists(data, users, lists, ro.top);
-    std::fprintf(stderr, "  validation (%zu users, %.1f s): recall@%u %.4f%%\n", users.size(), seconds_since(t0),
-                 m.at.back().cutoff, 100 * m.at.back().recall);
-    return {{"valid", m.json()}, {"valid_seconds", seconds_since(t0)}};
+    if (e.validated)
+      std::fprintf(stderr, "  validation (%zu users): recall@200 %.4f%% (best: epoch %u)\n", users.size(),
+                   100 * e.score, e.best_epoch);
+    return nullptr;
   });
   trainer.run();
+  if (!users.empty())
+    std::fprintf(stderr, "trained %u epochs; the model is epoch %u's (validation recall@200 on %zu users in the "
+                 "history)\n", trainer.epochs_trained(), trainer.best_epoch(), users.size());
   trainer.save(out, {{"dataset", dataset_path}, {"valid_users", valid_users}});
   std::fprintf(stderr, "wrote %s\n", out.c_str());
 }

@@ -24,7 +24,7 @@ struct Opts {
   std::string out;
   std::string relearn = "jtm";
   std::string method;  // default: jtm-h for jtm, tdm for kmeans
-  std::string assign = "greedy";
+  std::string assign = "exact";
   std::string layer_negatives;
   JointOptions joint;
 };
@@ -34,7 +34,7 @@ void run(Opts& o) {
   JointOptions& j = o.joint;
   j.relearn = parse_relearn(o.relearn);
   j.train.method = !o.method.empty() ? o.method : j.relearn == Relearn::jtm ? "jtm-h" : "tdm";
-  j.learn.assign = o.assign == "exact" ? AssignMethod::exact : AssignMethod::greedy;
+  j.learn.assign = parse_assign_method(o.assign);
   j.kmeans.seed = j.learn.seed;
   set_default_threads(j.train.threads);
   j.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
@@ -53,7 +53,7 @@ void run(Opts& o) {
   const Tree tree = Tree::load(o.tree);
   tree.check_items(data.item_ids(), o.dataset);
   if (!o.layer_negatives.empty()) j.train.layer_negatives = parse_layer_negatives(tree, o.layer_negatives);
-  std::fprintf(stderr, "joint learning (%s, relearn %s): %u rounds of %u epochs on %u items, %u levels -> %s\n",
+  std::fprintf(stderr, "joint learning (%s, relearn %s): %u rounds of at most %u epochs on %u items, %u levels -> %s\n",
                j.train.method.c_str(), relearn_name(j.relearn), j.rounds, j.train.epochs, tree.num_items(),
                tree.max_level(), o.out.c_str());
   std::fprintf(stderr, "%s\n", rounds_table_header().c_str());
@@ -84,28 +84,37 @@ const Command kCmd(55, [](CLI::App& app) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--relearn", opts->relearn,
-                  "how the tree is relearned after each round: jtm (tree learning, SPEC §7) or kmeans (balanced "
-                  "2-means on the leaf embeddings, TDM's re-clustering)")
-      ->check(CLI::IsMember({"jtm", "kmeans"}))
+                  "how the tree is relearned after each round: jtm (tree learning, SPEC §7), kmeans (balanced "
+                  "2-means on the leaf embeddings, TDM's re-clustering) or none (the same tree: warm-started "
+                  "rounds only, the control for jtm)")
+      ->check(CLI::IsMember({"jtm", "kmeans", "none"}))
       ->capture_default_str();
   cmd->add_option("--method", opts->method, "training method (default: jtm-h for jtm, tdm for kmeans)")
       ->check(CLI::IsMember({"tdm", "jtm-hi", "jtm-h"}));
-  add_train_flags(cmd, j.train, opts->layer_negatives)->description("training epochs per round");
-  cmd->add_option("--epochs-per-round", j.train.epochs, "training epochs per round (the same as --epochs)")
-      ->check(CLI::PositiveNumber);
+  add_train_flags(cmd, j.train, opts->layer_negatives)
+      ->description("most training epochs per round (early stopping on the validation users usually ends sooner)");
   cmd->add_option("--gap", j.learn.gap, "tree learning: layer gap d (SPEC §7)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->add_option("--assign", opts->assign, "tree learning: greedy with rebalance (SPEC §7.3-4) or exact")
+  cmd->add_option("--assign-candidates", j.learn.assign_candidates,
+                  "tree learning, exact: candidates per item, its best ones plus its old node (0 = all)")
+      ->capture_default_str();
+  cmd->add_option("--assign", opts->assign, "tree learning: exact (each gap's optimum) or greedy with rebalance (the paper's)")
       ->check(CLI::IsMember({"greedy", "exact"}))
       ->capture_default_str();
   cmd->add_option("--max-samples-per-item", j.learn.max_samples_per_item,
                   "tree learning: samples per item in the weights (0 = all)")
       ->capture_default_str();
+  cmd->add_option("--lookahead", j.learn.lookahead,
+                  "tree learning: random nodes per deeper level that estimate what a moved item meets below a "
+                  "gap (0 = off, the paper's weights)")
+      ->capture_default_str();
+  cmd->add_flag("!--allow-worse", j.learn.never_worse,
+                "tree learning: keep a learned tree that scores below the round's tree (default: keep the old one)");
   cmd->add_option("--tree-seed", j.learn.seed, "seed of tree learning and k-means")->capture_default_str();
   cmd->add_option("--valid-users", j.valid_users,
-                  "validation users measured after every round (recall@200 picks the best round; 0 = skip, "
-                  "then the last round is kept)")
+                  "validation users, a random sample drawn by --seed: recall@200 stops each round's training "
+                  "early and picks the best round (0 = skip: every epoch runs, the last round is kept)")
       ->capture_default_str();
   cmd->add_flag("--resume", j.resume,
                 "continue the run in --out: finished rounds are kept, an interrupted training continues from "

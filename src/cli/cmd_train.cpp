@@ -14,7 +14,7 @@
 #include "cli/command.h"
 #include "cli/train_flags.h"
 #include "treerec/data/dataset.h"
-#include "treerec/eval/evaluate.h"
+#include "treerec/eval/validation.h"
 #include "treerec/train/layer_sampler.h"
 #include "treerec/train/model_file.h"
 #include "treerec/train/trainer.h"
@@ -123,28 +123,6 @@ class ProgressPrinter {
   Clock::time_point last_;
 };
 
-// Validation after an epoch (SPEC §10, M = 200 where measured): the history entry's fields.
-nlohmann::json validate(const Dataset& data, const Tree& tree, const Trainer& trainer, const Opts& o) {
-  const std::size_t users = data.users(Split::valid).size();
-  if (o.valid_users == 0 || users == 0) return nullptr;
-  EvaluateOptions e;
-  e.split = Split::valid;
-  e.brute_force = trainer.method().brute_force;
-  e.path_sum = trainer.method().hsm;
-  e.max_users = o.valid_users;
-  e.threads = o.train.threads;
-  const EvaluateResult r = evaluate(data, tree, trainer.model(), trainer.features(), e);
-  const auto& at = r.metrics.at;
-  if (at.empty()) return {{"valid", r.metrics.json()}, {"valid_seconds", r.seconds}};
-  const MetricsAtCutoff* m = &at.back();  // the largest cutoff, M = 200 by default
-  for (const auto& c : at)
-    if (c.cutoff == 200) m = &c;
-  std::fprintf(stderr, "  validation (%llu users, %.1f s): recall@%u %.4f%%, precision@%u %.4f%%, F@%u %.4f%%\n",
-               static_cast<unsigned long long>(r.metrics.users), r.seconds, m->cutoff, 100 * m->recall, m->cutoff,
-               100 * m->precision, m->cutoff, 100 * m->f1);
-  return {{"valid", r.metrics.json()}, {"valid_seconds", r.seconds}};
-}
-
 void run(Opts& o) {
   const auto t0 = Clock::now();
   set_default_threads(o.train.threads);
@@ -186,6 +164,16 @@ void run(Opts& o) {
                trainer.method().hsm ? "siblings as negatives" : cat(used.negatives, " negatives per sample").c_str(),
                static_cast<double>(used.learning_rate), default_threads());
 
+  // Validation recall@200 after every epoch on a seeded sample of validation users (SPEC §5).
+  const std::vector<std::uint32_t> valid = validation_users(data, o.valid_users, used.seed);
+  ValidationOptions vo;
+  vo.brute_force = trainer.method().brute_force;
+  vo.path_sum = trainer.method().hsm;
+  vo.threads = used.threads;
+  if (!valid.empty()) trainer.on_validate(tree_validator(data, tree, valid, vo));
+  else if (used.patience > 0)
+    std::fprintf(stderr, "no validation users: early stopping is off, all %u epochs run\n", used.epochs);
+
   ProgressPrinter printer(stderr_is_terminal());
   trainer.on_progress([&](const TrainProgress& p) { printer.update(p); });
   trainer.on_epoch_end([&](const EpochSummary& s) {
@@ -193,10 +181,16 @@ void run(Opts& o) {
     std::fprintf(stderr, "epoch %u/%u: loss %.5f, %s, %.0f samples/s, lr %g\n", s.epoch + 1, used.epochs, s.loss,
                  duration(s.seconds).c_str(), s.seconds > 0 ? static_cast<double>(s.samples) / s.seconds : 0.0,
                  static_cast<double>(s.learning_rate));
-    return validate(data, tree, trainer, o);
+    if (s.validated)
+      std::fprintf(stderr, "  validation (%zu users): recall@200 %.4f%%%s%s\n", valid.size(), 100 * s.score,
+                   s.best_epoch == s.epoch + 1 ? " (best)" : cat(" (best: epoch ", s.best_epoch, ")").c_str(),
+                   s.stop ? cat("; no progress for ", used.patience, " epochs: stopping").c_str() : "");
+    return nlohmann::json(nullptr);
   });
   trainer.run();
   printer.clear();
+  if (used.patience > 0 && !valid.empty())
+    std::fprintf(stderr, "trained %u epochs; the model is epoch %u's\n", trainer.epochs_trained(), trainer.best_epoch());
   nlohmann::json record = {{"dataset", o.dataset}, {"tree", o.tree}, {"valid_users", o.valid_users}};
   if (!o.init_model.empty()) record["init_model"] = o.init_model;
   trainer.save(o.out, record);
@@ -221,7 +215,8 @@ const Command kCmd(50, [](CLI::App& app) {
   add_train_flags(cmd, t, opts->layer_negatives);
   cmd->add_flag("--resume", opts->resume, "continue the run saved in <out>.ckpt (starts afresh if there is none)");
   cmd->add_option("--valid-users", opts->valid_users,
-                  "validation users evaluated after every epoch (recall@200; 0 = skip)")
+                  "validation users evaluated after every epoch, a random sample drawn by --seed (recall@200 "
+                  "drives early stopping; 0 = skip)")
       ->capture_default_str();
   add_itemcf_train_options(cmd, opts->itemcf);
   cmd->add_option("--init-model", opts->init_model,

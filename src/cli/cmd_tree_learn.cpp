@@ -17,7 +17,7 @@ namespace treerec::cli {
 namespace {
 
 struct LearnOpts {
-  std::string dataset, model, tree, out, assign = "greedy";
+  std::string dataset, model, tree, out, assign = "exact";
   TreeLearnOptions learn;
   bool json = false;
 };
@@ -56,17 +56,23 @@ void run_learn(LearnOpts& o) {
   r.tree.save(o.out);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   print_moves(r.moved_per_level, r.tree.num_items());
-  std::fprintf(stderr, "objective (Σ log p̂ of the positives): old %.6g, new %.6g (%+.6g)\n", r.objective_old,
-               r.objective_new, r.objective_new - r.objective_old);
+  std::fprintf(stderr, "objective (Σ log p̂ of the positives): old %.6g, learned %.6g (%+.6g)%s\n",
+               r.objective_old, r.objective_learned, r.objective_learned - r.objective_old,
+               r.kept_old ? ": lower, so the old tree is kept" : "");
   std::fprintf(stderr, "tree learn: %llu samples, %llu node scores, scoring %.2f s, assignment %.2f s, "
                "total %.2f s -> %s\n",
                static_cast<unsigned long long>(r.samples), static_cast<unsigned long long>(r.node_scores),
                r.scoring_seconds, r.assign_seconds, secs, o.out.c_str());
   if (o.json) {
+    nlohmann::json gaps = nlohmann::json::array();
+    for (const GapStats& g : r.gaps)
+      gaps.push_back({{"from", g.from}, {"to", g.to}, {"subtrees", g.subtrees}, {"objective_old", g.objective_old},
+                      {"objective_new", g.objective_new}, {"moved", g.moved}, {"widened", g.widened}});
     const nlohmann::json j{{"out", o.out},
                            {"method", in.method.name},
                            {"gap", o.learn.gap},
                            {"assign", assign_method_name(o.learn.assign)},
+                           {"assign_candidates", o.learn.assign_candidates},
                            {"max_samples_per_item", o.learn.max_samples_per_item},
                            {"seed", o.learn.seed},
                            {"items", r.tree.num_items()},
@@ -75,6 +81,9 @@ void run_learn(LearnOpts& o) {
                            {"node_scores", r.node_scores},
                            {"objective_old", r.objective_old},
                            {"objective_new", r.objective_new},
+                           {"objective_learned", r.objective_learned},
+                           {"kept_old", r.kept_old},
+                           {"gaps", gaps},
                            {"moved_per_level", r.moved_per_level},
                            {"scoring_seconds", r.scoring_seconds},
                            {"assign_seconds", r.assign_seconds},
@@ -130,9 +139,20 @@ const Command kCmd(41, [](CLI::App& app) {
   learn->add_option("--gap", lo->learn.gap, "levels assigned per step, d (the last step may be shorter)")
       ->check(CLI::Range(1, 16))
       ->capture_default_str();
-  learn->add_option("--assign", lo->assign, "subtree solver: greedy (with rebalance) or exact (small trees)")
+  learn->add_option("--assign", lo->assign,
+                    "subtree solver: exact (the optimum of each gap's transportation problem) or greedy (the "
+                    "paper's greedy with rebalance)")
       ->check(CLI::IsMember({"greedy", "exact"}))
       ->capture_default_str();
+  learn->add_option("--assign-candidates", lo->learn.assign_candidates,
+                    "exact: candidates per item, its best ones plus its old node (0 = all)")
+      ->capture_default_str();
+  learn->add_option("--lookahead", lo->learn.lookahead,
+                    "random nodes per deeper level that estimate what a moved item meets below a gap (0 = off)")
+      ->capture_default_str();
+  learn->add_flag("!--allow-worse", lo->learn.never_worse,
+                  "keep the learned tree even when it scores below the old one (default: the old tree is "
+                  "returned then)");
   learn->add_option("--max-samples-per-item", lo->learn.max_samples_per_item,
                     "score at most N training samples per item, chosen by --seed (0 = all)")
       ->capture_default_str();

@@ -8,9 +8,16 @@ CLI::Option* add_train_flags(CLI::App* cmd, TrainOptions& t, std::string& layer_
   cmd->add_option("--model", t.model, "preference model: dnn (MLP 128-64-24) or attention")
       ->check(CLI::IsMember({"dnn", "attention"}))
       ->capture_default_str();
-  auto* epochs = cmd->add_option("--epochs", t.epochs, "passes over the training samples")
+  auto* epochs = cmd->add_option("--epochs", t.epochs,
+                                 "most passes over the training samples (fewer when early stopping ends the run)")
                      ->check(CLI::PositiveNumber)
                      ->capture_default_str();
+  cmd->add_option("--patience", t.patience,
+                  "stop when validation recall@200 has not beaten the best epoch by more than --min-delta for "
+                  "this many epochs, and keep the best epoch's model (0 = train every epoch, keep the last)")
+      ->capture_default_str();
+  cmd->add_option("--min-delta", t.min_delta, "smallest rise of validation recall that counts as progress")
+      ->capture_default_str();
   cmd->add_option("--batch", t.batch_size, "samples per optimizer step (256 as in the PyTorch reference)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

@@ -87,7 +87,7 @@ TEST(BaselineCli, HsmTrainsOnATreeAndRanksByPathProbability) {
   const std::string first = test::read_file(f.dir.file("hsm.jsonl")).substr(0, 4000);
   const auto j = nlohmann::json::parse(first.substr(0, first.find('\n')));
   for (const auto& s : j.at("scores")) EXPECT_LE(s.get<double>(), 0.0);  // log-probabilities
-  r = run_cli("train " + f.data + " --method hsm --out " + model);
+  r = run_cli("train " + f.data + " --method hsm --epochs 1 --out " + model);
   EXPECT_NE(r.status, 0);
   EXPECT_TRUE(contains(r.err, "give --tree")) << r.err;
   r = run_cli("retrieve " + f.data + " --model " + model + " --out " + f.dir.file("x.jsonl"));

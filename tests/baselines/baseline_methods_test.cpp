@@ -30,7 +30,7 @@ TEST(BaselineMethods, RunAndResumeFromTheirWorkFolder) {
     const std::string work = dir.file(name);
     std::vector<std::string> logged;
     MethodContext ctx{d, tree, method_settings(m, config), users, Split::valid, 10, 1, 1, work,
-                      [&](const std::string& line) { logged.push_back(line); }, users.first(3)};
+                      [&](const std::string& line) { logged.push_back(line); }, users.first(3), {}};
     const MethodOutcome first = m.run(ctx);
     ASSERT_EQ(first.lists.size(), users.size()) << name;
     EXPECT_LE(first.lists.items_of(0).size(), 10u) << name;

@@ -18,7 +18,7 @@ using test::contains;
 
 using Files = test::PlantedFiles;
 
-const std::string kSmall = " --epochs-per-round 1 --batch 32 --negatives 10 --embedding-dim 4 --threads 1 --valid-users 5";
+const std::string kSmall = " --epochs 1 --batch 32 --negatives 10 --embedding-dim 4 --threads 1 --valid-users 5";
 
 TEST(JtmCli, TwoRoundsThenResumeAfterAStop) {
   const Files f;

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <numeric>
+
 #include <set>
 
 #include "eval/eval_fixture.h"
@@ -93,19 +96,41 @@ TEST(Evaluate, FullBeamEqualsBruteForceAndThreadsDoNotMatter) {
   EXPECT_DOUBLE_EQ(brute.metrics.get(200).recall, 1.0);
 }
 
-TEST(Evaluate, MaxUsersTakesTheFirstUsersOfTheSplit) {
+TEST(Evaluate, MaxUsersTakesASeededRandomSampleOfTheSplit) {
   Fixture f;
   EvaluateOptions o;
   o.top = 10;
   o.max_users = 2;
   const EvaluateResult two = evaluate(f.data, f.tree, *f.model, f.features, o);
   EXPECT_EQ(two.metrics.users, 2u);
+  const auto all = f.data.users(Split::valid);
   const auto users = evaluation_users(f.data, Split::valid, 2);
   ASSERT_EQ(users.size(), 2u);
-  EXPECT_EQ(users[0], f.data.users(Split::valid)[0]);
-  EXPECT_EQ(users[1], f.data.users(Split::valid)[1]);
+  EXPECT_LT(users[0], users[1]);
+  for (std::uint32_t u : users) EXPECT_NE(std::find(all.begin(), all.end(), u), all.end());
+  EXPECT_EQ(evaluation_users(f.data, Split::valid, 2), users);  // a pure function of the seed
   EXPECT_EQ(evaluation_users(f.data, Split::valid, 100).size(), 5u);
   EXPECT_EQ(evaluation_users(f.data, Split::valid, 0).size(), 5u);
+}
+
+// sample_users is uniform: over many seeds every user is drawn about n/N of the time, and the
+// first users are not favoured (the old "first N" rule would draw users 0..n-1 every time).
+TEST(Evaluate, SampleUsersIsUniform) {
+  std::vector<std::uint32_t> users(20);
+  std::iota(users.begin(), users.end(), 100u);
+  std::vector<int> drawn(20, 0);
+  constexpr int kSeeds = 4000;
+  for (int seed = 1; seed <= kSeeds; ++seed) {
+    const auto s = sample_users(users, 5, static_cast<std::uint64_t>(seed));
+    ASSERT_EQ(s.size(), 5u);
+    ASSERT_TRUE(std::is_sorted(s.begin(), s.end()));
+    ASSERT_EQ(std::adjacent_find(s.begin(), s.end()), s.end());
+    for (std::uint32_t u : s) ++drawn[u - 100];
+  }
+  // Expected 1000 each; the standard deviation is about 27.
+  for (int k = 0; k < 20; ++k) EXPECT_NEAR(drawn[k], kSeeds * 5 / 20, 150) << "user " << k;
+  EXPECT_EQ(sample_users(users, 0, 1).size(), 20u);
+  EXPECT_EQ(sample_users(users, 25, 1).size(), 20u);
 }
 
 TEST(Evaluate, CutoffsAndErrors) {

@@ -54,7 +54,7 @@ TEST(ExperimentConfig, DefaultsAndOverrides) {
   EXPECT_EQ(c.method_settings.at("tdm")["epochs"], 3);
   EXPECT_EQ(c.method_settings.at("tdm")["learning_rate"], 1);
   EXPECT_EQ(c.method_settings.at("tdm")["batch_size"], 256);  // method default
-  EXPECT_EQ(c.method_settings.at("dnn")["epochs"], 1);
+  EXPECT_EQ(c.method_settings.at("dnn")["epochs"], 30);  // a maximum: early stopping ends training
   EXPECT_EQ(c.to_json()["experiment"]["top"], 50);
 }
 

@@ -7,6 +7,7 @@
 
 #include "test_util.h"
 #include "treerec/data/dataset.h"
+#include "treerec/eval/evaluate.h"
 #include "treerec/experiment/experiment_report.h"
 #include "treerec/experiment/experiment_runner.h"
 #include "treerec/util/error.h"
@@ -94,9 +95,9 @@ TEST(ExperimentRunner, MeasuresReportsAndResumes) {
   EXPECT_EQ(r.cutoffs, (std::vector<std::uint32_t>{10, 20, 30, 40, 50}));
   EXPECT_EQ(r.eval_users, 12u);
 
-  // recall@M and precision@M by hand, over the first 12 test users.
+  // recall@M and precision@M by hand, over the 12 test users the experiment samples.
   const Dataset d = Dataset::load(out + "/dataset.trec");
-  const auto users = d.users(Split::test).first(12);
+  const auto users = evaluation_users(d, Split::test, 12);
   for (std::uint32_t m : r.cutoffs) {
     double recall = 0, precision = 0;
     for (std::uint32_t u : users) {

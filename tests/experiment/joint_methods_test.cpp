@@ -17,7 +17,9 @@ TEST(JointMethods, RegisteredWithSettings) {
   const nlohmann::json s = method_settings(jtm, {{"rounds", 2}, {"gap", 3}});
   EXPECT_EQ(s.at("rounds"), 2);
   EXPECT_EQ(s.at("gap"), 3);
-  EXPECT_EQ(s.at("assign"), "greedy");
+  EXPECT_EQ(s.at("assign"), "exact");
+  EXPECT_EQ(s.at("epochs"), 30);  // per round, a maximum
+  EXPECT_EQ(s.at("patience"), 3);
   const MethodInfo& km = find_method("tdm-kmeans");
   EXPECT_TRUE(method_settings(km, nullptr).contains("kmeans_iterations"));
   EXPECT_THROW(method_settings(km, {{"gap", 3}}), Error);
@@ -36,7 +38,7 @@ TEST(JointMethods, TdmKMeansRunsAndReusesItsFolder) {
   MethodContext ctx{.dataset = d,
                     .initial_tree = tree,
                     .settings = method_settings(m, {{"rounds", 2}, {"embedding_dim", 4}, {"negatives", 10},
-                                                    {"batch_size", 32}, {"kmeans_iterations", 3}}),
+                                                    {"batch_size", 32}, {"kmeans_iterations", 3}, {"epochs", 1}}),
                     .users = users,
                     .split = Split::valid,
                     .top = 20,
@@ -44,7 +46,8 @@ TEST(JointMethods, TdmKMeansRunsAndReusesItsFolder) {
                     .threads = 1,
                     .work_dir = dir.path().string(),
                     .log = {},
-                    .valid_users = users};
+                    .valid_users = users,
+                    .result_of = {}};
   const MethodOutcome a = m.run(ctx);
   ASSERT_EQ(a.lists.size(), users.size());
   for (std::size_t q = 0; q < a.lists.size(); ++q) EXPECT_EQ(a.lists.items_of(q).size(), 20u);

@@ -49,7 +49,8 @@ MethodRun run_method(const std::string& name, const Dataset& d, const Tree& tree
                     .threads = 2,
                     .work_dir = work,
                     .log = [&r](const std::string& s) { r.log.push_back(s); },
-                    .valid_users = d.users(Split::valid)};
+                    .valid_users = d.users(Split::valid),
+                    .result_of = {}};
   r.outcome = m.run(ctx);
   return r;
 }
@@ -64,7 +65,7 @@ TEST(ModelMethods, ResumeAndReuseGiveTheUninterruptedModel) {
   test::TempDir dir;
   const Dataset d = small_dataset(dir);
   const Tree tree = build_category_tree(d.item_categories(), d.item_ids());
-  const nlohmann::json settings = {{"batch_size", 64}, {"negatives", 10}, {"embedding_dim", 8}, {"beam", 20}};
+  const nlohmann::json settings = {{"epochs", 1}, {"batch_size", 64}, {"negatives", 10}, {"embedding_dim", 8}, {"beam", 20}};
 
   const MethodRun whole = run_method("jtm-h", d, tree, dir.file("whole"), settings);
   ASSERT_EQ(whole.outcome.lists.size(), d.users(Split::test).size());
@@ -77,6 +78,7 @@ TEST(ModelMethods, ResumeAndReuseGiveTheUninterruptedModel) {
   TrainOptions o;
   o.method = "jtm-h";
   o.embedding_dim = 8;
+  o.epochs = 1;
   o.batch_size = 64;
   o.negatives = 10;
   o.seed = 3;
@@ -113,7 +115,7 @@ TEST(ModelMethods, DnnScoresEveryItemAndEveryMethodIsRegistered) {
   const Dataset d = small_dataset(dir);
   const Tree tree = build_category_tree(d.item_categories(), d.item_ids());
   const MethodRun dnn = run_method("dnn", d, tree, dir.file("dnn"),
-                                   nlohmann::json{{"batch_size", 16}, {"negatives", 10}, {"embedding_dim", 8}, {"max_batches", 3}});
+                                   nlohmann::json{{"epochs", 1}, {"batch_size", 16}, {"negatives", 10}, {"embedding_dim", 8}, {"max_batches", 3}});
   EXPECT_EQ(dnn.outcome.extra["retrieval"], "brute force");
   EXPECT_EQ(dnn.outcome.extra["scores_per_user"], static_cast<double>(d.num_items()));
   ASSERT_EQ(dnn.outcome.history.size(), 1u);
@@ -122,7 +124,8 @@ TEST(ModelMethods, DnnScoresEveryItemAndEveryMethodIsRegistered) {
   for (const char* name : {"tdm", "jtm-hi", "jtm-h", "dnn"}) {
     const MethodInfo& m = find_method(name);
     EXPECT_FALSE(m.help.empty());
-    EXPECT_EQ(method_settings(m, nullptr)["epochs"], 1);
+    EXPECT_EQ(method_settings(m, nullptr)["epochs"], 30);
+    EXPECT_EQ(method_settings(m, nullptr)["patience"], 3);
   }
   EXPECT_FALSE(find_method("tdm").params.empty());
   EXPECT_THROW(method_settings(find_method("dnn"), nlohmann::json{{"beam", 10}}), Error);  // no beam search for dnn

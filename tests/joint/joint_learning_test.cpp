@@ -37,6 +37,7 @@ JointOptions options(Relearn relearn) {
   o.relearn = relearn;
   o.train.method = relearn == Relearn::jtm ? "jtm-h" : "tdm";
   o.train.embedding_dim = 4;
+  o.train.epochs = 1;
   o.train.batch_size = 32;
   o.train.shard_samples = 8;
   o.train.negatives = 10;

@@ -14,14 +14,22 @@ namespace {
 Tree make_tree(std::vector<Code> leaves) {
   StringTable ids;
   for (std::size_t i = 0; i < leaves.size(); ++i) ids.add(std::to_string(i));
-  return Tree(std::move(leaves), 2, ids);
+  const std::uint32_t levels = max_level_for(leaves.size());
+  return Tree(std::move(leaves), levels, ids);
 }
 
-TEST(WarmStart, NodeRowSourcesFollowCodes) {
+TEST(WarmStart, InternalRowsFollowCodesLeafRowsFollowItems) {
   // Old: leaves 3, 4, 5 -> nodes 0 | 1 2 | 3 4 5 (rows 0..5).
-  // New: leaves 3, 6, 5 -> nodes 0 | 1 2 | 3 5 6: code 4 is gone, code 6 is new.
+  // New: leaves 3, 6, 5 -> nodes 0 | 1 2 | 3 5 6. Item 1 moved from leaf 4 to leaf 6 and its
+  // row (old row 4) goes with it; code 4's row is not carried (no item sits there now).
   const Tree from = make_tree({3, 4, 5}), to = make_tree({3, 6, 5});
-  EXPECT_EQ(node_row_sources(from, to), (std::vector<std::int64_t>{0, 1, 2, 3, 5, -1}));
+  EXPECT_EQ(node_row_sources(from, to), (std::vector<std::int64_t>{0, 1, 2, 3, 5, 4}));
+  // Three levels: old leaves 7..11 (rows: 0 | 1 2 | 3 4 5 | 6..10); item 4 moves from leaf 11 to
+  // 13, under code 6, which was empty: its internal row is fresh (-1), its leaf row is item 4's.
+  const Tree a = make_tree({7, 8, 9, 10, 11}), b = make_tree({7, 8, 9, 10, 13});
+  EXPECT_EQ(node_row_sources(a, b), (std::vector<std::int64_t>{0, 1, 2, 3, 4, -1, 6, 7, 8, 9, 10}));
+  // Two items swap leaves: the leaf rows swap too.
+  EXPECT_EQ(node_row_sources(from, make_tree({4, 3, 5})), (std::vector<std::int64_t>{0, 1, 2, 4, 3, 5}));
 }
 
 TEST(WarmStart, RemapMovesRowsAndMoments) {

@@ -1,5 +1,6 @@
-// Trainer::warm_start (SPEC §7.6): on the same tree the run starts from the given model; on a
-// changed tree node rows (and jtm-h behaviour rows) follow their codes; a model that does not
+// Trainer::warm_start (SPEC §7.1, §8): on the same tree the run starts from the given model; on a
+// changed tree internal node rows (and jtm-h behaviour rows) follow their codes and leaf rows
+// their items; a model that does not
 // fit the run is refused; the checkpoint identity records the start.
 #include <gtest/gtest.h>
 
@@ -8,6 +9,7 @@
 #include "test_util.h"
 #include "train/synthetic.h"
 #include "treerec/train/trainer.h"
+#include "treerec/tree/tree_learner.h"
 #include "treerec/util/error.h"
 
 namespace treerec {
@@ -68,7 +70,9 @@ TEST(TrainerWarmStart, SameTreeStartsFromTheModel) {
   EXPECT_NE(second.model().parameters().dense, a.dense);  // and it trains on from there
 }
 
-TEST(TrainerWarmStart, NodeRowsFollowTheirCodes) {
+// Internal node rows (and jtm-h behaviour rows) follow their codes; leaf rows follow their items
+// (SPEC §7.1).
+TEST(TrainerWarmStart, InternalRowsFollowCodesLeafRowsFollowItems) {
   const Planted p;
   ASSERT_EQ(p.tree.num_items(), 48u);
   const Tree moved = moved_tree(p.tree);
@@ -84,7 +88,10 @@ TEST(TrainerWarmStart, NodeRowsFollowTheirCodes) {
     ASSERT_EQ(new_nodes.rows, moved.num_nodes());
     std::uint64_t kept = 0, fresh = 0;
     for (std::uint64_t i = 0; i < moved.num_nodes(); ++i) {
-      const std::int64_t old_index = p.tree.node_index(moved.node_code(i));
+      const Code code = moved.node_code(i);
+      const std::int64_t old_index = code_level(code) == moved.max_level()
+                                         ? p.tree.node_index(p.tree.leaf(static_cast<std::uint32_t>(moved.item_at(code))))
+                                         : p.tree.node_index(code);
       if (old_index < 0) {
         ++fresh;
         EXPECT_NE(row(new_nodes, static_cast<std::int64_t>(i))[0], 0.0f);
@@ -96,13 +103,36 @@ TEST(TrainerWarmStart, NodeRowsFollowTheirCodes) {
         EXPECT_EQ(row(new_beh, static_cast<std::int64_t>(i)), row(old_beh, old_index)) << "behaviour row " << i;
       }
     }
-    EXPECT_GT(kept, 0u);
-    EXPECT_GT(fresh, 0u);
+    EXPECT_GT(kept, 0u);  // (fresh internal rows: WarmStart.InternalRowsFollowCodesLeafRowsFollowItems)
     if (method == "tdm") {
       EXPECT_EQ(new_beh.values, old_beh.values);  // per item: unchanged
     }
     EXPECT_EQ(first.model().parameters().dense, second.model().parameters().dense);
     ASSERT_TRUE(second.run());
+  }
+}
+
+// After a pass of tree learning and a warm start on the learned tree, every item's leaf row (the
+// target table, and under jtm-h the item-level behaviour row) is bit for bit the row it had.
+TEST(TrainerWarmStart, LeafRowsFollowTheirItemsThroughTreeLearning) {
+  const Planted p;
+  Trainer first(p.data, p.tree, options("jtm-h"));
+  ASSERT_TRUE(first.run());
+  TreeLearnOptions lo;
+  lo.gap = 2;
+  lo.never_worse = false;  // take whatever the pass learned, so that items do move
+  const TreeLearnResult learned = learn_tree(p.data, p.tree, first.model(), first.features(), lo);
+  ASSERT_GT(learned.moved_per_level.back(), 0u);
+  Trainer second(p.data, learned.tree, options("jtm-h"));
+  second.warm_start(first.model(), p.tree);
+  const Parameters &a = first.model().parameters(), &b = second.model().parameters();
+  for (std::uint32_t c = 0; c < p.tree.num_items(); ++c) {
+    const auto before = p.tree.node_index(p.tree.leaf(c)), after = learned.tree.node_index(learned.tree.leaf(c));
+    for (const std::size_t t : {kNodeTable, kBehaviorTable})
+      EXPECT_EQ(std::memcmp(a.tables[t].row(static_cast<std::uint64_t>(before)), b.tables[t].row(static_cast<std::uint64_t>(after)),
+                            a.tables[t].dim * sizeof(float)),
+                0)
+          << "item " << c << " table " << t;
   }
 }
 

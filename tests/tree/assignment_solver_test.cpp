@@ -1,11 +1,18 @@
 // One subtree's assignment (SPEC §7.3-4): greedy with rebalance by hand, capacities on random
-// instances, the exact solver against brute force, and greedy's gap to the optimum.
+// instances, the exact solver against brute force and against LEMON's min-cost flow, the gap of
+// pruning, and greedy's gap to the optimum.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <limits>
+
+#include <lemon/network_simplex.h>
+#include <lemon/smart_graph.h>
+
+#include <cmath>
+#include <numeric>
 
 #include "treerec/tree/assignment_solver.h"
 #include "treerec/util/error.h"
@@ -178,16 +185,131 @@ TEST(AssignmentSolver, RejectsTooLittleCapacity) {
   EXPECT_THROW(exact_assign(in.problem()), Error);
 }
 
-TEST(AssignmentSolver, ExactRefusesHugeSubtrees) {
-  // 20,000 items on 2 candidates of 10,000 slots: about 8e12 steps.
-  const Instance in{std::vector<float>(20000 * 2, 0.0f), std::vector<std::int32_t>(20000, -1), 2, 10000};
+TEST(AssignmentSolver, ExactRefusesMoreThanAGapOfTen) {
+  const Instance in{std::vector<float>(2048, 0.0f), std::vector<std::int32_t>(1, -1), 2048, 1};
   try {
     exact_assign(in.problem());
     FAIL() << "no error";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("use the greedy solver (--assign greedy)"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("at most 1024 candidates"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(greedy_assign(in.problem()).size(), 20000u);
+}
+
+// Among equal weights the exact solver keeps every item on its old candidate, and with all-zero
+// weights (items without samples) the old assignment is the answer.
+TEST(AssignmentSolver, ExactPrefersTheOldCandidateAmongEqualWeights) {
+  const Instance zero{std::vector<float>(6 * 3, 0.0f), {2, 2, 0, 1, 0, 1}, 3, 2};
+  EXPECT_EQ(exact_assign(zero.problem()), (std::vector<std::uint32_t>{2, 2, 0, 1, 0, 1}));
+  EXPECT_EQ(exact_assign(zero.problem(), 1), (std::vector<std::uint32_t>{2, 2, 0, 1, 0, 1}));
+  // Row 0 and row 1 tie on candidates 0 and 1 (weight -1 each), capacity 1: each keeps its old one.
+  const Instance tie{{-1, -1, -5, /**/ -1, -1, -5, /**/ -2, -3, -0.5f}, {1, 0, -1}, 3, 1};
+  EXPECT_EQ(exact_assign(tie.problem()), (std::vector<std::uint32_t>{1, 0, 2}));
+}
+
+// The optimum of the same problem by LEMON's network simplex (an independent min-cost-flow
+// solver): items -> candidates (capacity 1, cost -W scaled to integers) -> sink. `top` prunes
+// each item's arcs as exact_assign does (0 = all). NaN when infeasible.
+double lemon_optimum(const Instance& in, std::uint32_t top) {
+  using Graph = lemon::SmartDigraph;
+  const std::size_t n = in.old.size();
+  Graph g;
+  std::vector<Graph::Node> item(n), cand(in.K);
+  for (auto& v : item) v = g.addNode();
+  for (auto& v : cand) v = g.addNode();
+  const Graph::Node sink = g.addNode();
+  Graph::ArcMap<std::int64_t> cost(g), upper(g);
+  Graph::NodeMap<std::int64_t> supply(g, 0);
+  constexpr double kScale = 1e9;
+  std::vector<std::uint32_t> order(in.K);
+  for (std::size_t r = 0; r < n; ++r) {
+    supply[item[r]] = 1;
+    const float* w = in.w.data() + r * in.K;
+    std::iota(order.begin(), order.end(), 0u);
+    const std::uint32_t keep = top == 0 ? in.K : std::min(top, in.K);
+    std::partial_sort(order.begin(), order.begin() + keep, order.end(),
+                      [&](std::uint32_t a, std::uint32_t b) { return w[a] != w[b] ? w[a] > w[b] : a < b; });
+    order.resize(keep);
+    if (in.old[r] >= 0 && std::find(order.begin(), order.end(), static_cast<std::uint32_t>(in.old[r])) == order.end())
+      order.push_back(static_cast<std::uint32_t>(in.old[r]));
+    for (std::uint32_t k : order) {
+      const Graph::Arc a = g.addArc(item[r], cand[k]);
+      cost[a] = -std::llround(static_cast<double>(w[k]) * kScale);
+      upper[a] = 1;
+    }
+    order.resize(in.K);
+  }
+  for (std::uint32_t k = 0; k < in.K; ++k) {
+    const Graph::Arc a = g.addArc(cand[k], sink);
+    cost[a] = 0;
+    upper[a] = static_cast<std::int64_t>(in.cap);
+  }
+  supply[sink] = -static_cast<std::int64_t>(n);
+  lemon::NetworkSimplex<Graph, std::int64_t, std::int64_t> solver(g);
+  solver.upperMap(upper).costMap(cost).supplyMap(supply);
+  if (solver.run() != decltype(solver)::OPTIMAL) return std::numeric_limits<double>::quiet_NaN();
+  return -static_cast<double>(solver.totalCost()) / kScale;
+}
+
+// Instances with a popularity bias (every item prefers the same few candidates, the hard case
+// of tree learning) against LEMON, unpruned and pruned: the same optimum.
+Instance popular_instance(std::uint64_t seed, std::size_t n, std::uint32_t K, std::uint64_t cap, double bias) {
+  Instance in = random_instance(seed, n, K, cap);
+  Rng rng(mix_seed(seed, 7));
+  std::vector<double> pop(K);
+  for (auto& x : pop) x = bias * rng.uniform01();
+  for (std::size_t r = 0; r < n; ++r)
+    for (std::uint32_t k = 0; k < K; ++k) in.w[r * K + k] = static_cast<float>(in.w[r * K + k] - pop[k]);
+  return in;
+}
+
+TEST(AssignmentSolver, ExactEqualsLemonsMinCostFlow) {
+  for (std::uint64_t seed = 1; seed <= 24; ++seed) {
+    const std::uint32_t K = 1u << (1 + seed % 6);  // 2..64 candidates
+    const std::uint64_t cap = 1 + (seed * 13) % 40;
+    const std::size_t n = static_cast<std::size_t>(K * cap - (seed % 3) * cap / 2);
+    const Instance in = popular_instance(3000 + seed, n, K, cap, 4.0 * static_cast<double>(seed % 4));
+    SCOPED_TRACE(::testing::Message() << "seed " << seed << ", " << n << " items, K " << K << ", capacity " << cap);
+    for (const std::uint32_t top : {0u, 4u}) {
+      ExactAssignStats stats;
+      const auto a = exact_assign(in.problem(), top, &stats);
+      expect_capacities(in, a);
+      const double reference = lemon_optimum(in, top);
+      // The pruned problem of LEMON may be infeasible where exact_assign widened an item.
+      if (std::isnan(reference)) {
+        EXPECT_GT(stats.widened, 0u) << "top " << top;
+        continue;
+      }
+      const double tolerance = 1e-6 * static_cast<double>(n);
+      if (stats.widened == 0) {
+        EXPECT_NEAR(assignment_weight(in.problem(), a), reference, tolerance) << "top " << top;
+      } else {
+        EXPECT_GE(assignment_weight(in.problem(), a), reference - tolerance) << "top " << top;
+      }
+    }
+  }
+}
+
+// Pruning to the top candidates (plus the old one) is the unpruned optimum or close to it; the
+// gaps printed here are quoted in docs/TREE_LEARNING.md.
+TEST(AssignmentSolver, PrunedExactStaysNearTheUnprunedOptimum) {
+  for (const std::uint32_t top : {4u, 8u, 16u}) {
+    double worst = 0;
+    for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+      const Instance in = popular_instance(4000 + seed, 2000, 64, 32, 3.0);
+      const double full = assignment_weight(in.problem(), exact_assign(in.problem()));
+      const double pruned = assignment_weight(in.problem(), exact_assign(in.problem(), top));
+      double floor = 0;
+      for (std::size_t r = 0; r < in.old.size(); ++r)
+        floor += *std::min_element(in.w.begin() + r * 64, in.w.begin() + (r + 1) * 64);
+      EXPECT_LE(pruned, full + 1e-3);
+      worst = std::max(worst, (full - pruned) / (full - floor));
+    }
+    std::printf("exact with the top %u of 64 candidates, 10 biased instances of 2,000 items: worst share of the "
+                "range lost %.2e\n", top, worst);
+    if (top >= 16) {
+      EXPECT_LT(worst, 1e-4);
+    }
+  }
 }
 
 }  // namespace

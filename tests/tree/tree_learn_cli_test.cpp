@@ -1,6 +1,6 @@
 // `treerec tree learn` and `treerec tree diff`: output formats and errors on a tiny dataset with
-// random models, and the end-to-end check on generated data: a tree learned from a JTM-H model
-// beats the category tree after retraining and recovers the planted groups.
+// random models, and the end-to-end check on generated data: trees learned from a JTM-H model,
+// retrained and measured against the category tree and the planted groups.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -44,8 +44,11 @@ TEST(TreeLearnCli, LearnWritesATreeAndAgreesWithTheLibrary) {
   EXPECT_TRUE(contains(r.err, "objective (Σ log p̂ of the positives): old ")) << r.err;
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["gap"], 2);
-  EXPECT_EQ(j["assign"], "greedy");
+  EXPECT_EQ(j["assign"], "exact");
+  EXPECT_EQ(j["assign_candidates"], 16);
   EXPECT_EQ(j["method"], "jtm-h");
+  EXPECT_GE(j["objective_new"].get<double>(), j["objective_old"].get<double>());  // never worse
+  EXPECT_EQ(j["gaps"].size(), 3u);  // 0->2, 2->4, 4->5
   EXPECT_EQ(j["moved_per_level"].size(), 6u);
 
   // The same pass through the library gives the same tree and objectives.
@@ -57,7 +60,7 @@ TEST(TreeLearnCli, LearnWritesATreeAndAgreesWithTheLibrary) {
   const BehaviorFeatures features(Representation::jtm_h, t);
   const TreeLearnResult lib = learn_tree(d, t, *m.model, features, o);
   const Tree learned = Tree::load(out);
-  EXPECT_EQ(learned.builder(), "learned");
+  EXPECT_EQ(learned.builder(), lib.kept_old ? "category" : "learned");
   EXPECT_TRUE(std::equal(learned.leaves().begin(), learned.leaves().end(), lib.tree.leaves().begin()));
   EXPECT_DOUBLE_EQ(j["objective_old"].get<double>(), lib.objective_old);
   EXPECT_DOUBLE_EQ(j["objective_new"].get<double>(), lib.objective_new);
@@ -75,7 +78,7 @@ TEST(TreeLearnCli, LearnWritesATreeAndAgreesWithTheLibrary) {
   EXPECT_FALSE(contains(table.out, "objective")) << table.out;
 }
 
-TEST(TreeLearnCli, ExactSolver) {
+TEST(TreeLearnCli, ExactSolverAndThePapersPass) {
   TempDir dir;
   const Files f(dir);
   const auto r = run_cli("tree learn " + f.data + " --model " + f.jtm + " --tree " + f.tree + " --out " +
@@ -84,7 +87,14 @@ TEST(TreeLearnCli, ExactSolver) {
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["assign"], "exact");
   // One gap (d >= l_max): the old tree is a feasible assignment, so the optimum is no worse.
-  EXPECT_GE(j["objective_new"].get<double>(), j["objective_old"].get<double>() - 1e-6);
+  EXPECT_GE(j["objective_learned"].get<double>(), j["objective_old"].get<double>() - 1e-6);
+  // Greedy without lookahead and with --allow-worse returns what it learned, however it scores.
+  const auto g = run_cli("tree learn " + f.data + " --model " + f.jtm + " --tree " + f.tree + " --out " +
+                         dir.file("g.tree") + " --gap 2 --assign greedy --lookahead 0 --allow-worse --json");
+  ASSERT_EQ(g.status, 0) << g.err;
+  const auto gj = nlohmann::json::parse(g.out);
+  EXPECT_EQ(gj["kept_old"], false);
+  EXPECT_EQ(gj["objective_new"], gj["objective_learned"]);
 }
 
 TEST(TreeLearnCli, Errors) {
@@ -133,16 +143,18 @@ constexpr bool kSanitized = false;
 #endif
 
 // generate (categories agree with the planted hierarchy for 5% of items) -> prepare -> tree init
-// -> train JTM-H -> tree learn -> train again on the learned tree: recall@200 on the test users
-// rises, and items under one learned node share their planted interest more often than under
-// one category-tree node (chance: about 1/8, the interest nodes). About 25 s in release on two
-// quiet cores (the two trainings dominate); skipped under the sanitizers.
-TEST(TreeLearnCli, LearnedTreeBeatsTheCategoryTree) {
-  if (kSanitized) GTEST_SKIP() << "two trainings: too slow under AddressSanitizer";
+// -> train JTM-H -> tree learn -> train again on the learned tree, with the default pass (never
+// worse under the model that learned it) and with the paper's (no lookahead, any result kept).
+// The default pass never lowers the objective and does not lower test recall@200; the paper's
+// pass scores far below the category tree under the old model, yet after retraining it beats
+// the category tree and its learned nodes group items of one planted interest more often
+// (chance: about 1/8). About 40 s in release on two quiet cores (four trainings); skipped under
+// the sanitizers. docs/TREE_LEARNING.md quotes the printed figures.
+TEST(TreeLearnCli, LearnedTreesAfterRetraining) {
+  if (kSanitized) GTEST_SKIP() << "four trainings: too slow under AddressSanitizer";
   TempDir dir;
   const std::string log = dir.file("log.csv"), truth = dir.file("truth.tsv"), data = dir.file("d.trd"),
-                    cat_tree = dir.file("cat.tree"), learned = dir.file("learned.tree"), m0 = dir.file("m0.model"),
-                    m1 = dir.file("m1.model");
+                    cat_tree = dir.file("cat.tree"), m0 = dir.file("m0.model");
   auto ok = [](const test::CliResult& r) {
     EXPECT_EQ(r.status, 0) << r.err;
     return r.status == 0;
@@ -153,17 +165,11 @@ TEST(TreeLearnCli, LearnedTreeBeatsTheCategoryTree) {
   ASSERT_TRUE(ok(run_cli("tree init " + data + " --out " + cat_tree)));
   const std::string train = " --method jtm-h --epochs 5 --negatives 12 --lr 0.005 --lr-decay 1 --valid-users 0 --threads 2";
   ASSERT_TRUE(ok(run_cli("train " + data + " --tree " + cat_tree + " --out " + m0 + train)));
-  const auto learn = run_cli("tree learn " + data + " --model " + m0 + " --tree " + cat_tree + " --out " + learned +
-                             " --threads 2 --json");
-  ASSERT_TRUE(ok(learn));
-  ASSERT_TRUE(ok(run_cli("train " + data + " --tree " + learned + " --out " + m1 + train)));
   const auto recall = [&](const std::string& model, const std::string& tree) {
     const auto r = run_cli("evaluate " + data + " --model " + model + " --tree " + tree + " --split test --json");
     EXPECT_EQ(r.status, 0) << r.err;
     return nlohmann::json::parse(r.out)["recall@200"].get<double>();
   };
-  const double before = recall(m0, cat_tree), after = recall(m1, learned);
-
   std::map<std::string, std::string> interest;
   std::istringstream lines(test::read_file(truth));
   std::string line;
@@ -174,13 +180,34 @@ TEST(TreeLearnCli, LearnedTreeBeatsTheCategoryTree) {
     f >> item >> group >> code >> node;
     interest[item] = node;
   }
-  const Tree c = Tree::load(cat_tree), l = Tree::load(learned);
+  const Tree c = Tree::load(cat_tree);
   const std::uint32_t level = c.max_level() - 5;  // nodes of 32 leaves, a planted group's size
-  const double p_cat = purity(c, level, interest), p_learned = purity(l, level, interest);
-  std::printf("recall@200: category tree %.4f, learned tree %.4f; interest purity at level %u: %.3f -> %.3f\n",
-              before, after, level, p_cat, p_learned);
-  EXPECT_GT(after, before + 0.01);
-  EXPECT_GT(p_learned, p_cat + 0.05);
+  const double before = recall(m0, cat_tree), p_cat = purity(c, level, interest);
+
+  struct Pass {
+    std::string name, flags;
+    double objective_old = 0, objective_new = 0, recall = 0, purity = 0;
+  };
+  std::vector<Pass> passes = {{"default", ""}, {"paper", " --lookahead 0 --allow-worse"}};
+  for (Pass& p : passes) {
+    const std::string learned = dir.file(p.name + ".tree"), m1 = dir.file(p.name + ".model");
+    const auto learn = run_cli("tree learn " + data + " --model " + m0 + " --tree " + cat_tree + " --out " + learned +
+                               " --threads 2 --json" + p.flags);
+    ASSERT_TRUE(ok(learn));
+    const auto j = nlohmann::json::parse(learn.out);
+    p.objective_old = j["objective_old"].get<double>();
+    p.objective_new = j["objective_new"].get<double>();
+    ASSERT_TRUE(ok(run_cli("train " + data + " --tree " + learned + " --out " + m1 + train)));
+    p.recall = recall(m1, learned);
+    p.purity = purity(Tree::load(learned), level, interest);
+    std::printf("%s pass: objective %.6g -> %.6g; recall@200 %.4f -> %.4f; interest purity at level %u %.3f -> %.3f\n",
+                p.name.c_str(), p.objective_old, p.objective_new, before, p.recall, level, p_cat, p.purity);
+  }
+  EXPECT_GE(passes[0].objective_new, passes[0].objective_old);
+  EXPECT_GT(passes[0].recall, before - 0.005);
+  EXPECT_LT(passes[1].objective_new, passes[1].objective_old);  // worse under the old model ...
+  EXPECT_GT(passes[1].recall, before + 0.03);                   // ... better once retrained
+  EXPECT_GT(passes[1].purity, p_cat + 0.05);
 }
 
 }  // namespace

@@ -46,6 +46,7 @@ double sampled_softmax(std::span<const float> z, double scale, std::span<float> 
 void YoutubeTrainOptions::validate() const {
   if (embedding_dim < 1 || embedding_dim > 4096) fail("--embedding-dim ", embedding_dim, ": expected 1 to 4096");
   if (epochs < 1) fail("--epochs must be at least 1");
+  if (!(std::isfinite(min_delta) && min_delta >= 0)) fail("--min-delta ", min_delta, ": expected a number >= 0");
   if (batch_size < 1) fail("--batch must be at least 1");
   if (shard_samples < 1) fail("--shard-samples must be at least 1");
   if (negatives < 1) fail("--negatives must be at least 1 for the sampled softmax");
@@ -57,6 +58,7 @@ void YoutubeTrainOptions::validate() const {
 
 nlohmann::json YoutubeTrainOptions::to_json() const {
   return {{"method", "youtube"},         {"embedding_dim", embedding_dim}, {"epochs", epochs},
+          {"patience", patience},         {"min_delta", min_delta},
           {"batch_size", batch_size},    {"shard_samples", shard_samples}, {"negatives", negatives},
           {"learning_rate", learning_rate}, {"lr_decay", lr_decay},        {"seed", seed}};
 }
@@ -158,7 +160,8 @@ void YoutubeTrainer::train_batch(std::uint64_t first, std::uint64_t samples, dou
 
 void YoutubeTrainer::run() {
   const std::uint64_t samples = dataset_.num_train_samples();
-  for (std::uint32_t epoch = static_cast<std::uint32_t>(history_.size()); epoch < options_.epochs; ++epoch) {
+  for (std::uint32_t epoch = static_cast<std::uint32_t>(history_.size()); epoch < options_.epochs && !early_.stopped;
+       ++epoch) {
     const auto t0 = Clock::now();
     order_.resize(samples);
     std::iota(order_.begin(), order_.end(), 0u);
@@ -176,6 +179,22 @@ void YoutubeTrainer::run() {
     e.samples = samples;
     nlohmann::json entry = {{"epoch", epoch + 1}, {"loss", e.loss}, {"seconds", e.seconds},
                             {"learning_rate", e.learning_rate}, {"samples", samples}};
+    if (validate_) {
+      const auto [score, fields] = validate_(*model_);
+      if (fields.is_object())
+        for (const auto& [key, value] : fields.items()) entry[key] = value;
+      entry["valid_score"] = score;
+      e.validated = true;
+      e.score = score;
+      if (options_.patience > 0) {
+        if (early_.record(epoch + 1, score, options_.patience, options_.min_delta)) {
+          if (!best_) best_ = std::make_unique<YoutubeModel>(model_->config(), 0);
+          best_->parameters() = model_->parameters();
+        }
+        entry["best_epoch"] = early_.best_epoch;
+      }
+      e.best_epoch = early_.best_epoch;
+    }
     if (epoch_end_) {
       const nlohmann::json extra = epoch_end_(e);
       if (extra.is_object())
@@ -184,6 +203,7 @@ void YoutubeTrainer::run() {
     history_.push_back(std::move(entry));
     adam_->decay_learning_rate(options_.lr_decay);  // SPEC §5
   }
+  if (best_) model_ = std::move(best_);  // early stopping: the result is the best epoch's model
 }
 
 void YoutubeTrainer::save(const std::string& path, const nlohmann::json& extra_options) const {

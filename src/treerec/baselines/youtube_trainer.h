@@ -28,6 +28,7 @@
 
 #include "treerec/baselines/youtube_model.h"
 #include "treerec/data/dataset.h"
+#include "treerec/train/early_stopping.h"
 
 namespace treerec {
 
@@ -35,7 +36,11 @@ class Adam;
 
 struct YoutubeTrainOptions {
   std::uint32_t embedding_dim = 24;
-  std::uint32_t epochs = 1;
+  // At most `epochs`; with a validation function, early stopping as in train/trainer.h
+  // (train/early_stopping.h): the best epoch's model is the result.
+  std::uint32_t epochs = 30;
+  std::uint32_t patience = 3;
+  double min_delta = 0.001;
   std::uint32_t batch_size = 256;
   std::uint32_t shard_samples = 32;  // the unit of parallel work; the model depends on it
   std::uint32_t negatives = 100;     // sampled-softmax negatives per sample
@@ -55,12 +60,18 @@ struct YoutubeEpoch {
   double seconds = 0;
   float learning_rate = 0;
   std::uint64_t samples = 0;
+  bool validated = false;       // with a validation function: its score and the best epoch so far
+  double score = 0;
+  std::uint32_t best_epoch = 0;
 };
 
 class YoutubeTrainer {
  public:
-  // Returns fields to add to the epoch's history entry (e.g. validation metrics), or null.
+  // Returns fields to add to the epoch's history entry (e.g. progress), or null.
   using EpochEndFn = std::function<nlohmann::json(const YoutubeEpoch&)>;
+  // Scores the model after every epoch (higher is better: validation recall@M) and returns
+  // fields for the history entry; drives early stopping.
+  using ValidateFn = std::function<std::pair<double, nlohmann::json>(const YoutubeModel&)>;
 
   // Throws Error on bad options, a dataset without training samples, or a corpus with fewer
   // than negatives + 1 items. `dataset` must outlive the trainer.
@@ -68,8 +79,11 @@ class YoutubeTrainer {
   ~YoutubeTrainer();
 
   void on_epoch_end(EpochEndFn fn) { epoch_end_ = std::move(fn); }
-  // Trains every epoch.
+  void on_validate(ValidateFn fn) { validate_ = std::move(fn); }
+  // Trains every epoch, or until early stopping ends the run (model() is then the best epoch's).
   void run();
+  std::uint32_t epochs_trained() const { return static_cast<std::uint32_t>(history_.size()); }
+  std::uint32_t best_epoch() const { return early_.best_epoch > 0 ? early_.best_epoch : epochs_trained(); }
 
   const YoutubeTrainOptions& options() const { return options_; }
   const YoutubeModel& model() const { return *model_; }
@@ -84,6 +98,8 @@ class YoutubeTrainer {
   const Dataset& dataset_;
   YoutubeTrainOptions options_;
   std::unique_ptr<YoutubeModel> model_;
+  std::unique_ptr<YoutubeModel> best_;  // early stopping: the best epoch's model so far
+  EarlyStopping early_;
   std::unique_ptr<Adam> adam_;
   Gradients batch_grads_;
   std::vector<const Gradients*> shard_grads_;  // the wave's shard gradients, in shard order
@@ -93,6 +109,7 @@ class YoutubeTrainer {
   int threads_ = 1;
   nlohmann::json history_ = nlohmann::json::array();
   EpochEndFn epoch_end_;
+  ValidateFn validate_;
 };
 
 struct TrainedYoutube {

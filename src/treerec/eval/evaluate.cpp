@@ -7,6 +7,7 @@
 #include "treerec/search/model_retrieval.h"
 #include "treerec/search/model_scorer.h"
 #include "treerec/util/error.h"
+#include "treerec/util/random.h"
 
 namespace treerec {
 
@@ -19,14 +20,23 @@ std::vector<std::uint32_t> metric_cutoffs(std::uint32_t top) {
   return cutoffs;
 }
 
-std::span<const std::uint32_t> evaluation_users(const Dataset& dataset, Split split,
-                                                std::uint32_t max_users) {
-  auto users = dataset.users(split);
+std::vector<std::uint32_t> evaluation_users(const Dataset& dataset, Split split, std::uint32_t max_users,
+                                            std::uint64_t seed) {
+  const auto users = dataset.users(split);
   if (users.empty())
     fail("the dataset has no ", split_name(split), " users to evaluate; prepare it with "
          "--valid-users/--test-users above 0");
-  if (max_users > 0 && max_users < users.size()) users = users.first(max_users);
-  return users;
+  return sample_users(users, max_users, seed);
+}
+
+std::vector<std::uint32_t> sample_users(std::span<const std::uint32_t> users, std::uint32_t n, std::uint64_t seed) {
+  std::vector<std::uint32_t> out(users.begin(), users.end());
+  if (n == 0 || n >= out.size()) return out;
+  Rng rng(seed);  // a partial Fisher-Yates shuffle: the first n are a uniform sample
+  for (std::size_t i = 0; i < n; ++i) std::swap(out[i], out[i + rng.uniform(out.size() - i)]);
+  out.resize(n);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 Metrics measure_lists(const Dataset& dataset, std::span<const std::uint32_t> users,
@@ -42,7 +52,7 @@ EvaluateResult evaluate(const Dataset& dataset, const Tree& tree, const Preferen
   const auto t0 = std::chrono::steady_clock::now();
   TR_CHECK(dataset.num_items() == tree.num_items(), "the dataset has ", dataset.num_items(),
            " items but the tree ", tree.num_items(), ": the tree was built for another dataset");
-  const auto users = evaluation_users(dataset, options.split, options.max_users);
+  const auto users = evaluation_users(dataset, options.split, options.max_users, options.sample_seed);
   const EvalUserHistories histories(dataset, users);
   RetrievalOptions ro;
   ro.beam = options.beam;

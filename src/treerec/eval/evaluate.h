@@ -22,7 +22,8 @@ struct EvaluateOptions {
   std::uint32_t top = 200;       // M (the metrics use prefixes 10, 50, 100, 200 up to M)
   bool brute_force = false;      // score every item instead of beam search
   bool path_sum = false;         // HSM: rank by the path's probability (RetrievalOptions)
-  std::uint32_t max_users = 0;   // evaluate the first N users of the split (0 = all)
+  std::uint32_t max_users = 0;   // evaluate a seeded random sample of N users of the split (0 = all)
+  std::uint64_t sample_seed = 1;
   int threads = 0;
 };
 
@@ -36,10 +37,14 @@ struct EvaluateResult {
 // are <= M, then M itself if it is not one of them (M >= 1).
 std::vector<std::uint32_t> metric_cutoffs(std::uint32_t top);
 
-// The users evaluate() takes: users(split) in increasing id order, the first max_users of them
-// when max_users > 0. Throws Error if the split has no user.
-std::span<const std::uint32_t> evaluation_users(const Dataset& dataset, Split split,
-                                                std::uint32_t max_users);
+// The users evaluate() takes: users(split), or when 0 < max_users < their number a uniform
+// random sample of max_users of them drawn by `seed` (sample_users); increasing id order.
+// Throws Error if the split has no user.
+std::vector<std::uint32_t> evaluation_users(const Dataset& dataset, Split split, std::uint32_t max_users,
+                                            std::uint64_t seed = 1);
+// n of `users` chosen uniformly without replacement by Rng(seed), in increasing order (all of
+// them when n is 0 or at least their number). A pure function of its arguments.
+std::vector<std::uint32_t> sample_users(std::span<const std::uint32_t> users, std::uint32_t n, std::uint64_t seed);
 
 // SPEC §10 over `users` (in this order): row q of `lists` is users[q]'s ranked list, measured
 // against Dataset::eval_truth(users[q]) at metric_cutoffs(top).

@@ -9,6 +9,7 @@
 #include "treerec/baselines/youtube_retrieval.h"
 #include "treerec/baselines/youtube_trainer.h"
 #include "treerec/eval/evaluate.h"
+#include "treerec/eval/validation.h"
 #include "treerec/experiment/method_list.h"
 #include "treerec/search/model_retrieval.h"
 #include "treerec/search/model_scorer.h"
@@ -34,12 +35,6 @@ std::string work_file(const MethodContext& ctx, const std::string& name) {
 
 void log(const MethodContext& ctx, const std::string& line) {
   if (ctx.log) ctx.log(line);
-}
-
-// recall@min(200, top) of the validation users' lists (SPEC §10), for per-epoch history.
-nlohmann::json valid_fields(const MethodContext& ctx, const RankedLists& lists, std::uint32_t top) {
-  const Metrics m = measure_lists(ctx.dataset, ctx.valid_users, lists, top);
-  return {{"valid", m.json()}};
 }
 
 MethodOutcome run_itemcf(const MethodContext& ctx) {
@@ -74,6 +69,8 @@ MethodOutcome run_youtube(const MethodContext& ctx) {
   MethodOutcome out;
   YoutubeTrainOptions o;
   o.epochs = get<std::uint32_t>(ctx, "epochs");
+  o.patience = get<std::uint32_t>(ctx, "patience");
+  o.min_delta = get<double>(ctx, "min_delta");
   o.batch_size = get<std::uint32_t>(ctx, "batch");
   o.negatives = get<std::uint32_t>(ctx, "negatives");
   o.learning_rate = get<float>(ctx, "lr");
@@ -91,11 +88,12 @@ MethodOutcome run_youtube(const MethodContext& ctx) {
   const YoutubeModel* model = nullptr;
   if (path.empty() || !std::filesystem::exists(path)) {
     trainer = std::make_unique<YoutubeTrainer>(ctx.dataset, o);
+    if (!ctx.valid_users.empty()) trainer->on_validate(youtube_validator(ctx.dataset, ctx.valid_users, ctx.top, ctx.threads));
     trainer->on_epoch_end([&](const YoutubeEpoch& e) -> nlohmann::json {
-      log(ctx, cat("youtube: epoch ", e.epoch + 1, "/", o.epochs, " loss ", e.loss));
-      if (ctx.valid_users.empty()) return nullptr;
-      const EvalUserHistories valid(ctx.dataset, ctx.valid_users);
-      return valid_fields(ctx, youtube_retrieve_exact(trainer->model(), valid, ro), ctx.top);
+      log(ctx, cat("youtube: epoch ", e.epoch + 1, "/", o.epochs, " loss ", e.loss,
+                   e.validated ? cat(", validation recall@", ctx.top, " ", e.score, " (best: epoch ", e.best_epoch, ")")
+                               : std::string()));
+      return nullptr;
     });
     trainer->run();
     if (!path.empty()) trainer->save(path);
@@ -136,6 +134,8 @@ MethodOutcome run_hsm(const MethodContext& ctx) {
   o.method = "hsm";
   o.model = get<std::string>(ctx, "model");
   o.epochs = get<std::uint32_t>(ctx, "epochs");
+  o.patience = get<std::uint32_t>(ctx, "patience");
+  o.min_delta = get<double>(ctx, "min_delta");
   o.batch_size = get<std::uint32_t>(ctx, "batch");
   o.learning_rate = get<float>(ctx, "lr");
   o.embedding_dim = get<std::uint32_t>(ctx, "embedding_dim");
@@ -162,11 +162,17 @@ MethodOutcome run_hsm(const MethodContext& ctx) {
   } else {
     trainer = std::make_unique<Trainer>(ctx.dataset, tree, o);
     if (!o.checkpoint_path.empty() && std::filesystem::exists(o.checkpoint_path)) trainer->resume();
+    if (!ctx.valid_users.empty()) {
+      ValidationOptions vo;
+      vo.top = ro.top;
+      vo.beam = ro.beam;
+      vo.path_sum = true;
+      vo.threads = ctx.threads;
+      trainer->on_validate(tree_validator(ctx.dataset, tree, ctx.valid_users, vo));
+    }
     trainer->on_epoch_end([&](const EpochSummary& e) -> nlohmann::json {
-      log(ctx, cat("hsm: epoch ", e.epoch + 1, "/", o.epochs, " loss ", e.loss));
-      if (ctx.valid_users.empty()) return nullptr;
-      const EvalUserHistories valid(ctx.dataset, ctx.valid_users);
-      return valid_fields(ctx, retrieve(trainer->model(), trainer->features(), tree, valid, ro), ctx.top);
+      log(ctx, "hsm: " + epoch_line(e, o.epochs, ctx.top));
+      return nullptr;
     });
     trainer->run();
     if (!path.empty()) trainer->save(path);
@@ -179,6 +185,11 @@ MethodOutcome run_hsm(const MethodContext& ctx) {
   out.lists = retrieve(*model, features, tree, EvalUserHistories(ctx.dataset, ctx.users), ro);
   out.retrieve_seconds = seconds_since(t0);
   return out;
+}
+
+std::vector<MethodParam> with(std::vector<MethodParam> first, const std::vector<MethodParam>& rest) {
+  first.insert(first.end(), rest.begin(), rest.end());
+  return first;
 }
 
 }  // namespace
@@ -194,25 +205,25 @@ std::vector<MethodInfo> baseline_methods() {
   m.push_back({"youtube",
                "YouTube product-DNN (SPEC §9): window means through an MLP 128-64-24, inner product with "
                "item embeddings, sampled softmax, exact top-M (HNSW recall reported)",
-               {{"epochs", 1, "passes over the training samples"},
-                {"batch", 256, "samples per optimizer step"},
+               with(convergence_params(),
+                    {{"batch", 256, "samples per optimizer step"},
                 {"negatives", 100, "sampled-softmax negatives per sample, uniform over the corpus"},
                 {"lr", 1e-3, "Adam learning rate"},
                 {"embedding_dim", 24, "behaviour embedding size"},
                 {"hnsw_m", 16, "HNSW graph degree"},
                 {"hnsw_ef", 200, "HNSW search candidate list (at least M)"},
                 {"hnsw_ef_construction", 200, "HNSW build candidate list"},
-                {"hnsw_parallel_build", false, "build the HNSW graph on all threads (not reproducible)"}},
+                {"hnsw_parallel_build", false, "build the HNSW graph on all threads (not reproducible)"}}),
                run_youtube});
   m.push_back({"hsm",
                "HSM (SPEC §9): the tree model trained with each positive's sibling as negative, beam "
                "search by path probability",
-               {{"epochs", 1, "passes over the training samples"},
-                {"batch", 256, "samples per optimizer step"},
+               with(convergence_params(),
+                    {{"batch", 256, "samples per optimizer step"},
                 {"lr", 1e-3, "Adam learning rate"},
                 {"embedding_dim", 24, "embedding size"},
                 {"model", "dnn", "preference model: dnn or attention"},
-                {"beam", 200, "beam size k"}},
+                {"beam", 200, "beam size k"}}),
                run_hsm});
   return m;
 }

@@ -13,6 +13,7 @@
 #include "treerec/data/generator.h"
 #include "treerec/eval/evaluate.h"
 #include "treerec/eval/metrics.h"
+#include "treerec/eval/validation.h"
 #include "treerec/experiment/experiment_report.h"
 #include "treerec/tree/tree.h"
 #include "treerec/util/error.h"
@@ -209,8 +210,8 @@ ExperimentReport run_experiment(const ExperimentConfig& config, const std::strin
   const Tree tree = build_category_tree(dataset.item_categories(), dataset.item_ids());  // SPEC §3
   tree.save((dir / "category.tree").string());
   const auto users = evaluation_users(dataset, Split::test, config.eval_users);
-  std::span<const std::uint32_t> monitor = dataset.users(Split::valid);
-  monitor = monitor.first(std::min<std::size_t>(monitor.size(), config.monitor_users));
+  // Validation users: a seeded random sample (eval/validation.h), the same for every method.
+  const std::vector<std::uint32_t> monitor = validation_users(dataset, config.monitor_users, config.seed);
   log(cat("dataset: ", dataset.num_users(), " users, ", dataset.num_items(), " items, ", dataset.num_train_samples(),
           " train samples; category tree of ", tree.max_level(), " levels; measuring ", users.size(),
           " test users at M = ", config.top));
@@ -264,7 +265,11 @@ ExperimentReport run_experiment(const ExperimentConfig& config, const std::strin
                         .threads = config.threads,
                         .work_dir = work.string(),
                         .log = [&](const std::string& s) { log("  " + name + ": " + s); },
-                        .valid_users = monitor};
+                        .valid_users = monitor,
+                        .result_of = [&report](const std::string& m) {
+                          const MethodResult* earlier = report.find(m);
+                          return earlier && earlier->ok ? earlier->to_json() : nlohmann::json();
+                        }};
       r = run_method(info, ctx, report.cutoffs);
       write_text_atomically(result_path, nlohmann::json{{"identity", identity}, {"result", r.to_json()}}.dump(1) + "\n");
       log(cat(tag, ": recall@", config.top, " ", fixed(100 * r.metric("recall", config.top), 2), "%, precision@",

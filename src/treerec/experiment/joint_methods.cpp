@@ -12,10 +12,18 @@
 namespace treerec {
 namespace {
 
-std::vector<MethodParam> joint_params(bool jtm) {
-  std::vector<MethodParam> p = {
-      {"rounds", 3, "T: rounds of (train, validate, relearn the tree)"},
-      {"epochs_per_round", 1, "training epochs in every round"},
+std::vector<MethodParam> joint_params(Relearn relearn) {
+  const bool jtm = relearn == Relearn::jtm;
+  std::vector<MethodParam> p = {{"rounds", 3, "T: rounds of (train to convergence, validate, relearn the tree)"}};
+  if (relearn != Relearn::none) {
+    for (MethodParam c : convergence_params()) {
+      c.help += " (per round)";
+      p.push_back(std::move(c));
+    }
+  } else {
+    p[0].help = "rounds at most: the rounds of jtm's run up to its best round";
+  }
+  const std::vector<MethodParam> rest = {
       {"model", "dnn", "preference model: dnn or attention"},
       {"batch_size", 256, "samples per optimizer step"},
       {"negatives", 100, "negatives per sample, spread over the levels"},
@@ -24,25 +32,50 @@ std::vector<MethodParam> joint_params(bool jtm) {
       {"lr_decay", 0.9, "learning-rate factor after every epoch"},
       {"valid_users", 1000, "validation users that pick the best round when the experiment gives none"},
   };
+  p.insert(p.end(), rest.begin(), rest.end());
   if (jtm) {
     p.push_back({"gap", 7, "tree learning: layer gap d (SPEC §7)"});
-    p.push_back({"assign", "greedy", "tree learning: greedy (with rebalance) or exact"});
+    p.push_back({"assign", "exact", "tree learning: exact (each gap's optimum) or greedy (with rebalance)"});
+    p.push_back({"assign_candidates", 16, "tree learning, exact: candidates per item, best ones plus the old node (0 = all)"});
     p.push_back({"max_samples_per_item", 0, "tree learning: samples per item in the weights (0 = all)"});
-  } else {
+    p.push_back({"lookahead", 4, "tree learning: random nodes per deeper level that estimate a moved item's loss below a gap (0 = off)"});
+    p.push_back({"never_worse", true, "tree learning: keep the old tree when the learned one scores lower"});
+  } else if (relearn == Relearn::kmeans) {
     p.push_back({"kmeans_iterations", 10, "k-means: Lloyd iterations per node at most"});
   }
   return p;
 }
 
+// The round epochs of jtm's run with the same seed, rounds 1..best: what jtm-h-same-epochs repeats.
+std::vector<std::uint32_t> jtm_round_epochs(const MethodContext& ctx) {
+  const nlohmann::json jtm = ctx.result_of ? ctx.result_of("jtm") : nlohmann::json();
+  if (!jtm.is_object() || !jtm.contains("rounds") || !jtm.contains("extra"))
+    fail("jtm-h-same-epochs repeats jtm's training epochs: run jtm before it, with the same seed");
+  const auto best = jtm.at("extra").at("best_round").get<std::uint32_t>();
+  std::vector<std::uint32_t> epochs;
+  for (const auto& r : jtm.at("rounds"))
+    if (r.at("round").get<std::uint32_t>() <= best) epochs.push_back(r.at("epochs").get<std::uint32_t>());
+  TR_CHECK(epochs.size() == best, "jtm's result lists ", epochs.size(), " rounds up to its best round ", best);
+  return epochs;
+}
+
 MethodOutcome run_joint(const MethodContext& ctx, Relearn relearn) {
-  if (ctx.work_dir.empty()) fail("method ", relearn == Relearn::jtm ? "jtm" : "tdm-kmeans", " needs a work folder");
+  if (ctx.work_dir.empty()) fail("method ", relearn_name(relearn), " needs a work folder");
   const nlohmann::json& s = ctx.settings;
   JointOptions o;
   o.relearn = relearn;
   o.rounds = s.at("rounds").get<std::uint32_t>();
-  o.train.method = relearn == Relearn::jtm ? "jtm-h" : "tdm";
+  o.train.method = relearn == Relearn::kmeans ? "tdm" : "jtm-h";
   o.train.model = s.at("model").get<std::string>();
-  o.train.epochs = s.at("epochs_per_round").get<std::uint32_t>();
+  if (relearn == Relearn::none) {  // jtm's epochs, round by round, on the initial tree
+    o.round_epochs = jtm_round_epochs(ctx);
+    o.rounds = std::min<std::uint32_t>(o.rounds, static_cast<std::uint32_t>(o.round_epochs.size()));
+    o.round_epochs.resize(o.rounds);
+  } else {
+    o.train.epochs = s.at("epochs").get<std::uint32_t>();
+    o.train.patience = s.at("patience").get<std::uint32_t>();
+    o.train.min_delta = s.at("min_delta").get<double>();
+  }
   o.train.batch_size = s.at("batch_size").get<std::uint32_t>();
   o.train.negatives = s.at("negatives").get<std::uint32_t>();
   o.train.embedding_dim = s.at("embedding_dim").get<std::uint32_t>();
@@ -54,9 +87,12 @@ MethodOutcome run_joint(const MethodContext& ctx, Relearn relearn) {
     o.learn.gap = s.at("gap").get<std::uint32_t>();
     const std::string assign = s.at("assign").get<std::string>();
     if (assign != "greedy" && assign != "exact") fail("method jtm: assign '", assign, "': expected greedy or exact");
-    o.learn.assign = assign == "exact" ? AssignMethod::exact : AssignMethod::greedy;
+    o.learn.assign = parse_assign_method(assign);
+    o.learn.assign_candidates = s.at("assign_candidates").get<std::uint32_t>();
     o.learn.max_samples_per_item = s.at("max_samples_per_item").get<std::uint32_t>();
-  } else {
+    o.learn.lookahead = s.at("lookahead").get<std::uint32_t>();
+    o.learn.never_worse = s.at("never_worse").get<bool>();
+  } else if (relearn == Relearn::kmeans) {
     o.kmeans.iterations = s.at("kmeans_iterations").get<std::uint32_t>();
   }
   o.learn.seed = o.kmeans.seed = ctx.seed;
@@ -92,11 +128,18 @@ MethodOutcome run_joint(const MethodContext& ctx, Relearn relearn) {
     row.erase("history");
     // The names method.h's example uses, beside the detailed ones.
     row["objective"] = relearn == Relearn::jtm ? nlohmann::json(r.objective_new) : nlohmann::json(nullptr);
-    if (relearn != Relearn::jtm) row["objective_old"] = row["objective_new"] = nullptr;  // k-means has none
+    if (relearn != Relearn::jtm)  // k-means and the fixed tree have none
+      row["objective_old"] = row["objective_new"] = row["objective_learned"] = nullptr;
     row["seconds"] = r.train_seconds + r.eval_seconds + r.learn_seconds;
     out.rounds.push_back(std::move(row));
   }
-  out.extra = {{"best_round", joint.best_round}, {"best_model", joint.best_model}, {"best_tree", joint.best_tree}};
+  std::uint32_t epochs = 0;
+  for (const RoundStats& r : joint.rounds)
+    if (r.round <= joint.best_round) epochs += r.epochs;
+  out.extra = {{"best_round", joint.best_round},
+               {"best_model", joint.best_model},
+               {"best_tree", joint.best_tree},
+               {"epochs_to_best_round", epochs}};
   return out;
 }
 
@@ -106,10 +149,14 @@ std::vector<MethodInfo> joint_methods() {
   return {
       {"jtm",
        "JTM (SPEC §8): JTM-H trained jointly with tree learning (Algorithm 2), best round by validation recall@200",
-       joint_params(true), [](const MethodContext& c) { return run_joint(c, Relearn::jtm); }},
+       joint_params(Relearn::jtm), [](const MethodContext& c) { return run_joint(c, Relearn::jtm); }},
       {"tdm-kmeans",
        "TDM with its tree re-clustered by balanced 2-means on the leaf embeddings after every round (SPEC §3)",
-       joint_params(false), [](const MethodContext& c) { return run_joint(c, Relearn::kmeans); }},
+       joint_params(Relearn::kmeans), [](const MethodContext& c) { return run_joint(c, Relearn::kmeans); }},
+      {"jtm-h-same-epochs",
+       "JTM-H on the category tree, trained in jtm's rounds with jtm's epochs (up to its best round), warm "
+       "started the same way: jtm without tree learning, so the difference is the learned tree (SPEC §8)",
+       joint_params(Relearn::none), [](const MethodContext& c) { return run_joint(c, Relearn::none); }},
   };
 }
 

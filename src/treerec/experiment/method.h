@@ -50,8 +50,12 @@ struct MethodContext {
   std::string work_dir;
   // Progress lines for the user (stderr in the CLI); may be empty.
   std::function<void(const std::string&)> log;
-  // Validation users for methods that report per-epoch or per-round recall (may be empty).
+  // Validation users for methods that report per-epoch or per-round recall and stop training
+  // early (may be empty).
   std::span<const std::uint32_t> valid_users;
+  // The result (MethodResult::to_json) of a method that ran before this one with the same seed,
+  // or null: for controls that repeat another method's budget. May be empty.
+  std::function<nlohmann::json(const std::string& method)> result_of;
 };
 
 struct MethodOutcome {

@@ -2,9 +2,11 @@
 // method's code; method_list.cpp calls them all.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "treerec/experiment/method.h"
+#include "treerec/train/trainer.h"
 
 namespace treerec {
 
@@ -13,6 +15,12 @@ std::vector<MethodInfo> builtin_methods();
 
 // Defined in experiment/model_methods.cpp: tdm, jtm-hi, jtm-h, dnn.
 std::vector<MethodInfo> model_methods();
+
+// The settings of training to convergence that every trained method shares (SPEC §5):
+// epochs (a maximum), patience and min_delta; defined in experiment/model_methods.cpp.
+std::vector<MethodParam> convergence_params();
+// The line a method logs when a training epoch ends (loss, time, validation recall@top).
+std::string epoch_line(const EpochSummary& s, std::uint32_t epochs, std::uint32_t top);
 
 // Defined in experiment/joint_methods.cpp: jtm, tdm-kmeans.
 std::vector<MethodInfo> joint_methods();

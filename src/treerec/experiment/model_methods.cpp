@@ -10,6 +10,7 @@
 #include <numeric>
 
 #include "treerec/eval/evaluate.h"
+#include "treerec/eval/validation.h"
 #include "treerec/experiment/method_list.h"
 #include "treerec/search/model_retrieval.h"
 #include "treerec/train/layer_sampler.h"
@@ -24,8 +25,8 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 std::vector<MethodParam> model_params(bool tree_method) {
-  std::vector<MethodParam> p = {
-      {"epochs", 1, "passes over the training samples"},
+  std::vector<MethodParam> p = convergence_params();
+  const std::vector<MethodParam> rest = {
       {"batch_size", 256, "samples per optimizer step"},
       {"negatives", 100,
        tree_method ? "negatives per sample, spread over the levels, more on deeper ones (SPEC §5)"
@@ -37,6 +38,7 @@ std::vector<MethodParam> model_params(bool tree_method) {
       {"shard_samples", 32, "samples per gradient shard (the model depends on it, never on threads)"},
       {"max_batches", 0, "stop training after this many batches (0 = all epochs): for quick runs"},
   };
+  p.insert(p.end(), rest.begin(), rest.end());
   if (tree_method) {
     p.push_back({"layer_negatives", "", "negatives per level k1,...,k_lmax (overrides negatives)"});
     p.push_back({"beam", 200, "k: beam width of the layer-wise beam search (SPEC §6)"});
@@ -59,6 +61,8 @@ TrainOptions train_options(const MethodContext& ctx, const std::string& method) 
   o.model = setting<std::string>(ctx, "model");
   o.embedding_dim = setting<std::uint32_t>(ctx, "embedding_dim");
   o.epochs = setting<std::uint32_t>(ctx, "epochs");
+  o.patience = setting<std::uint32_t>(ctx, "patience");
+  o.min_delta = setting<double>(ctx, "min_delta");
   o.batch_size = setting<std::uint32_t>(ctx, "batch_size");
   o.shard_samples = setting<std::uint32_t>(ctx, "shard_samples");
   o.negatives = setting<std::uint32_t>(ctx, "negatives");
@@ -78,6 +82,29 @@ TrainOptions train_options(const MethodContext& ctx, const std::string& method) 
 void say(const MethodContext& ctx, const std::string& line) {
   if (ctx.log) ctx.log(line);
 }
+
+}  // namespace
+
+std::string epoch_line(const EpochSummary& s, std::uint32_t epochs, std::uint32_t top) {
+  std::string line = cat("epoch ", s.epoch + 1, "/", epochs, ": loss ", s.loss, ", ", s.seconds, " s");
+  if (s.validated) {
+    line += cat(", validation recall@", top, " ", s.score, s.best_epoch == s.epoch + 1 ? " (best)" : "");
+    if (s.stop) line += cat("; best epoch ", s.best_epoch, ", stopping");
+  }
+  return line;
+}
+
+std::vector<MethodParam> convergence_params() {
+  return {
+      {"epochs", 30, "most passes over the training samples (early stopping usually ends sooner)"},
+      {"patience", 3,
+       "stop after this many epochs without a validation recall@M above the best by more than min_delta, "
+       "and keep the best epoch (0 = train every epoch, keep the last)"},
+      {"min_delta", 0.001, "smallest rise of validation recall@M that counts as progress"},
+  };
+}
+
+namespace {
 
 RankedLists retrieve_for(const MethodContext& ctx, const PreferenceModel& model, const BehaviorFeatures& features,
                          bool brute_force, std::span<const std::uint32_t> users) {
@@ -140,18 +167,17 @@ MethodOutcome run_model_method(const MethodContext& ctx, const std::string& name
       say(ctx, cat("epoch ", p.epoch + 1, "/", p.epochs, ": ", p.epoch_samples_done, " of ", p.epoch_samples,
                    " samples, loss ", p.loss));
     });
+    if (!ctx.valid_users.empty()) {
+      ValidationOptions vo;
+      vo.top = ctx.top;
+      vo.beam = ctx.settings.contains("beam") ? setting<std::uint32_t>(ctx, "beam") : ctx.top;
+      vo.brute_force = brute_force;
+      vo.threads = ctx.threads;
+      t.on_validate(tree_validator(ctx.dataset, ctx.initial_tree, ctx.valid_users, vo));
+    }
     t.on_epoch_end([&](const EpochSummary& s) -> nlohmann::json {
-      std::string line = cat("epoch ", s.epoch + 1, "/", options.epochs, ": loss ", s.loss, ", ", s.seconds, " s");
-      nlohmann::json fields = nullptr;
-      if (!ctx.valid_users.empty()) {
-        const auto v0 = Clock::now();
-        const RankedLists lists = retrieve_for(ctx, t.model(), t.features(), brute_force, ctx.valid_users);
-        const Metrics m = measure_lists(ctx.dataset, ctx.valid_users, lists, ctx.top);
-        fields = {{"valid", m.json()}, {"valid_seconds", seconds_since(v0)}};
-        line += cat(", validation recall@", ctx.top, " ", m.get(ctx.top).recall);
-      }
-      say(ctx, line);
-      return fields;
+      say(ctx, epoch_line(s, options.epochs, ctx.top));
+      return nullptr;
     });
     const bool done = t.run();
     out.history = t.history();

@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "treerec/eval/evaluate.h"
+#include "treerec/eval/validation.h"
 #include "treerec/io/atomic_file.h"
 #include "treerec/search/model_retrieval.h"
 #include "treerec/train/checkpoint.h"
@@ -67,12 +68,21 @@ double number_or_zero(const nlohmann::json& j, const char* key) {
 
 }  // namespace
 
-const char* relearn_name(Relearn r) { return r == Relearn::jtm ? "jtm" : "kmeans"; }
+const char* relearn_name(Relearn r) {
+  switch (r) {
+    case Relearn::jtm: return "jtm";
+    case Relearn::kmeans: return "kmeans";
+    case Relearn::none: break;
+  }
+  return "none";
+}
 
 Relearn parse_relearn(const std::string& name) {
   if (name == "jtm") return Relearn::jtm;
   if (name == "kmeans") return Relearn::kmeans;
-  fail("--relearn '", name, "': expected jtm (tree learning, SPEC §7) or kmeans (TDM re-clustering, SPEC §3)");
+  if (name == "none") return Relearn::none;
+  fail("--relearn '", name, "': expected jtm (tree learning, SPEC §7), kmeans (TDM re-clustering, SPEC §3) or "
+       "none (the same tree every round)");
 }
 
 void JointOptions::validate() const {
@@ -82,6 +92,10 @@ void JointOptions::validate() const {
     fail("joint learning needs a tree method (tdm, jtm-hi, jtm-h), not ", train.method);
   if (relearn == Relearn::jtm && learn.gap < 1) fail("--gap must be at least 1");
   if (relearn == Relearn::kmeans && kmeans.iterations < 1) fail("k-means needs at least 1 iteration");
+  if (!round_epochs.empty() && round_epochs.size() < rounds)
+    fail("round_epochs lists ", round_epochs.size(), " rounds, fewer than the ", rounds, " rounds to run");
+  for (std::uint32_t e : round_epochs)
+    if (e < 1) fail("round_epochs: every round needs at least 1 epoch");
 }
 
 nlohmann::json JointOptions::identity_json() const {
@@ -89,10 +103,14 @@ nlohmann::json JointOptions::identity_json() const {
   if (relearn == Relearn::jtm)
     j["learn"] = {{"gap", learn.gap},
                   {"max_samples_per_item", learn.max_samples_per_item},
-                  {"assign", learn.assign == AssignMethod::greedy ? "greedy" : "exact"},
+                  {"assign", assign_method_name(learn.assign)},
+                  {"assign_candidates", learn.assign_candidates},
+                  {"lookahead", learn.lookahead},
+                  {"never_worse", learn.never_worse},
                   {"seed", learn.seed}};
-  else
+  else if (relearn == Relearn::kmeans)
     j["kmeans"] = {{"iterations", kmeans.iterations}, {"seed", kmeans.seed}};
+  if (!round_epochs.empty()) j["round_epochs"] = round_epochs;
   if (valid_user_list.empty()) j["valid_users"] = valid_users;
   else j["valid_user_list_xxh3"] = hex64(XXH3_64bits(valid_user_list.data(), valid_user_list.size() * sizeof(std::uint32_t)));
   return j;
@@ -104,6 +122,10 @@ nlohmann::json RoundStats::to_json() const {
                       {"valid", valid},
                       {"objective_old", objective_old},
                       {"objective_new", objective_new},
+                      {"objective_learned", objective_learned},
+                      {"kept_old", kept_old},
+                      {"epochs", epochs},
+                      {"best_epoch", best_epoch},
                       {"items_moved", items_moved},
                       {"moved_per_level", moved_per_level},
                       {"train_seconds", train_seconds},
@@ -122,6 +144,10 @@ RoundStats RoundStats::from_json(const nlohmann::json& j) {
     s.valid = j.at("valid");
     s.objective_old = j.at("objective_old").get<double>();
     s.objective_new = j.at("objective_new").get<double>();
+    s.objective_learned = j.at("objective_learned").get<double>();
+    s.kept_old = j.at("kept_old").get<bool>();
+    s.epochs = j.at("epochs").get<std::uint32_t>();
+    s.best_epoch = j.at("best_epoch").get<std::uint32_t>();
     s.items_moved = j.at("items_moved").get<std::uint64_t>();
     s.moved_per_level = j.at("moved_per_level").get<std::vector<std::uint64_t>>();
     s.train_seconds = j.at("train_seconds").get<double>();
@@ -143,24 +169,27 @@ nlohmann::json JointResult::to_json() const {
 
 std::string rounds_table_header() {
   char line[160];
-  std::snprintf(line, sizeof line, "%5s %11s %15s %15s %9s %9s %9s %9s", "round", "recall@200", "objective_old",
-                "objective_new", "moved", "train_s", "eval_s", "learn_s");
+  std::snprintf(line, sizeof line, "%5s %7s %11s %15s %15s %9s %9s %9s %9s", "round", "epochs", "recall@200",
+                "objective_old", "objective_new", "moved", "train_s", "eval_s", "learn_s");
   return line;
 }
 
 std::string rounds_table_row(const RoundStats& s, bool jtm) {
-  char recall[32], old_obj[32], new_obj[32], line[200];
+  char recall[32], old_obj[32], new_obj[32], epochs[32], line[220];
   if (s.validated) std::snprintf(recall, sizeof recall, "%.4f%%", 100 * s.recall);
   else std::snprintf(recall, sizeof recall, "-");
   if (jtm) {
     std::snprintf(old_obj, sizeof old_obj, "%.6g", s.objective_old);
-    std::snprintf(new_obj, sizeof new_obj, "%.6g", s.objective_new);
+    std::snprintf(new_obj, sizeof new_obj, "%.6g%s", s.kept_old ? s.objective_learned : s.objective_new,
+                  s.kept_old ? "*" : "");
   } else {
     std::snprintf(old_obj, sizeof old_obj, "-");
     std::snprintf(new_obj, sizeof new_obj, "-");
   }
-  std::snprintf(line, sizeof line, "%5u %11s %15s %15s %9llu %9.1f %9.1f %9.1f", s.round, recall, old_obj, new_obj,
-                static_cast<unsigned long long>(s.items_moved), s.train_seconds, s.eval_seconds, s.learn_seconds);
+  std::snprintf(epochs, sizeof epochs, "%u/%u", s.best_epoch, s.epochs);
+  std::snprintf(line, sizeof line, "%5u %7s %11s %15s %15s %9llu %9.1f %9.1f %9.1f", s.round, epochs, recall, old_obj,
+                new_obj, static_cast<unsigned long long>(s.items_moved), s.train_seconds, s.eval_seconds,
+                s.learn_seconds);
   return line;
 }
 
@@ -260,6 +289,8 @@ class JointRun {
     const BehaviorFeatures features(trained.model->config().representation, tree);
     stats.round = r;
     stats.history = trained.info.history;
+    stats.epochs = static_cast<std::uint32_t>(trained.info.history.size());
+    stats.best_epoch = trained.info.options.value("best_epoch", stats.epochs);
     for (const auto& e : stats.history) stats.train_seconds += number_or_zero(e, "seconds");
 
     // 2. Validation recall@200 of model r on tree r.
@@ -283,7 +314,17 @@ class JointRun {
     TrainOptions t = o_.train;
     t.seed = r == 1 ? o_.train.seed : mix_seed(o_.train.seed, r);
     t.checkpoint_path = model_path + ".ckpt";
+    if (!o_.round_epochs.empty()) {  // exactly this many epochs; the best one is kept
+      t.epochs = o_.round_epochs[r - 1];
+      t.patience = t.epochs;
+    }
     Trainer trainer(data_, tree, t);
+    const std::vector<std::uint32_t> users = valid_users();
+    if (!users.empty()) {
+      ValidationOptions vo;
+      vo.threads = o_.train.threads;
+      trainer.on_validate(tree_validator(data_, tree, users, vo));
+    }
     if (r > 1) {
       const std::string prev_dir = round_dir(out_, r - 1);
       const std::string prev_model = (fs::path(prev_dir) / "model").string();
@@ -300,10 +341,14 @@ class JointRun {
     }
     if (o_.progress) trainer.on_progress(o_.progress);
     trainer.on_epoch_end([&](const EpochSummary& s) {
-      char line[160];
+      char line[200];
       std::snprintf(line, sizeof line, "round %u: epoch %u/%u: loss %.5f, %.1f s", r, s.epoch + 1, t.epochs, s.loss,
                     s.seconds);
-      log(line);
+      std::string text = line;
+      if (s.validated)
+        text += cat(", validation recall@200 ", s.score, s.best_epoch == s.epoch + 1 ? " (best)" : "",
+                    s.stop ? cat("; best epoch ", s.best_epoch, ", stopping") : std::string());
+      log(text);
       return nlohmann::json(nullptr);
     });
     if (!trainer.run()) {
@@ -315,12 +360,14 @@ class JointRun {
     return true;
   }
 
+  std::vector<std::uint32_t> valid_users() const {
+    if (!o_.valid_user_list.empty()) return o_.valid_user_list;
+    return validation_users(data_, o_.valid_users, o_.train.seed);
+  }
+
   void validate(const Tree& tree, const PreferenceModel& model, const BehaviorFeatures& features, RoundStats& s) {
-    std::span<const std::uint32_t> users = o_.valid_user_list;
-    if (users.empty()) {
-      if (o_.valid_users == 0 || data_.users(Split::valid).empty()) return;
-      users = evaluation_users(data_, Split::valid, o_.valid_users);
-    }
+    const std::vector<std::uint32_t> users = valid_users();
+    if (users.empty()) return;
     const auto t0 = Clock::now();
     RetrievalOptions ro;  // k = M = 200 (SPEC §6)
     ro.threads = o_.train.threads;
@@ -335,6 +382,7 @@ class JointRun {
 
   Tree learn(std::uint32_t r, const Tree& tree, const PreferenceModel& model, const BehaviorFeatures& features,
              RoundStats& s) {
+    if (o_.relearn == Relearn::none) return tree;
     if (o_.relearn == Relearn::kmeans) {
       KMeansTreeOptions k = o_.kmeans;
       k.seed = mix_seed(o_.kmeans.seed, r);
@@ -348,8 +396,10 @@ class JointRun {
     TreeLearnResult t = learn_tree(data_, tree, model, features, l);
     s.objective_old = t.objective_old;
     s.objective_new = t.objective_new;
+    s.objective_learned = t.objective_learned;
+    s.kept_old = t.kept_old;
     s.moved_per_level = t.moved_per_level;
-    t.tree.set_builder("learned");
+    if (!t.kept_old) t.tree.set_builder("learned");
     return std::move(t.tree);
   }
 

@@ -45,20 +45,28 @@
 
 namespace treerec {
 
-enum class Relearn { jtm, kmeans };
-const char* relearn_name(Relearn r);  // "jtm", "kmeans"
+// jtm: tree learning (SPEC §7); kmeans: TDM's re-clustering (SPEC §3); none: the same tree every
+// round (the control that isolates what the learned tree adds: the same warm-started rounds).
+enum class Relearn { jtm, kmeans, none };
+const char* relearn_name(Relearn r);  // "jtm", "kmeans", "none"
 Relearn parse_relearn(const std::string& name);  // throws Error listing the names
 
 struct JointOptions {
   std::uint32_t rounds = 3;  // T >= 1
   Relearn relearn = Relearn::jtm;
-  // Each round's training (method jtm-h for JTM, tdm for tdm-kmeans; dnn has no tree to learn).
+  // Each round's training (method jtm-h for JTM, tdm for tdm-kmeans; dnn has no tree to learn),
+  // to convergence: train.epochs at most, early stopping on the validation users below.
   // checkpoint_path and seed are set per round; max_batches stops the whole run (resumable).
   TrainOptions train;
+  // When not empty: round r trains exactly round_epochs[r - 1] epochs (and keeps its best one)
+  // instead of stopping early; rounds beyond the list are not allowed. For the control that
+  // repeats another run's epochs.
+  std::vector<std::uint32_t> round_epochs;
   TreeLearnOptions learn;    // relearn jtm; seed per round, threads from train.threads
   KMeansTreeOptions kmeans;  // relearn kmeans; seed per round, threads from train.threads
-  // Validation: the first `valid_users` validation users (0 = no validation; best = last
-  // round), or exactly `valid_user_list` when it is not empty.
+  // Validation (early stopping inside rounds, and the best round): a seeded sample of
+  // `valid_users` validation users (eval/validation.h: validation_users with train.seed; 0 = no
+  // validation, best = last round), or exactly `valid_user_list` when it is not empty.
   std::uint32_t valid_users = 1000;
   std::vector<std::uint32_t> valid_user_list;
   bool resume = false;  // continue the run in the folder; without it an existing run is an error
@@ -77,6 +85,10 @@ struct RoundStats {
   double recall = 0;                                   // validation recall@200 (if validated)
   nlohmann::json valid = nullptr;                      // Metrics::json() of the validation
   double objective_old = 0, objective_new = 0;         // Algorithm 2's objective (jtm only)
+  double objective_learned = 0;                        // of the learned tree, before the never-worse check
+  bool kept_old = false;                               // tree learning returned tree r (never worse)
+  std::uint32_t epochs = 0;                            // training epochs run in the round
+  std::uint32_t best_epoch = 0;                        // the epoch whose model is model r
   std::uint64_t items_moved = 0;                       // items whose leaf changed in tree r+1
   std::vector<std::uint64_t> moved_per_level;          // from learn_tree (jtm only)
   double train_seconds = 0, eval_seconds = 0, learn_seconds = 0;

@@ -96,8 +96,20 @@ void BehaviorFeatures::add_group(std::span<const std::uint32_t> history, std::ui
 }
 
 std::vector<std::int64_t> node_row_sources(const Tree& from, const Tree& to) {
+  TR_CHECK(from.num_items() == to.num_items() && from.max_level() == to.max_level(),
+           "warm start: the trees hold ", from.num_items(), " and ", to.num_items(), " items, ", from.max_level(),
+           " and ", to.max_level(), " levels");
   std::vector<std::int64_t> source(to.num_nodes());
-  parallel_for(source.size(), 0, 4096, [&](std::size_t i) { source[i] = from.node_index(to.node_code(i)); });
+  const std::uint64_t leaves = to.level_offset(to.max_level());
+  parallel_for(source.size(), 0, 4096, [&](std::size_t i) {
+    const Code code = to.node_code(i);
+    if (i < leaves) {
+      source[i] = from.node_index(code);  // an internal node: its code's row
+    } else {  // a leaf: the row of its item's leaf in `from`
+      const auto item = static_cast<std::uint32_t>(to.item_at(code));
+      source[i] = from.node_index(from.leaf(item));
+    }
+  });
   return source;
 }
 

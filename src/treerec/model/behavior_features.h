@@ -66,9 +66,12 @@ class BehaviorFeatures {
   HugeVector<std::uint32_t> ancestors_;  // (huge pages) jtm_h: [item * (max_level + 1) + level] -> node index
 };
 
-// For warm starts on a new tree (SPEC §7.6): per node row of `to`, the row of the same code in
-// `from`, or -1 for a code that was empty in `from`. This carries the node table, and the
-// behaviour table under jtm-h; tdm and jtm-hi behaviour rows depend on items only.
+// For warm starts on a new tree (SPEC §7.1, §8): per node row of `to`, the row it starts from in
+// `from`. An internal node takes the row of the same code (-1 for a code that was empty in
+// `from`); a leaf takes the row of its item's leaf in `from`, so leaf rows follow their items.
+// The trees must hold the same items. This carries the node table, and the behaviour table
+// under jtm-h (whose leaf-level rows are then item rows); tdm and jtm-hi behaviour rows depend
+// on items only.
 std::vector<std::int64_t> node_row_sources(const Tree& from, const Tree& to);
 
 }  // namespace treerec

@@ -8,7 +8,7 @@
 namespace treerec {
 namespace {
 constexpr std::string_view kMagic = "TRECCKPT";
-constexpr std::uint32_t kVersion = 1;
+constexpr std::uint32_t kVersion = 2;
 }  // namespace
 
 nlohmann::json TrainPosition::to_json() const {
@@ -19,7 +19,10 @@ nlohmann::json TrainPosition::to_json() const {
           {"epoch_loss_sum", epoch_loss_sum},
           {"epoch_rows", epoch_rows},
           {"epoch_seconds", epoch_seconds},
-          {"total_seconds", total_seconds}};
+          {"total_seconds", total_seconds},
+          {"best_epoch", early.best_epoch},
+          {"best_score", early.best_score},
+          {"stopped", early.stopped}};
 }
 
 TrainPosition TrainPosition::from_json(const nlohmann::json& j) {
@@ -32,6 +35,9 @@ TrainPosition TrainPosition::from_json(const nlohmann::json& j) {
     p.epoch_rows = j.at("epoch_rows").get<std::uint64_t>();
     p.epoch_seconds = j.at("epoch_seconds").get<double>();
     p.total_seconds = j.at("total_seconds").get<double>();
+    p.early.best_epoch = j.value("best_epoch", 0u);  // absent in version 1
+    p.early.best_score = j.value("best_score", 0.0);
+    p.early.stopped = j.value("stopped", false);
   } catch (const nlohmann::json::exception& e) {
     fail("bad training position: ", e.what());
   }
@@ -60,12 +66,13 @@ std::optional<JsonDifference> json_difference(const nlohmann::json& a, const nlo
 }
 
 void save_checkpoint(const std::string& path, const CheckpointState& state, const PreferenceModel& model,
-                     const Adam& adam) {
+                     const Adam& adam, const PreferenceModel* best) {
   BinaryWriter writer(path, kMagic, kVersion);
   writer.add_json("checkpoint",
                   {{"identity", state.identity}, {"position", state.position.to_json()}, {"history", state.history}});
   model.save(writer, "model");
   adam.save(writer, "adam");
+  if (best) best->save(writer, "best");
   writer.commit();
 }
 
@@ -91,6 +98,7 @@ CheckpointState load_checkpoint(const std::string& path, const nlohmann::json& i
          "checkpoint to start over");
   auto loaded = PreferenceModel::load(reader, "model");
   adam.load(reader, "adam");
+  if (reader.has("best.config")) state.best = PreferenceModel::load(reader, "best");
   model = std::move(loaded);
   return state;
 }

@@ -6,10 +6,11 @@
 // run must match. Nothing else is needed: batch contents are pure functions of (seed, epoch,
 // position in the epoch).
 //
-// File: magic "TRECCKPT", format version 1, a BinaryWriter container written atomically
+// File: magic "TRECCKPT", format version 2, a BinaryWriter container written atomically
 // (a failed write leaves the previous checkpoint as it was). Sections: "checkpoint" (JSON:
-// identity, position, history), the model's ("model.*", PreferenceModel::save) and the
-// optimizer's ("adam.*", Adam::save).
+// identity, position, history), the model's ("model.*", PreferenceModel::save), the
+// optimizer's ("adam.*", Adam::save) and, under early stopping, the best epoch's model
+// ("best.*"). Version 1 (no early stopping) still loads.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +19,8 @@
 #include <string>
 
 #include <nlohmann/json.hpp>
+
+#include "treerec/train/early_stopping.h"
 
 namespace treerec {
 
@@ -33,6 +36,7 @@ struct TrainPosition {
   std::uint64_t epoch_rows = 0;     // rows trained in the epoch so far
   double epoch_seconds = 0;         // training time of the epoch so far (all runs)
   double total_seconds = 0;         // training time of all epochs (all runs)
+  EarlyStopping early;              // the best epoch so far, and whether training has stopped
 
   nlohmann::json to_json() const;
   static TrainPosition from_json(const nlohmann::json& j);  // throws Error naming a bad field
@@ -42,16 +46,18 @@ struct CheckpointState {
   nlohmann::json identity;  // see Trainer: options, model config, dataset, tree
   TrainPosition position;
   nlohmann::json history = nlohmann::json::array();
+  std::unique_ptr<PreferenceModel> best;  // the best epoch's model (early stopping), or null
 };
 
 // Writes atomically; throws Error (and leaves any previous file at `path` intact) on failure.
+// `best` (may be null) is the best epoch's model.
 void save_checkpoint(const std::string& path, const CheckpointState& state, const PreferenceModel& model,
-                     const Adam& adam);
+                     const Adam& adam, const PreferenceModel* best = nullptr);
 
 // Reads `path` (throws Error naming it when absent, damaged or foreign) and checks that its
 // identity equals `identity`: otherwise throws Error naming the first differing field and both
 // values. Then replaces `model` by the checkpoint's and loads `adam` (made for that model's
-// shapes, which the identity fixes).
+// shapes, which the identity fixes); the best epoch's model, if saved, comes back in `best`.
 CheckpointState load_checkpoint(const std::string& path, const nlohmann::json& identity,
                                 std::unique_ptr<PreferenceModel>& model, Adam& adam);
 

@@ -13,6 +13,7 @@ void TrainOptions::validate() const {
   if (model != "dnn" && model != "attention") fail("--model '", model, "': expected dnn or attention");
   if (embedding_dim < 1 || embedding_dim > 4096) fail("--embedding-dim ", embedding_dim, ": expected 1 to 4096");
   if (epochs < 1) fail("--epochs must be at least 1");
+  if (!(std::isfinite(min_delta) && min_delta >= 0)) fail("--min-delta ", min_delta, ": expected a number >= 0");
   if (batch_size < 1) fail("--batch must be at least 1");
   if (shard_samples < 1) fail("--shard-samples must be at least 1");
   if (!(std::isfinite(learning_rate) && learning_rate > 0)) fail("--lr ", learning_rate, ": expected a number > 0");
@@ -32,6 +33,8 @@ nlohmann::json TrainOptions::identity_json() const {
           {"model", model},
           {"embedding_dim", embedding_dim},
           {"epochs", epochs},
+          {"patience", patience},
+          {"min_delta", min_delta},
           {"batch_size", batch_size},
           {"shard_samples", shard_samples},
           {"negatives", negatives},

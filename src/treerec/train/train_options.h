@@ -14,7 +14,14 @@ struct TrainOptions {
   std::string method = "tdm";     // tdm | jtm-hi | jtm-h | dnn | hsm (train/model_file.h: parse_method)
   std::string model = "dnn";      // preference model kind: dnn | attention (SPEC §4)
   std::uint32_t embedding_dim = 24;
-  std::uint32_t epochs = 1;
+  // The most epochs to train (SPEC §5: train to convergence). With patience > 0 and a
+  // validation function (Trainer::on_validate), training stops earlier once the validation
+  // score has not risen by more than min_delta over the best so far for `patience` epochs, and
+  // the model of the best epoch is the result; with patience 0 every epoch runs and the last
+  // model is the result.
+  std::uint32_t epochs = 30;
+  std::uint32_t patience = 3;
+  double min_delta = 0.001;  // in units of the score (recall@M: 0.001 = a tenth of a point)
   // Samples per optimizer step. 256 like the PyTorch reference implementation: the paper's
   // 30,000 per GPU suits GPUs, not a few CPU cores with lr 1e-3.
   std::uint32_t batch_size = 256;

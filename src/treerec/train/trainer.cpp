@@ -140,6 +140,11 @@ void Trainer::resume() {
          batches_per_epoch_, " batches");
   position_ = p;
   history_ = std::move(state.history);
+  best_ = std::move(state.best);
+  if (finished() && best_) {  // a finished run's checkpoint: the result is the best epoch
+    model_ = std::move(best_);
+    best_.reset();
+  }
 }
 
 namespace {
@@ -261,6 +266,11 @@ void Trainer::train_batch() {
   ++position_.batches;
 }
 
+void Trainer::keep_best() {
+  if (!best_) best_ = PreferenceModel::create(model_->config(), 0);
+  best_->parameters() = model_->parameters();
+}
+
 void Trainer::end_epoch() {
   EpochSummary s;
   s.epoch = position_.epoch;
@@ -273,6 +283,20 @@ void Trainer::end_epoch() {
                           {"seconds", s.seconds},
                           {"learning_rate", s.learning_rate},
                           {"samples", s.samples}};
+  if (validate_) {
+    const Validation v = validate_(*model_, features_);
+    s.validated = true;
+    s.score = v.score;
+    if (v.fields.is_object())
+      for (const auto& [key, value] : v.fields.items()) entry[key] = value;
+    entry["valid_score"] = v.score;
+    if (options_.patience > 0) {  // early stopping (SPEC §5)
+      if (position_.early.record(s.epoch + 1, v.score, options_.patience, options_.min_delta)) keep_best();
+      entry["best_epoch"] = position_.early.best_epoch;
+    }
+  }
+  s.best_epoch = position_.early.best_epoch;
+  s.stop = position_.early.stopped && s.epoch + 1 < options_.epochs;
   if (epoch_end_) {
     const nlohmann::json extra = epoch_end_(s);
     if (extra.is_object())
@@ -291,7 +315,11 @@ void Trainer::end_epoch() {
 void Trainer::write_checkpoint() {
   if (options_.checkpoint_path.empty()) return;
   const auto start = Clock::now();
-  save_checkpoint(options_.checkpoint_path, {identity_, position_, history_}, *model_, *adam_);
+  CheckpointState state;
+  state.identity = identity_;
+  state.position = position_;
+  state.history = history_;
+  save_checkpoint(options_.checkpoint_path, state, *model_, *adam_, best_.get());
   last_checkpoint_at_ = Clock::now();
   last_checkpoint_write_ = seconds_since(start);
   last_checkpoint_batch_ = position_.batches;
@@ -316,7 +344,7 @@ bool Trainer::run() {
   last_checkpoint_batch_ = position_.batches;
   std::uint64_t run_batches = 0, run_samples = 0;
   double run_seconds = 0;
-  while (position_.epoch < options_.epochs) {
+  while (!finished()) {
     prepare_epoch();
     while (position_.next_batch < batches_per_epoch_) {
       if (options_.max_batches > 0 && run_batches == options_.max_batches) {
@@ -352,6 +380,10 @@ bool Trainer::run() {
     }
     end_epoch();
   }
+  if (best_) {  // early stopping: the result is the best epoch's model
+    model_ = std::move(best_);
+    best_.reset();
+  }
   return true;
 }
 
@@ -368,6 +400,9 @@ TrainingInfo Trainer::info(const nlohmann::json& extra_options) const {
   if (extra_options.is_object())
     for (const auto& [key, value] : extra_options.items()) info.options[key] = value;
   info.history = history_;
+  info.options["epochs_trained"] = position_.epoch;
+  info.options["best_epoch"] = best_epoch();
+  info.options["stopped_early"] = position_.early.stopped && position_.epoch < options_.epochs;
   return info;
 }
 

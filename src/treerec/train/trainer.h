@@ -63,6 +63,19 @@ struct EpochSummary {
   double seconds = 0;          // its training time (all runs; excludes the epoch-end callback)
   float learning_rate = 0;     // the learning rate it was trained with
   std::uint64_t samples = 0;
+  // With a validation function: this epoch's score, the best epoch so far (1-based) and
+  // whether training stops here (early stopping).
+  bool validated = false;
+  double score = 0;
+  std::uint32_t best_epoch = 0;
+  bool stop = false;
+};
+
+// What a validation function returns: the score early stopping compares (higher is better,
+// e.g. recall@200 on validation users) and fields for the epoch's history entry.
+struct Validation {
+  double score = 0;
+  nlohmann::json fields = nlohmann::json::object();
 };
 
 class Trainer {
@@ -70,6 +83,8 @@ class Trainer {
   using ProgressFn = std::function<void(const TrainProgress&)>;
   // Returns fields to add to the epoch's history entry (e.g. validation metrics), or null.
   using EpochEndFn = std::function<nlohmann::json(const EpochSummary&)>;
+  // Scores the model after an epoch (eval/validation.h builds one for recall@M).
+  using ValidateFn = std::function<Validation(const PreferenceModel&, const BehaviorFeatures&)>;
 
   // Checks the options and that `tree` holds the dataset's items (Tree::check_items), builds the
   // behaviour features, the sampler, a fresh model and the optimizer. Throws Error naming the
@@ -81,6 +96,9 @@ class Trainer {
 
   void on_progress(ProgressFn fn) { progress_ = std::move(fn); }
   void on_epoch_end(EpochEndFn fn) { epoch_end_ = std::move(fn); }
+  // Runs after every epoch, before the epoch-end callback; its score drives early stopping
+  // (options.patience > 0) and its fields join the history entry.
+  void on_validate(ValidateFn fn) { validate_ = std::move(fn); }
 
   // Continues the run saved at options.checkpoint_path (call before run()). Throws Error if it
   // is absent or damaged, or was made with other options, another dataset or another tree
@@ -98,12 +116,19 @@ class Trainer {
   // parameters and of model_tree's assignment), so resume() refuses a checkpoint that started
   // elsewhere.
   void warm_start(const PreferenceModel& model, const Tree& model_tree);
-  // Trains until every epoch is done (returns true) or options.max_batches batches have been
+  // Trains until every epoch is done or early stopping ends the run (returns true; under early
+  // stopping model() is then the best epoch's), or until options.max_batches batches have been
   // trained by this call (writes a checkpoint when a path is set, returns false; calling run()
   // again continues). Throws Error on failure, e.g. a checkpoint that cannot be written (the
   // previous checkpoint is then left intact).
   bool run();
-  bool finished() const { return position_.epoch >= options_.epochs; }
+  bool finished() const { return position_.epoch >= options_.epochs || position_.early.stopped; }
+  // Epochs trained so far, and the epoch whose model is the result (1-based; the last epoch
+  // without early stopping).
+  std::uint32_t epochs_trained() const { return position_.epoch; }
+  std::uint32_t best_epoch() const {
+    return position_.early.best_epoch > 0 && options_.patience > 0 ? position_.early.best_epoch : position_.epoch;
+  }
 
   const TrainOptions& options() const { return options_; }  // layer_negatives as used
   const Method& method() const { return method_; }
@@ -128,6 +153,7 @@ class Trainer {
   void run_shard(Worker& worker, std::uint64_t shard, std::uint64_t first, std::uint64_t samples,
                  double batch_rows) const;
   void end_epoch();
+  void keep_best();
 
   const Dataset& dataset_;
   const Tree& tree_;
@@ -136,6 +162,7 @@ class Trainer {
   BehaviorFeatures features_;
   BatchBuilder builder_;
   std::unique_ptr<PreferenceModel> model_;
+  std::unique_ptr<PreferenceModel> best_;  // early stopping: the best epoch's model so far
   std::unique_ptr<Adam> adam_;
   nlohmann::json identity_;
   nlohmann::json history_ = nlohmann::json::array();
@@ -154,6 +181,7 @@ class Trainer {
 
   ProgressFn progress_;
   EpochEndFn epoch_end_;
+  ValidateFn validate_;
   std::chrono::steady_clock::time_point last_checkpoint_at_;
   double last_checkpoint_write_ = 0;    // how long it took
   std::uint64_t last_checkpoint_batch_ = 0;

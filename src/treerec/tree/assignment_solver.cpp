@@ -1,8 +1,5 @@
-// Greedy with rebalance (SPEC §7.4) and the exact solver of one subtree's assignment problem.
-//
-// The exact solver is written here by hand: the project takes its libraries from Debian 12, which
-// packages no C++ min-cost-flow or weighted-matching library for it to link, and the
-// Hungarian algorithm is short and classic.
+// Greedy with rebalance (SPEC §7.4) and what both solvers share; the exact solver is in
+// assignment_exact.cpp.
 #include "treerec/tree/assignment_solver.h"
 
 #include <algorithm>
@@ -12,11 +9,8 @@
 #include "treerec/util/error.h"
 
 namespace treerec {
-namespace {
 
-constexpr double kMaxExactSteps = 1e12;
-
-void check(const AssignmentProblem& p) {
+void check_problem(const AssignmentProblem& p) {
   TR_CHECK(p.candidates >= 1, "an assignment problem needs at least one candidate");
   TR_CHECK(p.weights.size() == p.items() * p.candidates, "weights hold ", p.weights.size(),
            " values for ", p.items(), " items x ", p.candidates, " candidates");
@@ -26,6 +20,8 @@ void check(const AssignmentProblem& p) {
     TR_CHECK(p.old[r] >= -1 && p.old[r] < static_cast<std::int64_t>(p.candidates), "item row ", r,
              " has old candidate ", p.old[r], " outside [-1, ", p.candidates, ")");
 }
+
+namespace {
 
 // True if candidate a is better than b for item row r: higher weight, then the old candidate,
 // then the lower index.
@@ -40,7 +36,7 @@ bool better(const AssignmentProblem& p, std::size_t r, std::uint32_t a, std::uin
 }  // namespace
 
 std::vector<std::uint32_t> greedy_assign(const AssignmentProblem& p) {
-  check(p);
+  check_problem(p);
   const std::size_t n = p.items();
   const std::uint32_t K = p.candidates;
   std::vector<std::uint32_t> assign(n);
@@ -87,74 +83,6 @@ std::vector<std::uint32_t> greedy_assign(const AssignmentProblem& p) {
       members[static_cast<std::size_t>(to)].push_back(r);
     }
   }
-  return assign;
-}
-
-std::vector<std::uint32_t> exact_assign(const AssignmentProblem& p) {
-  check(p);
-  const std::size_t n = p.items();
-  if (n == 0) return {};
-  const std::uint32_t K = p.candidates;
-  const std::size_t slots = static_cast<std::size_t>(std::min<std::uint64_t>(p.capacity, n));
-  const std::size_t m = K * slots;  // >= n, since K * capacity >= n
-  // Refuse what would run for hours rather than hang: about n^2 m steps.
-  const double steps = static_cast<double>(n) * static_cast<double>(n) * static_cast<double>(m);
-  if (steps > kMaxExactSteps)
-    fail("the exact solver would need about ", steps, " steps for a subtree of ", n, " items and ", m,
-         " slots (limit ", kMaxExactSteps, "): use the greedy solver (--assign greedy)");
-  // Hungarian algorithm for the n x m cost matrix a[i][j] = -W(item i, candidate of slot j),
-  // rows 1..n, columns 1..m (0 is the virtual start): for each new row, a Dijkstra-like search
-  // over the columns with potentials u (rows) and v (columns) finds the shortest augmenting
-  // path; p_[j] is the row holding column j.
-  const auto cost = [&](std::size_t i, std::size_t j) {
-    return -static_cast<double>(p.weights[(i - 1) * K + (j - 1) / slots]);
-  };
-  constexpr double kInf = std::numeric_limits<double>::infinity();
-  std::vector<double> u(n + 1, 0.0), v(m + 1, 0.0), minv(m + 1);
-  std::vector<std::size_t> row_of(m + 1, 0), way(m + 1, 0);
-  std::vector<char> used(m + 1);
-  for (std::size_t i = 1; i <= n; ++i) {
-    row_of[0] = i;
-    std::size_t j0 = 0;
-    std::fill(minv.begin(), minv.end(), kInf);
-    std::fill(used.begin(), used.end(), 0);
-    do {
-      used[j0] = 1;
-      const std::size_t i0 = row_of[j0];
-      double delta = kInf;
-      std::size_t j1 = 0;
-      for (std::size_t j = 1; j <= m; ++j) {
-        if (used[j]) continue;
-        const double cur = cost(i0, j) - u[i0] - v[j];
-        if (cur < minv[j]) {
-          minv[j] = cur;
-          way[j] = j0;
-        }
-        if (minv[j] < delta) {
-          delta = minv[j];
-          j1 = j;
-        }
-      }
-      TR_CHECK(j1 != 0, "the exact solver found no augmenting path (non-finite weights?)");
-      for (std::size_t j = 0; j <= m; ++j) {
-        if (used[j]) {
-          u[row_of[j]] += delta;
-          v[j] -= delta;
-        } else {
-          minv[j] -= delta;
-        }
-      }
-      j0 = j1;
-    } while (row_of[j0] != 0);
-    do {  // flip the path
-      const std::size_t j1 = way[j0];
-      row_of[j0] = row_of[j1];
-      j0 = j1;
-    } while (j0 != 0);
-  }
-  std::vector<std::uint32_t> assign(n);
-  for (std::size_t j = 1; j <= m; ++j)
-    if (row_of[j] != 0) assign[row_of[j] - 1] = static_cast<std::uint32_t>((j - 1) / slots);
   return assign;
 }
 

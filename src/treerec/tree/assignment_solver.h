@@ -35,12 +35,33 @@ struct AssignmentProblem {
 // Throws Error if the sizes disagree or the total capacity is below the number of items.
 std::vector<std::uint32_t> greedy_assign(const AssignmentProblem& problem);
 
-// The exact optimum of the same problem: a maximum-weight bipartite matching between the items
-// and min(capacity, items) slots per candidate, solved by the Hungarian algorithm (shortest
-// augmenting paths with potentials, O(items^2 * slots)). For small subtrees and for checking
-// the greedy solver; ties are resolved by the algorithm, not by the old assignment.
-// Throws Error as greedy_assign does, and when items^2 * slots exceeds 1e12 (hours of work).
-std::vector<std::uint32_t> exact_assign(const AssignmentProblem& problem);
+// The exact optimum of the same problem (SPEC §7.4), a transportation problem: items with
+// supply 1, candidates with `capacity`, profit W. Solved by successive shortest paths over the
+// candidates (assignment_exact.cpp): items are placed one at a time; when the best candidate
+// of an item (at the current candidate prices) is full, a Dijkstra search over the candidates
+// finds the cheapest chain of moves that frees room somewhere, prices rise by the distances,
+// and the chain is applied. Prices and assignment then satisfy the optimality conditions of the
+// transportation LP, whose optimum is integral, so the result is optimal.
+//  - Arcs: item r may go to its `top` best candidates by weight plus its old one (top = 0 or
+//    >= candidates: every candidate, the unpruned problem). An item that finds no free room
+//    through its arcs gets every candidate (counted in `widened`), so a result always exists.
+//  - Weights are quantised per item relative to its best weight, with 2^38 steps over the
+//    largest spread of the subtree (a total error below items * spread * 2^-38); between equal
+//    quantised weights the old candidate wins, then the search order (lower index first).
+// Deterministic. Cost about items * (steps of the search) * K, steps small while candidates
+// have room; memory about 16 bytes per arc. Throws Error as greedy_assign does, and for more
+// than kMaxExactCandidates candidates.
+constexpr std::uint32_t kMaxExactCandidates = 1024;  // gaps up to 10
+struct ExactAssignStats {
+  std::uint64_t arcs = 0;          // arcs of the solved problem (after pruning and widening)
+  std::uint64_t widened = 0;       // items that needed every candidate
+  std::uint64_t search_steps = 0;  // candidates settled by the searches
+};
+std::vector<std::uint32_t> exact_assign(const AssignmentProblem& problem, std::uint32_t top = 0,
+                                        ExactAssignStats* stats = nullptr);
+
+// Throws Error unless the sizes agree and candidates * capacity >= items (both solvers call it).
+void check_problem(const AssignmentProblem& problem);
 
 // The sum over items of weights[r][assignment[r]], in double precision.
 double assignment_weight(const AssignmentProblem& problem, std::span<const std::uint32_t> assignment);

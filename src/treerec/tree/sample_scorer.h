@@ -62,6 +62,8 @@ class SampleScorer {
   // row shared by all of them. Samples are batched so that a forward call holds at most about
   // forward_rows_budget() rows; the layout depends only on the arguments. Returns the rows scored.
   std::uint64_t score(std::span<const Sample> samples, std::span<const LevelNodes> sets, std::span<double> sums);
+  // The tree the model was trained on (whose leaf rows belong to the items, SPEC §7.1).
+  const Tree& model_tree() const { return tree_; }
 
  private:
   const Dataset& dataset_;

@@ -12,6 +12,7 @@
 #include "treerec/tree/sample_scorer.h"
 #include "treerec/util/error.h"
 #include "treerec/util/parallel.h"
+#include "treerec/util/random.h"
 #include "treerec/util/timing.h"
 
 namespace treerec {
@@ -44,6 +45,31 @@ void check_inputs(const Dataset& dataset, const Tree& tree, const PreferenceMode
     fail("the behaviour features use ", representation_name(features.representation()),
          " but the model was trained with ", representation_name(model.config().representation));
   check_model_fits(model, features, tree);
+}
+
+// Σ_c Σ_{A_c} Σ_{j=1..l_max} log p̂(b_j(π(c)) | u) for the assignment of `tree`: levels below the
+// leaves by the codes of `tree`, the leaf by the item's own leaf row (SPEC §7.1). Per item in
+// double precision, summed in item order: the same for any number of workers.
+double path_objective(const TargetSamples& targets, const std::vector<std::unique_ptr<SampleScorer>>& scorers,
+                      const Tree& tree, int workers) {
+  const std::uint32_t L = tree.max_level(), n = tree.num_items();
+  std::vector<double> per_item(n, 0.0);
+  std::vector<std::vector<Code>> codes(workers, std::vector<Code>(L));
+  std::vector<std::vector<LevelNodes>> sets(workers, std::vector<LevelNodes>(L));
+  std::vector<std::vector<double>> sums(workers, std::vector<double>(L));
+  for_each_dynamic(n, workers, 8, [&](int w, std::size_t c) {
+    const auto item = static_cast<std::uint32_t>(c);
+    const auto samples = targets.of(item);
+    if (samples.empty()) return;
+    tree.path(item, codes[w]);
+    codes[w][L - 1] = scorers[w]->model_tree().leaf(item);
+    for (std::uint32_t j = 1; j <= L; ++j)
+      sets[w][j - 1] = LevelNodes{j, std::span<const Code>(codes[w]).subspan(j - 1, 1)};
+    std::fill(sums[w].begin(), sums[w].end(), 0.0);
+    scorers[w]->score(samples, sets[w], sums[w]);
+    for (double v : sums[w]) per_item[c] += v;
+  });
+  return std::accumulate(per_item.begin(), per_item.end(), 0.0);
 }
 
 }  // namespace
@@ -95,6 +121,7 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
   std::vector<std::uint32_t> order(n);
   std::vector<float> weights;
   std::vector<double> old_sum(n);
+  std::vector<float> stay(n);  // lookahead: the bonus added to each item's old candidate
   std::atomic<std::uint64_t> node_scores{0};
   for (std::uint32_t s = 0; s < L;) {
     const std::uint32_t l = std::min(s + options.gap, L);
@@ -113,7 +140,9 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
 
     // Step 2: W(c, k) for the K candidates of each item, row p of `weights` for order[p].
     weights.assign(std::size_t{n} * K, 0.0f);
-    const std::size_t set_codes = 2 * std::size_t{K} - 2 + dd;  // all descendants + the old path
+    // All descendants + the old path, then the lookahead's nodes below level l.
+    const std::size_t set_codes = 2 * std::size_t{K} - 2 + dd + std::size_t{L - l} * (1 + options.lookahead);
+    const bool lookahead = options.lookahead > 0 && l + 1 < L;
     std::vector<std::vector<Code>> codes(workers, std::vector<Code>(set_codes));
     std::vector<std::vector<double>> sums(workers, std::vector<double>(set_codes));
     std::vector<std::vector<LevelNodes>> sets(workers);
@@ -132,11 +161,36 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
       std::size_t used = 0;
       for (std::uint32_t j = s + 1; j <= l; ++j) {
         const std::size_t begin = used;
-        const Code first = ((ni + 1) << (j - s)) - 1;  // first descendant of n_i at level j
-        for (Code k = 0; k < (Code{1} << (j - s)); ++k) code[used++] = first + k;
-        // The old path's node joins the set when it is not a candidate (objective_old).
-        if (!old_under) code[used++] = ancestor_code(old_leaf, j);
+        if (j == L) {
+          code[used++] = old_leaf;  // the leaf term: the item's own leaf row, wherever it goes (SPEC §7.1)
+        } else {
+          const Code first = ((ni + 1) << (j - s)) - 1;  // first descendant of n_i at level j
+          for (Code k = 0; k < (Code{1} << (j - s)); ++k) code[used++] = first + k;
+          // The old path's node joins the set when it is not a candidate (objective_old).
+          if (!old_under) code[used++] = ancestor_code(old_leaf, j);
+        }
         set.push_back(LevelNodes{j, std::span<const Code>(code).subspan(begin, used - begin)});
+      }
+      // Lookahead below l (levels l+1..l_max-1): the item's old path there, and `lookahead`
+      // random other nodes of each level, what an item new to a subtree meets.
+      const std::size_t lookahead_begin = used;
+      const bool look = lookahead && old_under;
+      if (look) {
+        Rng rng(mix_seed(options.seed, c, l));
+        for (std::uint32_t j = l + 1; j < L; ++j) {
+          const std::size_t begin = used;
+          const Code own = ancestor_code(old_leaf, j);
+          code[used++] = own;
+          const auto level = old_tree.level_nodes(j);
+          const std::uint32_t want = static_cast<std::uint32_t>(std::min<std::size_t>(options.lookahead, level.size() - 1));
+          while (used - begin < 1 + want) {
+            const Code x = level[rng.uniform(level.size())];
+            if (std::find(code.begin() + static_cast<std::ptrdiff_t>(begin), code.begin() + static_cast<std::ptrdiff_t>(used), x) ==
+                code.begin() + static_cast<std::ptrdiff_t>(used))
+              code[used++] = x;
+          }
+          set.push_back(LevelNodes{j, std::span<const Code>(code).subspan(begin, used - begin)});
+        }
       }
       std::fill(sum.begin(), sum.begin() + static_cast<std::ptrdiff_t>(used), 0.0);
       node_scores += scorers[w]->score(samples, set, std::span<double>(sum).first(used));
@@ -145,6 +199,11 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
       double old_total = 0;
       std::size_t off = 0;
       for (std::uint32_t j = s + 1; j <= l; ++j) {
+        if (j == L) {  // the same for every candidate
+          for (std::uint32_t k = 0; k < K; ++k) row[k] += static_cast<float>(sum[off]);
+          old_total += sum[off++];
+          continue;
+        }
         const std::size_t width = std::size_t{1} << (j - s);
         const std::uint32_t shift = l - j;
         for (std::uint32_t k = 0; k < K; ++k) row[k] += static_cast<float>(sum[off + (k >> shift)]);
@@ -153,6 +212,25 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
         off += width + (old_under ? 0 : 1);
       }
       old_sum[p] = old_total;
+      stay[p] = 0;
+      if (look) {  // staying keeps the old path below l; moving meets nodes like random ones
+        double bonus = 0;
+        for (std::size_t i = lookahead_begin; i < used;) {
+          const std::size_t begin = i++;
+          const Code lvl = code_level(code[begin]);
+          double others = 0;
+          std::size_t count = 0;
+          while (i < used && code_level(code[i]) == lvl) {
+            others += sum[i++];
+            ++count;
+          }
+          bonus += sum[begin] - (count ? others / static_cast<double>(count) : sum[begin]);
+        }
+        const Code old_l = ancestor_code(old_leaf, l);
+        const Code first_l = ((ni + 1) << dd) - 1;
+        stay[p] = static_cast<float>(bonus);
+        row[old_l - first_l] += stay[p];
+      }
     });
     const double scoring = seconds_since(t0);
     result.scoring_seconds += scoring;
@@ -161,6 +239,7 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
     t0 = std::chrono::steady_clock::now();
     const std::size_t groups = group_begin.size() - 1;
     std::vector<double> group_new(groups, 0.0);
+    std::vector<std::uint64_t> group_widened(groups, 0);
     std::vector<Code> next(n);
     for_each_dynamic(groups, workers, 1, [&](int, std::size_t g) {
       const std::size_t b = group_begin[g], e = group_begin[g + 1];
@@ -172,8 +251,14 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
         old[p - b] = ancestor_code(leaf, s) == ni ? static_cast<std::int32_t>(ancestor_code(leaf, l) - first) : -1;
       }
       AssignmentProblem problem{std::span<const float>(weights).subspan(b * K, (e - b) * K), old, K, capacity};
-      const auto assign = options.assign == AssignMethod::greedy ? greedy_assign(problem) : exact_assign(problem);
+      ExactAssignStats stats;
+      const auto assign = options.assign == AssignMethod::greedy
+                              ? greedy_assign(problem)
+                              : exact_assign(problem, options.assign_candidates, &stats);
       group_new[g] = assignment_weight(problem, assign);
+      for (std::size_t p = b; p < e; ++p)  // report W, not the lookahead's bonus
+        if (old[p - b] >= 0 && assign[p - b] == static_cast<std::uint32_t>(old[p - b])) group_new[g] -= stay[p];
+      group_widened[g] = stats.widened;
       for (std::size_t p = b; p < e; ++p) next[order[p]] = first + assign[p - b];
     });
     cur.swap(next);
@@ -182,18 +267,36 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
     double gap_old = 0, gap_new = 0;
     for (std::size_t p = 0; p < n; ++p) gap_old += old_sum[p];
     for (double v : group_new) gap_new += v;
-    result.objective_old += gap_old;
-    result.objective_new += gap_new;
-    std::uint64_t moved = 0;
+    std::uint64_t moved = 0, widened = 0;
     for (std::uint32_t c = 0; c < n; ++c) moved += cur[c] != old_tree.ancestor(c, l);
+    for (std::uint64_t w : group_widened) widened += w;
+    result.gaps.push_back({s, l, groups, gap_old, gap_new, moved, widened});
     log(cat("gap ", s, "->", l, ": ", groups, " subtrees, ", K, " candidates each (capacity ", capacity,
             "), objective ", gap_old, " -> ", gap_new, ", ", moved, " items moved at level ", l,
+            options.assign == AssignMethod::exact ? cat(", ", widened, " items widened") : std::string(),
             ", scoring ", scoring, " s, assignment ", assigning, " s"));
     s = l;
   }
   result.node_scores = node_scores.load();
-  result.tree = Tree(std::move(cur), L, old_tree.item_ids());
-  result.tree.set_builder("learned");
+  Tree learned(std::move(cur), L, old_tree.item_ids());
+  learned.set_builder("learned");
+
+  // Never worse (SPEC §7.6): both trees scored the same way, path by path.
+  t0 = std::chrono::steady_clock::now();
+  result.objective_old = path_objective(targets, scorers, old_tree, workers);
+  const bool same = std::equal(learned.leaves().begin(), learned.leaves().end(), old_tree.leaves().begin());
+  result.objective_learned = same ? result.objective_old : path_objective(targets, scorers, learned, workers);
+  result.scoring_seconds += seconds_since(t0);
+  result.kept_old = options.never_worse && result.objective_learned < result.objective_old;
+  if (result.kept_old) {
+    log(cat("the learned tree scores ", result.objective_learned, ", below the old tree's ", result.objective_old,
+            ": keeping the old tree"));
+    result.tree = old_tree;
+    result.objective_new = result.objective_old;
+  } else {
+    result.tree = std::move(learned);
+    result.objective_new = result.objective_learned;
+  }
   result.moved_per_level = moved_per_level(old_tree, result.tree);
   return result;
 }
@@ -212,22 +315,7 @@ double tree_objective(const Dataset& dataset, const Tree& model_tree, const Pref
   std::vector<std::unique_ptr<SampleScorer>> scorers;
   for (int w = 0; w < workers; ++w)
     scorers.push_back(std::make_unique<SampleScorer>(dataset, model_tree, *scoring_model, features));
-  const std::uint32_t L = tree.max_level(), n = tree.num_items();
-  std::vector<double> per_item(n, 0.0);
-  std::vector<std::vector<Code>> codes(workers, std::vector<Code>(L));
-  std::vector<std::vector<LevelNodes>> sets(workers, std::vector<LevelNodes>(L));
-  std::vector<std::vector<double>> sums(workers, std::vector<double>(L));
-  for_each_dynamic(n, workers, 8, [&](int w, std::size_t c) {
-    const auto samples = targets.of(static_cast<std::uint32_t>(c));
-    if (samples.empty()) return;
-    tree.path(static_cast<std::uint32_t>(c), codes[w]);
-    for (std::uint32_t j = 1; j <= L; ++j)
-      sets[w][j - 1] = LevelNodes{j, std::span<const Code>(codes[w]).subspan(j - 1, 1)};
-    std::fill(sums[w].begin(), sums[w].end(), 0.0);
-    scorers[w]->score(samples, sets[w], sums[w]);
-    for (double v : sums[w]) per_item[c] += v;
-  });
-  return std::accumulate(per_item.begin(), per_item.end(), 0.0);
+  return path_objective(targets, scorers, tree, workers);
 }
 
 }  // namespace treerec
