@@ -43,6 +43,7 @@ struct Move {
 };
 // Min-heap order (std heaps are max-heaps): smaller key, then smaller item, on top.
 bool after(const Move& x, const Move& y) { return x.key != y.key ? x.key > y.key : x.item > y.item; }
+constexpr Move kNone{kInf, 0xFFFFFFFFu};  // an empty heap's top
 
 class Solver {
  public:
@@ -72,6 +73,7 @@ class Solver {
         arcs_.push_back({old, q[old]});
       }
       length_[r] = static_cast<std::uint32_t>(arcs_.size() - begin_[r]);
+      live_ += length_[r];
     }
     at_.assign(n_, -1);
     price_.assign(K_, 0);
@@ -81,6 +83,7 @@ class Solver {
     via_.resize(K_);
     settled_.resize(K_);
     moves_.resize(std::size_t{K_} * K_);
+    top_.assign(std::size_t{K_} * K_, kNone);
   }
 
   std::vector<std::uint32_t> run(ExactAssignStats* stats) {
@@ -93,7 +96,7 @@ class Solver {
     std::vector<std::uint32_t> out(n_);
     for (std::size_t r = 0; r < n_; ++r) out[r] = static_cast<std::uint32_t>(at_[r]);
     if (stats) {
-      stats->arcs += live_arcs();
+      stats->arcs += live_;
       stats->widened += widened_;
       stats->search_steps += steps_;
     }
@@ -123,32 +126,45 @@ class Solver {
   }
 
   void widen(std::size_t r) {
+    live_ += K_ - length_[r];
     begin_[r] = arcs_.size();
     for (std::uint32_t k = 0; k < K_; ++k) arcs_.push_back({k, profit(r, k)});
     length_[r] = K_;
   }
 
-  std::uint64_t live_arcs() const {
-    std::uint64_t s = 0;
-    for (std::uint32_t l : length_) s += l;
-    return s;
-  }
-
-  // Item r now sits on candidate a: its moves out of a wait in the heaps (a, b).
-  void arrive(std::size_t r, std::uint32_t a) {
+  // Item r now sits on candidate a (it left `from`, or -1 for a new item): its moves out of a
+  // wait in the heaps (a, b); the tops of the heaps (from, b) it may have been on are refreshed.
+  void arrive(std::size_t r, std::uint32_t a, std::int32_t from) {
     at_[r] = static_cast<std::int32_t>(a);
+    const Arc* arcs = arcs_.data() + begin_[r];
     Profit here = 0;
     for (std::uint32_t i = 0; i < length_[r]; ++i)
-      if (arcs_[begin_[r] + i].candidate == a) here = arcs_[begin_[r] + i].profit;
+      if (arcs[i].candidate == a) here = arcs[i].profit;
     for (std::uint32_t i = 0; i < length_[r]; ++i) {
-      const Arc& x = arcs_[begin_[r] + i];
-      if (x.candidate == a) continue;
-      auto& h = moves_[std::size_t{a} * K_ + x.candidate];
-      h.push_back({here - x.profit, static_cast<std::uint32_t>(r)});
+      const std::uint32_t b = arcs[i].candidate;
+      if (from >= 0 && b != static_cast<std::uint32_t>(from) && top_[index(static_cast<std::uint32_t>(from), b)].item == r)
+        refresh(static_cast<std::uint32_t>(from), b);
+      if (b == a) continue;
+      const Move m{here - arcs[i].profit, static_cast<std::uint32_t>(r)};
+      auto& h = moves_[index(a, b)];
+      h.push_back(m);
       std::push_heap(h.begin(), h.end(), after);
+      if (after(top_[index(a, b)], m)) top_[index(a, b)] = m;
       ++queued_;
     }
-    if (queued_ > 4 * live_arcs() + (std::uint64_t{1} << 20)) compact();
+    if (queued_ > 4 * live_ + (std::uint64_t{1} << 20)) compact();
+  }
+
+  std::size_t index(std::uint32_t a, std::uint32_t b) const { return std::size_t{a} * K_ + b; }
+
+  // Drops the stale moves on top of heap (a, b) and caches its top (kNone when empty).
+  void refresh(std::uint32_t a, std::uint32_t b) {
+    auto& h = moves_[index(a, b)];
+    while (!h.empty() && at_[h.front().item] != static_cast<std::int32_t>(a)) {
+      std::pop_heap(h.begin(), h.end(), after);
+      h.pop_back();
+    }
+    top_[index(a, b)] = h.empty() ? kNone : h.front();
   }
 
   // Drops the moves of items that have left their candidate since.
@@ -161,16 +177,6 @@ class Solver {
       std::make_heap(h.begin(), h.end(), after);
       queued_ += h.size();
     }
-  }
-
-  // The cheapest waiting move from a to b (null if none); stale entries are dropped on the way.
-  const Move* cheapest(std::uint32_t a, std::uint32_t b) {
-    auto& h = moves_[std::size_t{a} * K_ + b];
-    while (!h.empty() && at_[h.front().item] != static_cast<std::int32_t>(a)) {
-      std::pop_heap(h.begin(), h.end(), after);
-      h.pop_back();
-    }
-    return h.empty() ? nullptr : &h.front();
   }
 
   // Places item r (true), or finds no candidate with room through its arcs (false, nothing changed).
@@ -200,15 +206,14 @@ class Solver {
       }
       settled_[a] = 1;
       settled_list_.push_back(a);
+      const Move* row = top_.data() + index(a, 0);  // the cheapest move out of a to each b
       for (std::uint32_t b = 0; b < K_; ++b) {
-        if (settled_[b]) continue;
-        const Move* m = cheapest(a, b);
-        if (!m) continue;
-        const Profit d = dist_[a] + m->key - price_[a] + price_[b];
+        if (settled_[b] || row[b].key == kNone.key) continue;
+        const Profit d = dist_[a] + row[b].key - price_[a] + price_[b];
         if (d < dist_[b]) {
           dist_[b] = d;
           from_[b] = static_cast<std::int32_t>(a);
-          via_[b] = m->item;
+          via_[b] = row[b].item;
         }
       }
     }
@@ -217,11 +222,11 @@ class Solver {
     ++load_[t];
     std::uint32_t b = t;
     while (from_[b] >= 0) {  // apply the chain backwards: via_[b] moves from from_[b] to b
-      const auto a = static_cast<std::uint32_t>(from_[b]);
-      arrive(via_[b], b);
-      b = a;
+      const std::int32_t a = from_[b];
+      arrive(via_[b], b, a);
+      b = static_cast<std::uint32_t>(a);
     }
-    arrive(r, b);
+    arrive(r, b, -1);
     return true;
   }
 
@@ -237,7 +242,9 @@ class Solver {
   std::vector<Profit> price_;
   std::vector<std::uint64_t> load_;
   std::vector<std::vector<Move>> moves_;  // (a, b) -> waiting moves from a to b
-  std::uint64_t queued_ = 0;
+  std::vector<Move> top_;                 // (a, b) -> the valid top of moves_ (a row is contiguous)
+  std::uint64_t queued_ = 0;  // moves in the heaps, stale ones included
+  std::uint64_t live_ = 0;    // arcs of all items (what the heaps hold once compacted, at most)
   std::vector<Profit> dist_;
   std::vector<std::int32_t> from_;
   std::vector<std::uint32_t> via_;

@@ -19,6 +19,10 @@ namespace treerec {
 namespace {
 
 constexpr std::uint32_t kMaxGap = 16;  // 2^16 candidates per item and gap at most
+// The exact solver prunes arcs only in subtrees with more arcs than this (items x candidates):
+// those are the first gaps, where capacities are large and pruning loses nothing measurable;
+// smaller subtrees are solved unpruned (docs/TREE_LEARNING.md, "Pruning").
+constexpr std::size_t kPruneAbove = std::size_t{1} << 22;
 
 // Calls fn(worker, i) for i in [0, n) on `threads` workers taking chunks of `grain` from a shared
 // counter (dynamic balance); each worker index owns its scratch, so results written per i do not
@@ -70,6 +74,39 @@ double path_objective(const TargetSamples& targets, const std::vector<std::uniqu
     for (double v : sums[w]) per_item[c] += v;
   });
   return std::accumulate(per_item.begin(), per_item.end(), 0.0);
+}
+
+// The last gap placed each item under a parent of leaves (level l_max - 1, two leaves, at most
+// two items): `cur` holds those parents and becomes leaf codes. An item keeps its old leaf when
+// that leaf is under its parent; the others take the lower free leaf. Items in id order.
+void place_on_leaves(const Tree& old_tree, std::vector<Code>& cur) {
+  const auto n = static_cast<std::uint32_t>(cur.size());
+  std::vector<std::uint32_t> order(n);
+  std::iota(order.begin(), order.end(), 0u);
+  std::stable_sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) { return cur[a] < cur[b]; });
+  for (std::size_t b = 0; b < n;) {
+    std::size_t e = b + 1;
+    while (e < n && cur[order[e]] == cur[order[b]]) ++e;
+    const Code parent = cur[order[b]];
+    TR_CHECK(e - b <= 2, "tree learning put ", e - b, " items under the parent of leaves ", parent);
+    bool taken[2] = {false, false};
+    std::vector<Code> leaf(e - b, 0);
+    for (std::size_t i = b; i < e; ++i) {
+      const Code old = old_tree.leaf(order[i]);
+      if (parent_code(old) == parent) {
+        leaf[i - b] = old;
+        taken[old - first_child(parent)] = true;
+      }
+    }
+    for (std::size_t i = b; i < e; ++i)
+      if (leaf[i - b] == 0) {
+        const Code k = taken[0] ? 1 : 0;
+        taken[k] = true;
+        leaf[i - b] = first_child(parent) + k;
+      }
+    for (std::size_t i = b; i < e; ++i) cur[order[i]] = leaf[i - b];
+    b = e;
+  }
 }
 
 }  // namespace
@@ -125,9 +162,13 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
   std::atomic<std::uint64_t> node_scores{0};
   for (std::uint32_t s = 0; s < L;) {
     const std::uint32_t l = std::min(s + options.gap, L);
-    const std::uint32_t dd = l - s;
+    // The last gap assigns parents of leaves, 2 leaves each: leaf rows follow their items, so
+    // the two leaves of a parent are worth the same to an item (place_on_leaves then picks one).
+    const bool to_leaves = l == L;
+    const std::uint32_t la = to_leaves ? L - 1 : l;  // the level of the candidates
+    const std::uint32_t dd = la - s;
     const std::uint32_t K = std::uint32_t{1} << dd;
-    const std::uint64_t capacity = std::uint64_t{1} << (L - l);
+    const std::uint64_t capacity = std::uint64_t{1} << (L - la);
     t0 = std::chrono::steady_clock::now();
 
     // Items grouped by their node n_i at level s (stable: increasing item ids within a group).
@@ -141,8 +182,8 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
     // Step 2: W(c, k) for the K candidates of each item, row p of `weights` for order[p].
     weights.assign(std::size_t{n} * K, 0.0f);
     // All descendants + the old path, then the lookahead's nodes below level l.
-    const std::size_t set_codes = 2 * std::size_t{K} - 2 + dd + std::size_t{L - l} * (1 + options.lookahead);
-    const bool lookahead = options.lookahead > 0 && l + 1 < L;
+    const std::size_t set_codes = 2 * std::size_t{K} - 2 + dd + 1 + std::size_t{L - la} * (1 + options.lookahead);
+    const bool lookahead = options.lookahead > 0 && la + 1 < L;
     std::vector<std::vector<Code>> codes(workers, std::vector<Code>(set_codes));
     std::vector<std::vector<double>> sums(workers, std::vector<double>(set_codes));
     std::vector<std::vector<LevelNodes>> sets(workers);
@@ -159,25 +200,25 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
       auto& sum = sums[w];
       set.clear();
       std::size_t used = 0;
-      for (std::uint32_t j = s + 1; j <= l; ++j) {
+      for (std::uint32_t j = s + 1; j <= la; ++j) {
         const std::size_t begin = used;
-        if (j == L) {
-          code[used++] = old_leaf;  // the leaf term: the item's own leaf row, wherever it goes (SPEC §7.1)
-        } else {
-          const Code first = ((ni + 1) << (j - s)) - 1;  // first descendant of n_i at level j
-          for (Code k = 0; k < (Code{1} << (j - s)); ++k) code[used++] = first + k;
-          // The old path's node joins the set when it is not a candidate (objective_old).
-          if (!old_under) code[used++] = ancestor_code(old_leaf, j);
-        }
+        const Code first = ((ni + 1) << (j - s)) - 1;  // first descendant of n_i at level j
+        for (Code k = 0; k < (Code{1} << (j - s)); ++k) code[used++] = first + k;
+        // The old path's node joins the set when it is not a candidate (objective_old).
+        if (!old_under) code[used++] = ancestor_code(old_leaf, j);
         set.push_back(LevelNodes{j, std::span<const Code>(code).subspan(begin, used - begin)});
+      }
+      if (to_leaves) {  // the leaf term: the item's own leaf row, wherever it goes (SPEC §7.1)
+        code[used] = old_leaf;
+        set.push_back(LevelNodes{L, std::span<const Code>(code).subspan(used++, 1)});
       }
       // Lookahead below l (levels l+1..l_max-1): the item's old path there, and `lookahead`
       // random other nodes of each level, what an item new to a subtree meets.
       const std::size_t lookahead_begin = used;
       const bool look = lookahead && old_under;
       if (look) {
-        Rng rng(mix_seed(options.seed, c, l));
-        for (std::uint32_t j = l + 1; j < L; ++j) {
+        Rng rng(mix_seed(options.seed, c, la));
+        for (std::uint32_t j = la + 1; j < L; ++j) {
           const std::size_t begin = used;
           const Code own = ancestor_code(old_leaf, j);
           code[used++] = own;
@@ -198,18 +239,17 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
       float* row = weights.data() + p * K;
       double old_total = 0;
       std::size_t off = 0;
-      for (std::uint32_t j = s + 1; j <= l; ++j) {
-        if (j == L) {  // the same for every candidate
-          for (std::uint32_t k = 0; k < K; ++k) row[k] += static_cast<float>(sum[off]);
-          old_total += sum[off++];
-          continue;
-        }
+      for (std::uint32_t j = s + 1; j <= la; ++j) {
         const std::size_t width = std::size_t{1} << (j - s);
-        const std::uint32_t shift = l - j;
+        const std::uint32_t shift = la - j;
         for (std::uint32_t k = 0; k < K; ++k) row[k] += static_cast<float>(sum[off + (k >> shift)]);
         const Code oj = ancestor_code(old_leaf, j);
         old_total += old_under ? sum[off + (oj - (((ni + 1) << (j - s)) - 1))] : sum[off + width];
         off += width + (old_under ? 0 : 1);
+      }
+      if (to_leaves) {  // the same for every candidate
+        for (std::uint32_t k = 0; k < K; ++k) row[k] += static_cast<float>(sum[off]);
+        old_total += sum[off++];
       }
       old_sum[p] = old_total;
       stay[p] = 0;
@@ -226,7 +266,7 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
           }
           bonus += sum[begin] - (count ? others / static_cast<double>(count) : sum[begin]);
         }
-        const Code old_l = ancestor_code(old_leaf, l);
+        const Code old_l = ancestor_code(old_leaf, la);
         const Code first_l = ((ni + 1) << dd) - 1;
         stay[p] = static_cast<float>(bonus);
         row[old_l - first_l] += stay[p];
@@ -248,13 +288,13 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
       std::vector<std::int32_t> old(e - b);
       for (std::size_t p = b; p < e; ++p) {
         const Code leaf = old_tree.leaf(order[p]);
-        old[p - b] = ancestor_code(leaf, s) == ni ? static_cast<std::int32_t>(ancestor_code(leaf, l) - first) : -1;
+        old[p - b] = ancestor_code(leaf, s) == ni ? static_cast<std::int32_t>(ancestor_code(leaf, la) - first) : -1;
       }
       AssignmentProblem problem{std::span<const float>(weights).subspan(b * K, (e - b) * K), old, K, capacity};
       ExactAssignStats stats;
       const auto assign = options.assign == AssignMethod::greedy
                               ? greedy_assign(problem)
-                              : exact_assign(problem, options.assign_candidates, &stats);
+                              : exact_assign(problem, (e - b) * K > kPruneAbove ? options.assign_candidates : 0, &stats);
       group_new[g] = assignment_weight(problem, assign);
       for (std::size_t p = b; p < e; ++p)  // report W, not the lookahead's bonus
         if (old[p - b] >= 0 && assign[p - b] == static_cast<std::uint32_t>(old[p - b])) group_new[g] -= stay[p];
@@ -262,6 +302,7 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
       for (std::size_t p = b; p < e; ++p) next[order[p]] = first + assign[p - b];
     });
     cur.swap(next);
+    if (to_leaves) place_on_leaves(old_tree, cur);
     const double assigning = seconds_since(t0);
     result.assign_seconds += assigning;
     double gap_old = 0, gap_new = 0;
@@ -271,8 +312,9 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
     for (std::uint32_t c = 0; c < n; ++c) moved += cur[c] != old_tree.ancestor(c, l);
     for (std::uint64_t w : group_widened) widened += w;
     result.gaps.push_back({s, l, groups, gap_old, gap_new, moved, widened});
-    log(cat("gap ", s, "->", l, ": ", groups, " subtrees, ", K, " candidates each (capacity ", capacity,
-            "), objective ", gap_old, " -> ", gap_new, ", ", moved, " items moved at level ", l,
+    log(cat("gap ", s, "->", l, ": ", groups, " subtrees, ", K, " candidates each", to_leaves ? " (leaf parents" : " (",
+            to_leaves ? ", " : "", "capacity ", capacity, "), objective ", gap_old, " -> ", gap_new, ", ", moved,
+            " items moved at level ", l,
             options.assign == AssignMethod::exact ? cat(", ", widened, " items widened") : std::string(),
             ", scoring ", scoring, " s, assignment ", assigning, " s"));
     s = l;

@@ -58,8 +58,9 @@ struct TreeLearnOptions {
   std::uint32_t gap = 7;                     // d; the last gap may be shorter
   std::uint32_t max_samples_per_item = 0;    // cap on |A_c| (0 = all), deterministic choice by seed
   AssignMethod assign = AssignMethod::exact;
-  // Exact solver: arcs per item, its best candidates plus its old node (0 = every candidate).
-  // 16 of 128 loses nothing measurable (docs/TREE_LEARNING.md, "Pruning").
+  // Exact solver, in subtrees of more than 2^22 arcs (items x candidates): arcs per item, its
+  // best candidates plus its old node (0 = every candidate). Smaller subtrees are solved whole.
+  // 16 of 128 loses nothing measurable there (docs/TREE_LEARNING.md, "Pruning").
   std::uint32_t assign_candidates = 16;
   // Lookahead (0 = off: the paper's weights): per level below a gap, this many random nodes
   // estimate what an item meets there when it moves to another node; staying keeps its old path.
