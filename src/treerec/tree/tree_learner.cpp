@@ -159,7 +159,7 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
   std::vector<float> weights;
   std::vector<double> old_sum(n);
   std::vector<float> stay(n);  // lookahead: the bonus added to each item's old candidate
-  std::atomic<std::uint64_t> node_scores{0};
+  std::atomic<std::uint64_t> node_scores{0}, groups_scored{0};
   for (std::uint32_t s = 0; s < L;) {
     const std::uint32_t l = std::min(s + options.gap, L);
     // The last gap assigns parents of leaves, 2 leaves each: leaf rows follow their items, so
@@ -235,6 +235,7 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
       }
       std::fill(sum.begin(), sum.begin() + static_cast<std::ptrdiff_t>(used), 0.0);
       node_scores += scorers[w]->score(samples, set, std::span<double>(sum).first(used));
+      groups_scored += samples.size() * (features.representation() == Representation::tdm ? 1 : set.size());
       // W(c, k) = Σ_j sums of b_j(candidate k); the old path's sum for objective_old.
       float* row = weights.data() + p * K;
       double old_total = 0;
@@ -320,6 +321,7 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
     s = l;
   }
   result.node_scores = node_scores.load();
+  result.groups = groups_scored.load();
   Tree learned(std::move(cur), L, old_tree.item_ids());
   learned.set_builder("learned");
 

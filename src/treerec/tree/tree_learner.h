@@ -92,7 +92,8 @@ struct TreeLearnResult {
   std::vector<GapStats> gaps;
   std::vector<std::uint64_t> moved_per_level; // entry l: items whose level-l ancestor changed
   double scoring_seconds = 0, assign_seconds = 0;
-  std::uint64_t node_scores = 0;             // (sample, node) pairs the model scored
+  std::uint64_t node_scores = 0;             // (sample, node) pairs the model scored in the gaps
+  std::uint64_t groups = 0;                  // (sample, level) user halves computed (one per sample and gap for tdm)
   std::uint64_t samples = 0;                 // Σ_c |A_c| (after the cap)
 };
 
