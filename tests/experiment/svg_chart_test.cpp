@@ -43,6 +43,8 @@ TEST(SvgChart, LinePointsLandOnTheAxes) {
       << marked;
   EXPECT_NE(marked.find(">round 2</text>"), std::string::npos);
   EXPECT_EQ(marked.find("outside"), std::string::npos);  // beyond the last x tick
+  c.marks = {{100, "best epoch"}};  // at the right edge: the label goes left of the line
+  EXPECT_NE(line_chart_svg(c).find("<text x=\"332.0\" y=\"42.0\" text-anchor=\"end\""), std::string::npos);
 }
 
 TEST(SvgChart, CountAxisTicksOnWholeNumbers) {

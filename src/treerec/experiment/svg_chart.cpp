@@ -126,7 +126,10 @@ std::string line_chart_svg(const LineChart& c) {
     if (!(m.x >= xt.front() && m.x <= xt.back())) continue;
     out += "<line class=\"mark\" x1=\"" + num(px(m.x)) + "\" x2=\"" + num(px(m.x)) + "\" y1=\"" + num(top) +
            "\" y2=\"" + num(bottom) + "\" stroke=\"#888\" stroke-dasharray=\"4 3\"/>" +
-           text(px(m.x) + 3, top + 12, m.label, "start", " font-size=\"10\" fill=\"#555\"");
+           // Right of the line, or left of it when the label would leave the plot.
+           (px(m.x) + 3 + 6.0 * static_cast<double>(m.label.size()) <= right
+                ? text(px(m.x) + 3, top + 12, m.label, "start", " font-size=\"10\" fill=\"#555\"")
+                : text(px(m.x) - 3, top + 12, m.label, "end", " font-size=\"10\" fill=\"#555\""));
   }
   out += text((left + right) / 2, c.height - 8.0, c.x_label, "middle");
   out += text(12, (top + bottom) / 2, c.y_label, "middle",

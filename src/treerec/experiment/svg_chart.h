@@ -49,7 +49,7 @@ std::string escape_html(const std::string& text);
 // An <svg> element. The plot area is [75, width - 190] x [30, height - 45] (legend on the
 // right); x and y map linearly from the first to the last tick of nice_ticks over the data.
 // A chart without points says "no data" instead. Marks are dashed lines with their label at
-// the top of the plot, just right of the line.
+// the top of the plot, just right of the line (left of it when it would leave the plot).
 std::string line_chart_svg(const LineChart& chart);
 std::string bar_chart_svg(const BarChart& chart);
 
