@@ -169,7 +169,8 @@ const std::vector<ConfigParam>& experiment_params() {
        "the validation users); the report gives means and 95 % intervals over them"},
       {"threads", 0, "worker threads (0 = all cores); results do not depend on it"},
       {"top", 200, "M: items retrieved per user; recall@M is reported for M = 10, 20, ..., top"},
-      {"eval_users", 0, "test users measured, the first N by id (0 = all test users)"},
+      {"eval_users", 0,
+       "test users measured: a fixed random sample of N, the same for every method and seed (0 = all test users)"},
       {"monitor_users", 1000,
        "validation users measured after every epoch and tree-learning round, for early stopping: a seeded "
        "sample per seed, all of them when fewer (0 = none)"},
