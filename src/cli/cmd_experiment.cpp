@@ -45,15 +45,16 @@ void run(const Opts& o) {
   const ExperimentReport report = run_experiment(config, o.out, hooks);
   std::string failed;
   for (const auto& m : report.methods)
-    if (!m.ok) failed += (failed.empty() ? "" : ", ") + m.name;
+    if (!m.ok()) failed += (failed.empty() ? "" : ", ") + m.name;
   if (!failed.empty()) fail("method(s) failed: ", failed, " (see ", o.out, "/summary.md)");
 }
 
 const Command kCmd(90, [](CLI::App& app) {
   auto* cmd = app.add_subcommand("experiment", "run the paper's comparison from a config file and write its report");
   cmd->footer(
-      "Writes into DIR: results.json, results.csv, summary.md, report.html, and methods/<name>/ (models,\n"
-      "checkpoints, result.json). Rerunning resumes: finished methods are not run again.\n"
+      "Writes into DIR: results.json, results.csv, differences.csv, summary.md, report.html, and\n"
+      "methods/<name>/seed-<s>/ (models, checkpoints, result.json), one run per seed of `seeds`.\n"
+      "Rerunning resumes: finished runs are not run again.\n"
       "See docs/EXPERIMENTS.md and `treerec experiment --help-config`.");
   auto opts = std::make_shared<Opts>();
   cmd->add_option("config", opts->config, "experiment config (.toml or .json)");

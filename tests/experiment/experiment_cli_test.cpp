@@ -34,7 +34,7 @@ TEST(ExperimentCli, MovieLensEveryMethodHasItsRow) {
                            "/movielens-latest-small/ratings.csv\"\n" + quick_methods(methods));
   auto r = run_cli("experiment " + config + " --out " + out);
   ASSERT_EQ(r.status, 0) << r.err;
-  EXPECT_NE(r.err.find("[4/4] dnn: recall@20"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("[4/4] dnn (seed 1): recall@20"), std::string::npos) << r.err;
   const auto results = nlohmann::json::parse(test::read_file(out + "/results.json"));
   ASSERT_EQ(results["methods"].size(), methods.size());
   for (std::size_t i = 0; i < methods.size(); ++i) {
@@ -43,12 +43,14 @@ TEST(ExperimentCli, MovieLensEveryMethodHasItsRow) {
     EXPECT_EQ(m["status"], "ok") << m.dump();
     EXPECT_EQ(m["metrics"]["users"], 15);
     EXPECT_TRUE(m["metrics"].contains("recall@20")) << m.dump();
-    EXPECT_EQ(m["history"].size(), 1u);  // the partial epoch that max_batches stopped
-    EXPECT_GT(m["history"][0]["loss"].get<double>(), 0);
+    EXPECT_EQ(m["runs"].size(), 1u);  // one seed
+    EXPECT_EQ(m["runs"][0]["history"].size(), 1u);  // the partial epoch that max_batches stopped
+    EXPECT_GT(m["runs"][0]["history"][0]["loss"].get<double>(), 0);
+    EXPECT_EQ(m["runs"][0]["per_user"]["recall"].size(), 15u);
     EXPECT_EQ(m["settings"]["max_batches"], 3);
-    EXPECT_TRUE(std::filesystem::exists(out + "/methods/" + methods[i] + "/model.trm"));
+    EXPECT_TRUE(std::filesystem::exists(out + "/methods/" + methods[i] + "/seed-1/model.trm"));
   }
-  EXPECT_EQ(results["methods"][3]["extra"]["retrieval"], "brute force");
+  EXPECT_EQ(results["methods"][3]["runs"][0]["extra"]["retrieval"], "brute force");
   EXPECT_EQ(results["dataset"]["users"], 610);
   const std::string html = test::read_file(out + "/report.html");
   EXPECT_NE(html.find("<svg"), std::string::npos);
@@ -61,7 +63,7 @@ TEST(ExperimentCli, MovieLensEveryMethodHasItsRow) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.err.find("reusing " + out + "/dataset.trec"), std::string::npos) << r.err;
   for (std::size_t i = 0; i < methods.size(); ++i)
-    EXPECT_NE(r.err.find("] " + methods[i] + ": finished in an earlier run"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("] " + methods[i] + " (seed 1): finished in an earlier run"), std::string::npos) << r.err;
   const auto again = nlohmann::json::parse(test::read_file(out + "/results.json"));
   for (std::size_t i = 0; i < methods.size(); ++i)
     EXPECT_EQ(again["methods"][i]["metrics"], results["methods"][i]["metrics"]);
@@ -86,7 +88,7 @@ TEST(ExperimentCli, AFailingMethodIsReportedAndTheRunGoesOn) {
                            quick_methods({"tdm", "jtm-h"}, "layer_negatives = \"1,2\"\n"));
   const auto r = run_cli("experiment " + config + " --out " + out);
   EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.err.find("[1/2] tdm: FAILED"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("[1/2] tdm (seed 1): FAILED"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("method(s) failed: tdm"), std::string::npos) << r.err;
   const auto results = nlohmann::json::parse(test::read_file(out + "/results.json"));
   EXPECT_EQ(results["methods"][0]["status"], "failed");
@@ -99,7 +101,8 @@ TEST(ExperimentCli, ConfigHelpAndErrors) {
   auto r = run_cli("experiment --help-config");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("[methods.jtm-h]"), std::string::npos);
-  EXPECT_NE(r.out.find("monitor_users = 200"), std::string::npos);
+  EXPECT_NE(r.out.find("monitor_users = 1000"), std::string::npos);
+  EXPECT_NE(r.out.find("\nseeds = [1]\n"), std::string::npos);
   test::TempDir dir;
   test::write_file(dir.file("bad.toml"), "run = [\"tdm\"]\n\n[dataset]\nsource = \"generated\"\nepochs = 2\n");
   r = run_cli("experiment " + dir.file("bad.toml") + " --out " + dir.file("o"));
@@ -127,8 +130,8 @@ TEST(ExperimentCli, ReportRendersInHeadlessChromium) {
   auto r = run_cli("experiment " + config + " --out " + out + " --threads 2");
   ASSERT_EQ(r.status, 0) << r.err;
   const auto results = nlohmann::json::parse(test::read_file(out + "/results.json"));
-  EXPECT_EQ(results["methods"][1]["history"].size(), 2u);
-  EXPECT_TRUE(results["methods"][1]["history"][1].contains("valid"));  // validation after every epoch
+  EXPECT_EQ(results["methods"][1]["runs"][0]["history"].size(), 2u);
+  EXPECT_TRUE(results["methods"][1]["runs"][0]["history"][1].contains("valid"));  // validation after every epoch
   const std::string png = dir.file("shot.png");
   const int rc = std::system(("bash " + std::string(TREEREC_SOURCE_DIR) + "/scripts/render_report.sh " + out + " " +
                               png + " >" + dir.file("render.log") + " 2>&1")

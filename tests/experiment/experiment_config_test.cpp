@@ -2,6 +2,7 @@
 // file, the line and the key.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -45,8 +46,11 @@ TEST(ExperimentConfig, DefaultsAndOverrides) {
   const ExperimentConfig c = load_experiment_config(path);
   EXPECT_EQ(c.methods, (std::vector<std::string>{"tdm", "dnn"}));
   EXPECT_EQ(c.top, 50u);
-  EXPECT_EQ(c.seed, 1u);                // default
-  EXPECT_EQ(c.monitor_users, 200u);     // default
+  EXPECT_EQ(c.seeds, (std::vector<std::uint64_t>{1}));  // default
+  EXPECT_EQ(c.monitor_users, 1000u);    // default
+  EXPECT_EQ(c.reference, "jtm-h");      // default
+  EXPECT_EQ(c.pairs, (std::vector<std::pair<std::string, std::string>>{
+                         {"jtm", "jtm-h"}, {"jtm", "jtm-h-same-epochs"}, {"dnn", "popular"}}));
   EXPECT_EQ(c.source, "file");
   EXPECT_EQ(c.dataset_path, dir.file("data.trec"));  // relative to the config's folder
   EXPECT_DOUBLE_EQ(c.prepare.valid_users.value, 100);
@@ -62,10 +66,12 @@ TEST(ExperimentConfig, JsonFilesUseTheSameStructure) {
   test::TempDir dir;
   const auto path = write_config(
       dir, "a.json",
-      R"({"run": ["jtm-h"], "seed": 9, "dataset": {"source": "file", "path": "data.trec"},
-          "methods": {"jtm-h": {"epochs": 2}}})");
+      R"({"run": ["jtm-h"], "seeds": [9, 4], "reference": "tdm", "pairs": [["tdm", "dnn"]],
+          "dataset": {"source": "file", "path": "data.trec"}, "methods": {"jtm-h": {"epochs": 2}}})");
   const ExperimentConfig c = load_experiment_config(path);
-  EXPECT_EQ(c.seed, 9u);
+  EXPECT_EQ(c.seeds, (std::vector<std::uint64_t>{9, 4}));  // in the config's order
+  EXPECT_EQ(c.reference, "tdm");
+  EXPECT_EQ(c.pairs, (std::vector<std::pair<std::string, std::string>>{{"tdm", "dnn"}}));
   EXPECT_EQ(c.method_settings.at("jtm-h")["epochs"], 2);
   EXPECT_NE(error_of(write_config(dir, "b.json", R"({"sed": 1})")).find("unknown key 'sed'"), std::string::npos);
 }
@@ -78,7 +84,17 @@ TEST(ExperimentConfig, ErrorsNameFileLineAndKey) {
   } cases[] = {
       {head + "min_record = 3\n", "a.toml:5: unknown key 'dataset.min_record'"},
       {"top = \"many\"\n" + head, "a.toml:1: 'top' must be an integer, got \"many\""},
-      {"seed = 1.5\n" + head, "a.toml:1: 'seed' must be an integer, got 1.5"},
+      {"seed = 1\n" + head, "a.toml:1: unknown key 'seed' (the seeds are a list: seeds = [1, 2, 3])"},
+      {"seeds = [1.5]\n" + head, "a.toml:1: 'seeds' must be an array of integers, got [1.5]"},
+      {"seeds = 3\n" + head, "a.toml:1: 'seeds' must be an array of integers, got 3"},
+      {"seeds = [1, 2, 1]\n" + head, "a.toml:1: seeds: seed 1 is listed twice"},
+      {"seeds = []\n" + head, "a.toml:1: seeds: list at least one seed"},
+      {"seeds = [2, -1]\n" + head, "a.toml:1: 'seeds' must not be negative"},
+      {"reference = \"jtm-g\"\n" + head, "a.toml:1: reference: unknown method 'jtm-g'"},
+      {"pairs = [\"jtm\"]\n" + head, "a.toml:1: 'pairs' must be an array of arrays of strings"},
+      {"pairs = [[\"jtm\", \"tdm\", \"dnn\"]]\n" + head, "a.toml:1: pairs: each pair is [a, b]"},
+      {"pairs = [[\"jtm\", \"jtm\"]]\n" + head, "a.toml:1: pairs: [\"jtm\", \"jtm\"] compares a method with itself"},
+      {"pairs = [[\"jtm\", \"nosuch\"]]\n" + head, "a.toml:1: pairs: unknown method 'nosuch'"},
       {"top = -3\n" + head, "a.toml:1: 'top' must not be negative"},
       {head + "skip_bad_lines = 1\n", "a.toml:5: 'dataset.skip_bad_lines' must be true or false"},
       {head + "source = \"web\"\n", "a.toml:5:"},  // a duplicate key: TOML's own error
@@ -131,8 +147,15 @@ TEST(ExperimentConfig, DescribeListsEveryKeyWithDefaultAndHelp) {
 }
 
 TEST(ExperimentConfig, ShippedConfigsParse) {
+  // The floor first, the control right after the method it repeats.
+  const auto& paper = paper_methods();
+  EXPECT_EQ(paper.front(), "popular");
+  const auto jtm = std::find(paper.begin(), paper.end(), "jtm");
+  ASSERT_NE(jtm, paper.end());
+  ASSERT_NE(jtm + 1, paper.end());
+  EXPECT_EQ(*(jtm + 1), "jtm-h-same-epochs");
   // Methods not registered in this build are dropped from `run` (with a note), so the rest of
-  // each config is still checked; once all nine are registered, the configs parse as they are.
+  // each config is still checked; once all are registered, the configs parse as they are.
   std::vector<std::string> registered;
   for (const auto& name : paper_methods()) {
     try {
@@ -145,17 +168,13 @@ TEST(ExperimentConfig, ShippedConfigsParse) {
   const bool have_data = !test::shared_data_dir().empty();
   for (const char* name : {"synthetic.toml", "movielens.toml", "ciao.toml"}) {
     if (std::string(name) != "synthetic.toml" && !have_data) continue;
-    std::string text = test::read_file(root + name);
-    const auto run_at = text.find("\nrun = ");
-    ASSERT_NE(run_at, std::string::npos) << name;
-    // A TOML array of strings is also JSON.
-    EXPECT_EQ(nlohmann::json::parse(text.substr(run_at + 7, text.find('\n', run_at + 1) - run_at - 7)),
-              nlohmann::json(paper_methods()))
-        << name << ": every shipped config compares all nine methods";
-    if (registered.size() < paper_methods().size())
-      text.replace(run_at, text.find('\n', run_at + 1) - run_at, "\nrun = " + nlohmann::json(registered).dump());
-    const ExperimentConfig c = experiment_config(parse_toml_config(text, root + name));
+    ConfigDocument doc = read_config_document(root + name);
+    EXPECT_EQ(doc.root.value("run", nlohmann::json()), nlohmann::json(paper_methods()))
+        << name << ": every shipped config runs every method of paper_methods()";
+    if (registered.size() < paper_methods().size()) doc.root["run"] = registered;
+    const ExperimentConfig c = experiment_config(doc);
     EXPECT_EQ(c.methods, registered) << name;
+    EXPECT_EQ(c.seeds, (std::vector<std::uint64_t>{1, 2, 3})) << name;
     if (c.source != "generated") EXPECT_TRUE(std::filesystem::exists(c.dataset_path)) << name;
     else EXPECT_EQ(c.generate.items, 10000u);
   }

@@ -88,25 +88,33 @@ TEST(ExperimentRunner, MeasuresReportsAndResumes) {
   EXPECT_EQ(popular_calls, 1);
   ASSERT_EQ(r.methods.size(), 2u);
   EXPECT_FALSE(r.all_ok());
-  EXPECT_TRUE(r.methods[0].ok);
-  EXPECT_FALSE(r.methods[1].ok);
-  EXPECT_EQ(r.methods[1].error, "boom: no model here");
-  EXPECT_TRUE(logged(log, "[2/2] broken: FAILED: boom"));
+  EXPECT_TRUE(r.methods[0].ok());
+  EXPECT_FALSE(r.methods[1].ok());
+  EXPECT_EQ(r.methods[1].error(), "seed 1: boom: no model here");
+  EXPECT_TRUE(logged(log, "[2/2] broken (seed 1): FAILED: boom"));
   EXPECT_EQ(r.cutoffs, (std::vector<std::uint32_t>{10, 20, 30, 40, 50}));
-  EXPECT_EQ(r.eval_users, 12u);
+  EXPECT_EQ(r.eval_users(), 12u);
 
   // recall@M and precision@M by hand, over the 12 test users the experiment samples.
   const Dataset d = Dataset::load(out + "/dataset.trec");
   const auto users = evaluation_users(d, Split::test, 12);
+  EXPECT_EQ(r.users, users);
+  const MethodResult& run = r.methods[0].runs.at(0);
+  ASSERT_EQ(run.user_recall.size(), 12u);
+  ASSERT_EQ(run.user_precision.size(), 12u);
   for (std::uint32_t m : r.cutoffs) {
     double recall = 0, precision = 0;
-    for (std::uint32_t u : users) {
-      const auto truth = d.eval_truth(u);
+    for (std::size_t q = 0; q < users.size(); ++q) {
+      const auto truth = d.eval_truth(users[q]);
       const std::set<std::uint32_t> t(truth.begin(), truth.end());
       double hits = 0;
       for (std::uint32_t i = 0; i < m; ++i) hits += t.count(i % d.num_items()) ? 1.0 : 0.0;
       recall += hits / static_cast<double>(t.size());
       precision += hits / m;
+      if (m == 50) {  // each user's own values at top
+        EXPECT_NEAR(run.user_recall[q], hits / static_cast<double>(t.size()), 1e-15) << q;
+        EXPECT_NEAR(run.user_precision[q], hits / 50, 1e-15) << q;
+      }
     }
     EXPECT_NEAR(r.methods[0].metric("recall", m), recall / 12, 1e-12) << m;
     EXPECT_NEAR(r.methods[0].metric("precision", m), precision / 12, 1e-12) << m;
@@ -116,8 +124,10 @@ TEST(ExperimentRunner, MeasuresReportsAndResumes) {
   const auto results = nlohmann::json::parse(test::read_file(out + "/results.json"));
   ASSERT_EQ(results["methods"].size(), 2u);
   EXPECT_EQ(results["methods"][0]["name"], "fixed");
-  EXPECT_EQ(results["methods"][0]["history"].size(), 2u);
-  EXPECT_EQ(results["methods"][0]["rounds"].size(), 2u);
+  EXPECT_EQ(results["methods"][0]["runs"][0]["history"].size(), 2u);
+  EXPECT_EQ(results["methods"][0]["runs"][0]["rounds"].size(), 2u);
+  EXPECT_EQ(results["methods"][0]["runs"][0]["per_user"]["recall"].size(), 12u);
+  EXPECT_EQ(results["evaluation"]["user_ids"], nlohmann::json(users));
   EXPECT_EQ(results["methods"][1]["status"], "failed");
   EXPECT_EQ(results["dataset"]["test_users"], 20);
   EXPECT_EQ(results["config"]["experiment"]["top"], 50);
@@ -127,26 +137,27 @@ TEST(ExperimentRunner, MeasuresReportsAndResumes) {
   EXPECT_NE(csv.find(",1.500,0.250,\n"), std::string::npos);
   const std::string md = test::read_file(out + "/summary.md");
   EXPECT_NE(md.find("| fixed | "), std::string::npos);
-  EXPECT_NE(md.find("broken failed: boom: no model here"), std::string::npos);
+  EXPECT_NE(md.find("broken failed: seed 1: boom: no model here"), std::string::npos);
   const std::string html = test::read_file(out + "/report.html");
   std::size_t svgs = 0;
   for (auto p = html.find("<svg"); p != std::string::npos; p = html.find("<svg", p + 1)) ++svgs;
   EXPECT_EQ(svgs, 5u);  // recall@M, round recall, round objective, loss, time (no validation history)
   EXPECT_EQ(html.find("<script"), std::string::npos);
   EXPECT_EQ(html.find("http://www.w3.org/2000/svg\" width"), html.find("http://"));  // the only URL: the SVG namespace
-  EXPECT_TRUE(fs::exists(out + "/methods/fixed/result.json"));
-  EXPECT_FALSE(fs::exists(out + "/methods/broken/result.json"));  // a failed method runs again next time
+  EXPECT_TRUE(fs::exists(out + "/methods/fixed/seed-1/result.json"));
+  EXPECT_FALSE(fs::exists(out + "/methods/broken/seed-1/result.json"));  // a failed run runs again next time
 
   // Again: the finished method is not rerun; the failed one is.
   log.clear();
   const ExperimentReport again = run_experiment(config, out, hooks(&log));
   EXPECT_EQ(popular_calls, 1);
-  EXPECT_TRUE(again.methods[0].reused);
+  EXPECT_TRUE(again.methods[0].reused());
   EXPECT_EQ(again.methods[0].metrics, r.methods[0].metrics);
+  EXPECT_EQ(again.methods[0].runs[0].user_recall, run.user_recall);
   EXPECT_TRUE(logged(log, "reusing " + out + "/dataset.trec"));
-  EXPECT_TRUE(logged(log, "[1/2] fixed: finished in an earlier run"));
-  EXPECT_TRUE(logged(log, "[2/2] broken: running"));
-  EXPECT_NE(test::read_file(out + "/summary.md").find("result of an earlier run"), std::string::npos);
+  EXPECT_TRUE(logged(log, "[1/2] fixed (seed 1): finished in an earlier run"));
+  EXPECT_TRUE(logged(log, "[2/2] broken (seed 1): running"));
+  EXPECT_NE(test::read_file(out + "/summary.md").find("results of an earlier run"), std::string::npos);
 
   // Other settings: run again.
   ExperimentConfig changed = config;
@@ -154,7 +165,7 @@ TEST(ExperimentRunner, MeasuresReportsAndResumes) {
   log.clear();
   const ExperimentReport third = run_experiment(changed, out, hooks(&log));
   EXPECT_EQ(popular_calls, 2);
-  EXPECT_FALSE(third.methods[0].reused);
+  EXPECT_FALSE(third.methods[0].reused());
   EXPECT_TRUE(logged(log, "was made with other settings"));
 }
 

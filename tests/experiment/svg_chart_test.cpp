@@ -36,6 +36,15 @@ TEST(SvgChart, LinePointsLandOnTheAxes) {
   EXPECT_EQ(svg.find("b<&>"), std::string::npos);
   EXPECT_EQ(svg.rfind("<svg", 0), 0u);
   EXPECT_NE(svg.find(">100</text>"), std::string::npos);  // the last x tick label
+  EXPECT_EQ(svg.find("class=\"mark\""), std::string::npos);
+  c.marks = {{50, "round 2"}, {150, "outside"}};
+  const std::string marked = line_chart_svg(c);
+  EXPECT_NE(marked.find("<line class=\"mark\" x1=\"205.0\" x2=\"205.0\" y1=\"30.0\" y2=\"230.0\""), std::string::npos)
+      << marked;
+  EXPECT_NE(marked.find(">round 2</text>"), std::string::npos);
+  EXPECT_EQ(marked.find("outside"), std::string::npos);  // beyond the last x tick
+  c.marks = {{100, "best epoch"}};  // at the right edge: the label goes left of the line
+  EXPECT_NE(line_chart_svg(c).find("<text x=\"332.0\" y=\"42.0\" text-anchor=\"end\""), std::string::npos);
 }
 
 TEST(SvgChart, CountAxisTicksOnWholeNumbers) {

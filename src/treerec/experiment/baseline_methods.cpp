@@ -1,6 +1,7 @@
 // The baselines of SPEC §9 that are not tree-model variants of TDM/JTM: itemcf, youtube and
-// hsm, as `treerec experiment` runs them (docs/BASELINES.md). Each reuses the finished model
-// it finds in its work folder, so a killed experiment resumes without retraining.
+// hsm, as `treerec experiment` runs them (docs/BASELINES.md), and the most-popular floor
+// (popular, not in the papers). Each reuses the finished model it finds in its work folder,
+// so a killed experiment resumes without retraining.
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -9,6 +10,7 @@
 #include "treerec/baselines/youtube_retrieval.h"
 #include "treerec/baselines/youtube_trainer.h"
 #include "treerec/eval/evaluate.h"
+#include "treerec/eval/popularity.h"
 #include "treerec/eval/validation.h"
 #include "treerec/experiment/method_list.h"
 #include "treerec/search/model_retrieval.h"
@@ -62,6 +64,24 @@ MethodOutcome run_itemcf(const MethodContext& ctx) {
   out.lists = cf.retrieve(EvalUserHistories(ctx.dataset, ctx.users), ro);
   out.retrieve_seconds = seconds_since(t0);
   out.extra = cf.figures();
+  return out;
+}
+
+// Every user gets the same list: the items most frequent in train users' sequences
+// (eval/popularity.h). Nothing is trained and nothing depends on the seed.
+MethodOutcome run_popular(const MethodContext& ctx) {
+  MethodOutcome out;
+  auto t0 = Clock::now();
+  const std::vector<std::uint32_t> popular = most_popular_items(ctx.dataset, ctx.top);
+  out.train_seconds = seconds_since(t0);
+  t0 = Clock::now();
+  RankedListsBuilder lists(ctx.users.size(), ctx.top);
+  std::vector<float> scores(popular.size());
+  for (std::size_t i = 0; i < scores.size(); ++i) scores[i] = static_cast<float>(popular.size() - i);  // rank order
+  for (std::size_t q = 0; q < ctx.users.size(); ++q) lists.set(q, popular, scores, 0);
+  out.lists = std::move(lists).finish();
+  out.retrieve_seconds = seconds_since(t0);
+  out.extra = {{"items", popular.size()}};
   return out;
 }
 
@@ -196,6 +216,11 @@ std::vector<MethodParam> with(std::vector<MethodParam> first, const std::vector<
 
 std::vector<MethodInfo> baseline_methods() {
   std::vector<MethodInfo> m;
+  m.push_back({"popular",
+               "Most popular (not in the papers): every user gets the items most frequent in train users' "
+               "sequences, ties by item id; the floor a trained method must beat",
+               {},
+               run_popular});
   m.push_back({"itemcf",
                "Item-CF (SPEC §9): cosine item-item similarity from train users' co-occurrences, top K "
                "neighbours per item, score = sum of the user's items' weights",

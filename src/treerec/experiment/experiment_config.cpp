@@ -15,21 +15,38 @@ namespace fs = std::filesystem;
 
 const char* const kSections[] = {"dataset", "generate"};
 
+// Arrays must hold elements of the kind of the default's first element (strings for `run`,
+// integers for `seeds`, arrays of strings for `pairs`).
 bool same_kind(const nlohmann::json& value, const nlohmann::json& default_value) {
   if (value.is_number() && default_value.is_number())
     return !(value.is_number_float() && default_value.is_number_integer());
   if (value.type() != default_value.type()) return false;
-  if (value.is_array())  // arrays of strings are the only arrays declared
-    return std::all_of(value.begin(), value.end(), [](const auto& v) { return v.is_string(); });
+  if (value.is_array() && !default_value.empty())
+    return std::all_of(value.begin(), value.end(), [&](const auto& v) { return same_kind(v, default_value[0]); });
   return true;
+}
+
+std::string kinds_name(const nlohmann::json& default_value) {  // plural
+  if (default_value.is_number_integer()) return "integers";
+  if (default_value.is_number()) return "numbers";
+  if (default_value.is_boolean()) return "booleans";
+  if (default_value.is_array())
+    return default_value.empty() ? "arrays" : "arrays of " + kinds_name(default_value[0]);
+  return "strings";
 }
 
 std::string kind_name(const nlohmann::json& default_value) {
   if (default_value.is_number_integer()) return "an integer";
   if (default_value.is_number()) return "a number";
   if (default_value.is_boolean()) return "true or false";
-  if (default_value.is_array()) return "an array of strings";
+  if (default_value.is_array()) return default_value.empty() ? "an array" : "an array of " + kinds_name(default_value[0]);
   return "a string";
+}
+
+// Checks a number and, inside an array, every number of it.
+bool negative(const nlohmann::json& value) {
+  if (value.is_number()) return value.get<double>() < 0;
+  return value.is_array() && std::any_of(value.begin(), value.end(), [](const auto& v) { return negative(v); });
 }
 
 const ConfigParam* find_param(const std::string& key) {
@@ -64,11 +81,13 @@ void check_keys(const ConfigDocument& doc, const nlohmann::json& table, const st
     }
     const ConfigParam* p = find_param(full);
     if (p == nullptr)
-      fail(doc.where(full), ": unknown key '", full, "'; the keys ", section.empty() ? "at the top" : "of [" + section + "]",
-           " are: ", known_keys(section), " (treerec experiment --help-config lists them all)");
+      fail(doc.where(full), ": unknown key '", full, "'",
+           full == "seed" ? " (the seeds are a list: seeds = [1, 2, 3])" : "", "; the keys ",
+           section.empty() ? "at the top" : "of [" + section + "]", " are: ", known_keys(section),
+           " (treerec experiment --help-config lists them all)");
     if (!same_kind(value, p->default_value))
       fail(doc.where(full), ": '", full, "' must be ", kind_name(p->default_value), ", got ", value.dump());
-    if (value.is_number() && value.get<double>() < 0)
+    if (negative(value))
       fail(doc.where(full), ": '", full, "' must not be negative, got ", value.dump());
     values[full] = value;
   }
@@ -130,18 +149,38 @@ char delimiter(const std::string& text, const ConfigDocument& doc) {
   return text[0];
 }
 
+// `reference` and `pairs` name registered methods (whether run or not).
+void check_method_name(const ConfigDocument& doc, const std::string& key, const std::string& name) {
+  try {
+    find_method(name);
+  } catch (const Error& e) {
+    fail(doc.where(key), ": ", key, ": ", e.what());
+  }
+}
+
 }  // namespace
 
 const std::vector<ConfigParam>& experiment_params() {
   static const std::vector<ConfigParam> params = {
       {"name", "", "title of the report"},
       {"run", paper_methods(), "the methods to run and compare, in this order"},
-      {"seed", 1, "seed of every method's training (initialisation, sample order, negatives)"},
+      {"seeds", nlohmann::json::array({1}),
+       "every method runs once per seed (its training's initialisation, sample order and negatives, and "
+       "the validation users); the report gives means and 95 % intervals over them"},
       {"threads", 0, "worker threads (0 = all cores); results do not depend on it"},
       {"top", 200, "M: items retrieved per user; recall@M is reported for M = 10, 20, ..., top"},
-      {"eval_users", 0, "test users measured, the first N by id (0 = all test users)"},
-      {"monitor_users", 200,
-       "validation users measured after every epoch and tree-learning round (0 = none)"},
+      {"eval_users", 0,
+       "test users measured: a fixed random sample of N, the same for every method and seed (0 = all test users)"},
+      {"monitor_users", 1000,
+       "validation users measured after every epoch and tree-learning round, for early stopping: a seeded "
+       "sample per seed, all of them when fewer (0 = none)"},
+      {"reference", "jtm-h",
+       "the method every other one is compared with in the table of paired differences in recall@top "
+       "(skipped when it is not run)"},
+      {"pairs", nlohmann::json::array({nlohmann::json::array({"jtm", "jtm-h"}),
+                                       nlohmann::json::array({"jtm", "jtm-h-same-epochs"}),
+                                       nlohmann::json::array({"dnn", "popular"})}),
+       "more [a, b] pairs for the table of paired differences (a pair with a method not run is skipped)"},
       {"dataset.source", "log", "where the data comes from: file (a prepared dataset), log (a raw "
        "behaviour log, prepared once into DIR/dataset.trec) or generated (the built-in generator)"},
       {"dataset.path", "", "source = file: the dataset file; source = log: the behaviour log"},
@@ -171,8 +210,9 @@ const std::vector<ConfigParam>& experiment_params() {
 }
 
 const std::vector<std::string>& paper_methods() {
-  static const std::vector<std::string> names = {"itemcf", "youtube", "hsm",   "tdm", "tdm-kmeans",
-                                                 "dnn",    "jtm-hi",  "jtm-h", "jtm"};
+  static const std::vector<std::string> names = {"popular", "itemcf", "youtube", "hsm",
+                                                 "tdm",     "tdm-kmeans", "dnn", "jtm-hi",
+                                                 "jtm-h",   "jtm",     "jtm-h-same-epochs"};
   return names;
 }
 
@@ -201,7 +241,25 @@ ExperimentConfig experiment_config(const ConfigDocument& doc) {
     c.method_settings[name] = it != configured.end() ? it->second : method_settings(find_method(name), nullptr);
   }
   if (c.methods.empty()) fail(doc.where("run"), ": run: list at least one method");
-  c.seed = v["seed"].get<std::uint64_t>();
+  c.seeds.clear();
+  for (const auto& seed : v["seeds"]) {
+    const auto x = seed.get<std::uint64_t>();
+    if (std::find(c.seeds.begin(), c.seeds.end(), x) != c.seeds.end())
+      fail(doc.where("seeds"), ": seeds: seed ", x, " is listed twice");
+    c.seeds.push_back(x);
+  }
+  if (c.seeds.empty()) fail(doc.where("seeds"), ": seeds: list at least one seed");
+  c.reference = v["reference"].get<std::string>();
+  check_method_name(doc, "reference", c.reference);
+  for (const auto& pair : v["pairs"]) {
+    if (pair.size() != 2)
+      fail(doc.where("pairs"), ": pairs: each pair is [a, b], two method names; got ", pair.dump());
+    const std::string a = pair[0].get<std::string>(), b = pair[1].get<std::string>();
+    check_method_name(doc, "pairs", a);
+    check_method_name(doc, "pairs", b);
+    if (a == b) fail(doc.where("pairs"), ": pairs: [\"", a, "\", \"", b, "\"] compares a method with itself");
+    c.pairs.emplace_back(a, b);
+  }
   c.threads = static_cast<int>(as_u32(v["threads"], doc, "threads"));
   c.top = as_u32(v["top"], doc, "top");
   if (c.top == 0) fail(doc.where("top"), ": 'top' must be at least 1");

@@ -39,7 +39,8 @@ struct ConfigParam {
 // Every experiment-level key, grouped by section ("" first, then dataset, generate).
 const std::vector<ConfigParam>& experiment_params();
 
-// The nine methods of the paper's comparison (SPEC §9), in report order: the default of `run`.
+// The default of `run`, in report order: the nine methods of the paper's comparison (SPEC §9),
+// with the most-popular floor first and the jtm-h-same-epochs control after jtm.
 const std::vector<std::string>& paper_methods();
 
 struct ExperimentConfig {
@@ -49,7 +50,9 @@ struct ExperimentConfig {
 
   std::string name;
   std::vector<std::string> methods;  // `run`, in order, each a registered method
-  std::uint64_t seed = 1;
+  std::vector<std::uint64_t> seeds = {1};  // every method runs once per seed, in this order
+  std::string reference = "jtm-h";   // paired differences: every method against this one
+  std::vector<std::pair<std::string, std::string>> pairs;  // ... and these (a - b)
   int threads = 0;
   std::uint32_t top = 200;           // M
   std::uint32_t eval_users = 0;      // test users measured (0 = all)

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -103,23 +104,37 @@ Dataset obtain_dataset(const ExperimentConfig& c, const fs::path& dir, const Exp
   return d;
 }
 
-// What a method's result depends on besides its code: reused only when equal.
+// What a run's result depends on besides its code and the results it reads (result_of):
+// reused only when equal.
 nlohmann::json result_identity(const ExperimentConfig& c, const Dataset& d, const std::string& method,
-                               const nlohmann::json& settings) {
+                               const nlohmann::json& settings, std::uint64_t seed) {
   return {{"method", method},     {"settings", settings},         {"dataset", c.dataset_identity()},
-          {"seed", c.seed},       {"top", c.top},                 {"eval_users", c.eval_users},
+          {"seed", seed},         {"top", c.top},                 {"eval_users", c.eval_users},
           {"monitor_users", c.monitor_users}, {"items", d.num_items()}, {"records", d.num_records()}};
 }
 
 MethodResult run_method(const MethodInfo& info, MethodContext& ctx, const std::vector<std::uint32_t>& cutoffs) {
   MethodResult r;
   r.name = info.name;
+  r.seed = ctx.seed;
   r.settings = ctx.settings;
+  r.top = ctx.top;
   MethodOutcome o = info.run(ctx);
   TR_CHECK(o.lists.size() == ctx.users.size(), "method ", info.name, " returned ", o.lists.size(),
            " ranked lists for ", ctx.users.size(), " users");
   MetricsAccumulator acc(cutoffs);
-  for (std::size_t q = 0; q < ctx.users.size(); ++q) acc.add(o.lists.items_of(q), ctx.dataset.eval_truth(ctx.users[q]));
+  r.user_recall.reserve(ctx.users.size());
+  r.user_precision.reserve(ctx.users.size());
+  for (std::size_t q = 0; q < ctx.users.size(); ++q) {
+    const auto items = o.lists.items_of(q);
+    const auto truth = ctx.dataset.eval_truth(ctx.users[q]);
+    acc.add(items, truth);
+    MetricsAccumulator user({ctx.top});  // this user alone: the same definition as the means
+    user.add(items, truth);
+    const MetricsAtCutoff m = user.result().get(ctx.top);
+    r.user_recall.push_back(m.recall);
+    r.user_precision.push_back(m.precision);
+  }
   r.ok = true;
   r.metrics = acc.result().json();
   r.history = std::move(o.history);
@@ -130,61 +145,21 @@ MethodResult run_method(const MethodInfo& info, MethodContext& ctx, const std::v
   return r;
 }
 
-}  // namespace
+// The identities of the runs one seed has finished so far (or reused), by method.
+using SeedIdentities = std::map<std::string, nlohmann::json>;
 
-double MethodResult::metric(const std::string& what, std::uint32_t cutoff) const {
-  const std::string key = what + "@" + std::to_string(cutoff);
-  return metrics.contains(key) ? metrics[key].get<double>() : std::numeric_limits<double>::quiet_NaN();
-}
-
-nlohmann::json MethodResult::to_json() const {
-  nlohmann::json j = {{"name", name},     {"status", ok ? "ok" : "failed"},
-                      {"settings", settings}, {"metrics", metrics},
-                      {"history", history},   {"rounds", rounds},
-                      {"train_seconds", train_seconds}, {"retrieve_seconds", retrieve_seconds},
-                      {"extra", extra},       {"reused", reused}};
-  if (!ok) j["error"] = error;
-  return j;
-}
-
-MethodResult MethodResult::from_json(const nlohmann::json& j) {
-  try {
-    MethodResult r;
-    r.name = j.at("name").get<std::string>();
-    r.ok = j.at("status").get<std::string>() == "ok";
-    r.error = j.value("error", "");
-    r.settings = j.at("settings");
-    r.metrics = j.at("metrics");
-    r.history = j.at("history");
-    r.rounds = j.at("rounds");
-    r.extra = j.at("extra");
-    r.train_seconds = j.at("train_seconds").get<double>();
-    r.retrieve_seconds = j.at("retrieve_seconds").get<double>();
-    return r;
-  } catch (const nlohmann::json::exception& e) {
-    fail("method result: ", e.what());
+// Whether the results a saved run read through result_of ("depends_on": {method: identity,
+// or null when there was none}) are still those of this experiment's runs with the same seed.
+bool same_dependencies(const nlohmann::json& saved, const SeedIdentities& finished) {
+  if (!saved.is_object()) return false;
+  for (const auto& [method, identity] : saved.items()) {
+    auto it = finished.find(method);
+    if ((it == finished.end() ? nlohmann::json() : it->second) != identity) return false;
   }
+  return true;
 }
 
-bool ExperimentReport::all_ok() const {
-  return std::all_of(methods.begin(), methods.end(), [](const MethodResult& m) { return m.ok; });
-}
-
-const MethodResult* ExperimentReport::find(const std::string& name) const {
-  for (const auto& m : methods)
-    if (m.name == name) return &m;
-  return nullptr;
-}
-
-nlohmann::json ExperimentReport::to_json() const {
-  nlohmann::json ms = nlohmann::json::array();
-  for (const auto& m : methods) ms.push_back(m.to_json());
-  return {{"title", title},
-          {"config", config},
-          {"dataset", dataset},
-          {"evaluation", {{"split", "test"}, {"users", eval_users}, {"top", top}, {"cutoffs", cutoffs}}},
-          {"methods", ms}};
-}
+}  // namespace
 
 std::vector<std::uint32_t> report_cutoffs(std::uint32_t top) {
   TR_CHECK(top >= 1, "top must be at least 1");
@@ -210,11 +185,9 @@ ExperimentReport run_experiment(const ExperimentConfig& config, const std::strin
   const Tree tree = build_category_tree(dataset.item_categories(), dataset.item_ids());  // SPEC §3
   tree.save((dir / "category.tree").string());
   const auto users = evaluation_users(dataset, Split::test, config.eval_users);
-  // Validation users: a seeded random sample (eval/validation.h), the same for every method.
-  const std::vector<std::uint32_t> monitor = validation_users(dataset, config.monitor_users, config.seed);
   log(cat("dataset: ", dataset.num_users(), " users, ", dataset.num_items(), " items, ", dataset.num_train_samples(),
           " train samples; category tree of ", tree.max_level(), " levels; measuring ", users.size(),
-          " test users at M = ", config.top));
+          " test users at M = ", config.top, "; ", config.seeds.size(), " seed(s)"));
 
   ExperimentReport report;
   report.title = config.name.empty() ? "treerec experiment" : config.name;
@@ -222,70 +195,99 @@ ExperimentReport run_experiment(const ExperimentConfig& config, const std::strin
   report.dataset = dataset_stats(dataset);
   report.top = config.top;
   report.cutoffs = report_cutoffs(config.top);
-  report.eval_users = users.size();
-
-  const std::size_t n = config.methods.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::string& name = config.methods[i];
-    const std::string tag = cat("[", i + 1, "/", n, "] ", name);
-    const fs::path work = dir / "methods" / name;
-    const std::string result_path = (work / "result.json").string();
-    const auto settings_it = config.method_settings.find(name);
-    const nlohmann::json settings =
-        settings_it != config.method_settings.end() ? settings_it->second : nlohmann::json::object();
-    const nlohmann::json identity = result_identity(config, dataset, name, settings);
-    if (fs::exists(result_path)) {
-      try {
-        const nlohmann::json saved = read_json(result_path);
-        if (saved.value("identity", nlohmann::json()) == identity) {
-          MethodResult r = MethodResult::from_json(saved.at("result"));
-          r.reused = true;
-          log(tag + ": finished in an earlier run (" + result_path + "): not run again");
-          report.methods.push_back(std::move(r));
-          continue;
-        }
-        log(tag + ": " + result_path + " was made with other settings: running again");
-      } catch (const std::exception& e) {
-        log(tag + ": cannot reuse " + result_path + " (" + e.what() + "): running again");
-      }
-    }
-    log(tag + ": running");
-    const auto t0 = Clock::now();
-    MethodResult r;
-    try {
-      fs::create_directories(work);
-      const MethodInfo& info = find(name);
-      MethodContext ctx{.dataset = dataset,
-                        .initial_tree = tree,
-                        .settings = settings,
-                        .users = users,
-                        .split = Split::test,
-                        .top = config.top,
-                        .seed = config.seed,
-                        .threads = config.threads,
-                        .work_dir = work.string(),
-                        .log = [&](const std::string& s) { log("  " + name + ": " + s); },
-                        .valid_users = monitor,
-                        .result_of = [&report](const std::string& m) {
-                          const MethodResult* earlier = report.find(m);
-                          return earlier && earlier->ok ? earlier->to_json() : nlohmann::json();
-                        }};
-      r = run_method(info, ctx, report.cutoffs);
-      write_text_atomically(result_path, nlohmann::json{{"identity", identity}, {"result", r.to_json()}}.dump(1) + "\n");
-      log(cat(tag, ": recall@", config.top, " ", fixed(100 * r.metric("recall", config.top), 2), "%, precision@",
-              config.top, " ", fixed(100 * r.metric("precision", config.top), 2), "% (", fixed(seconds_since(t0), 1),
-              " s)"));
-    } catch (const std::exception& e) {
-      r = MethodResult{};
-      r.name = name;
-      r.settings = settings;
-      r.error = e.what();
-      log(tag + ": FAILED: " + r.error);
-    }
-    report.methods.push_back(std::move(r));
+  report.users = users;
+  report.seeds = config.seeds;
+  report.reference = config.reference;
+  report.pairs = config.pairs;
+  for (const std::string& name : config.methods) {
+    MethodSummary m;
+    m.name = name;
+    const auto it = config.method_settings.find(name);
+    if (it != config.method_settings.end()) m.settings = it->second;
+    report.methods.push_back(std::move(m));
   }
+
+  // Seed by seed, so that a full comparison exists after the first one.
+  const std::size_t n = config.methods.size(), total = n * config.seeds.size();
+  std::size_t step = 0;
+  for (const std::uint64_t seed : config.seeds) {
+    // Validation users: a seeded random sample (eval/validation.h), the same for every method.
+    const std::vector<std::uint32_t> monitor = validation_users(dataset, config.monitor_users, seed);
+    SeedIdentities finished;
+    for (std::size_t i = 0; i < n; ++i) {
+      MethodSummary& summary = report.methods[i];
+      const std::string& name = summary.name;
+      const std::string tag = cat("[", ++step, "/", total, "] ", name, " (seed ", seed, ")");
+      const fs::path work = dir / "methods" / name / cat("seed-", seed);
+      const std::string result_path = (work / "result.json").string();
+      const nlohmann::json identity = result_identity(config, dataset, name, summary.settings, seed);
+      if (fs::exists(result_path)) {
+        try {
+          const nlohmann::json saved = read_json(result_path);
+          if (saved.value("identity", nlohmann::json()) == identity &&
+              same_dependencies(saved.value("depends_on", nlohmann::json::object()), finished)) {
+            MethodResult r = MethodResult::from_json(saved.at("result"));
+            TR_CHECK(r.user_recall.size() == users.size(), "it has ", r.user_recall.size(),
+                     " per-user values for ", users.size(), " users");
+            r.reused = true;
+            log(tag + ": finished in an earlier run (" + result_path + "): not run again");
+            finished[name] = identity;
+            summary.runs.push_back(std::move(r));
+            continue;
+          }
+          log(tag + ": " + result_path + " was made with other settings or inputs: running again");
+        } catch (const std::exception& e) {
+          log(tag + ": cannot reuse " + result_path + " (" + e.what() + "): running again");
+        }
+      }
+      log(tag + ": running");
+      const auto t0 = Clock::now();
+      MethodResult r;
+      nlohmann::json depends_on = nlohmann::json::object();
+      try {
+        fs::create_directories(work);
+        const MethodInfo& info = find(name);
+        MethodContext ctx{.dataset = dataset,
+                          .initial_tree = tree,
+                          .settings = summary.settings,
+                          .users = users,
+                          .split = Split::test,
+                          .top = config.top,
+                          .seed = seed,
+                          .threads = config.threads,
+                          .work_dir = work.string(),
+                          .log = [&](const std::string& s) { log("  " + name + ": " + s); },
+                          .valid_users = monitor,
+                          .result_of = [&](const std::string& m) {
+                            // Only the methods before this one in `run` have run with this seed.
+                            const auto it = finished.find(m);
+                            depends_on[m] = it == finished.end() ? nlohmann::json() : it->second;
+                            const MethodSummary* earlier = report.find(m);
+                            const MethodResult* run = earlier ? earlier->run_for(seed) : nullptr;
+                            return run && run->ok ? run->to_json() : nlohmann::json();
+                          }};
+        r = run_method(info, ctx, report.cutoffs);
+        const nlohmann::json saved = {{"identity", identity}, {"depends_on", depends_on}, {"result", r.to_json()}};
+        write_text_atomically(result_path, saved.dump(1) + "\n");
+        finished[name] = identity;
+        log(cat(tag, ": recall@", config.top, " ", fixed(100 * r.metric("recall", config.top), 2), "%, precision@",
+                config.top, " ", fixed(100 * r.metric("precision", config.top), 2), "% (",
+                fixed(seconds_since(t0), 1), " s)"));
+      } catch (const std::exception& e) {
+        r = MethodResult{};
+        r.name = name;
+        r.seed = seed;
+        r.settings = summary.settings;
+        r.error = e.what();
+        log(tag + ": FAILED: " + r.error);
+      }
+      summary.runs.push_back(std::move(r));
+    }
+  }
+  log("measuring intervals (bootstrap over users, " + std::to_string(kBootstrapResamples) + " resamples)");
+  summarize(report, config.threads);
   write_report(report, out_dir);
-  log("wrote " + (dir / "results.json").string() + ", results.csv, summary.md and report.html");
+  log("wrote " + (dir / "results.json").string() + ", results.csv, differences.csv, summary.md and report.html");
   return report;
 }
 

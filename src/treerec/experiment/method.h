@@ -9,8 +9,8 @@
 //   }
 // and listed once in method_list.cpp (an explicit list, not static self-registration: the
 // linker drops unreferenced objects of a static library).
-// Names used in configs and reports: itemcf, youtube, hsm, tdm, tdm-kmeans, dnn, jtm-hi,
-// jtm-h, jtm.
+// Names used in configs and reports: popular, itemcf, youtube, hsm, tdm, tdm-kmeans, dnn,
+// jtm-hi, jtm-h, jtm, jtm-h-same-epochs.
 #pragma once
 
 #include <cstdint>

@@ -22,10 +22,10 @@ std::vector<MethodParam> convergence_params();
 // The line a method logs when a training epoch ends (loss, time, validation recall@top).
 std::string epoch_line(const EpochSummary& s, std::uint32_t epochs, std::uint32_t top);
 
-// Defined in experiment/joint_methods.cpp: jtm, tdm-kmeans.
+// Defined in experiment/joint_methods.cpp: jtm, tdm-kmeans, jtm-h-same-epochs.
 std::vector<MethodInfo> joint_methods();
 
-// Defined in experiment/baseline_methods.cpp: itemcf, youtube, hsm.
+// Defined in experiment/baseline_methods.cpp: popular, itemcf, youtube, hsm.
 std::vector<MethodInfo> baseline_methods();
 
 }  // namespace treerec

@@ -122,6 +122,15 @@ std::string line_chart_svg(const LineChart& c) {
            num(bottom + 5) + "\" stroke=\"#333\"/>" + text(px(t), bottom + 18, tick_label(t, false), "middle");
   out += "<rect x=\"" + num(left) + "\" y=\"" + num(top) + "\" width=\"" + num(right - left) + "\" height=\"" +
          num(bottom - top) + "\" fill=\"none\" stroke=\"#333\"/>";
+  for (const ChartMark& m : c.marks) {
+    if (!(m.x >= xt.front() && m.x <= xt.back())) continue;
+    out += "<line class=\"mark\" x1=\"" + num(px(m.x)) + "\" x2=\"" + num(px(m.x)) + "\" y1=\"" + num(top) +
+           "\" y2=\"" + num(bottom) + "\" stroke=\"#888\" stroke-dasharray=\"4 3\"/>" +
+           // Right of the line, or left of it when the label would leave the plot.
+           (px(m.x) + 3 + 6.0 * static_cast<double>(m.label.size()) <= right
+                ? text(px(m.x) + 3, top + 12, m.label, "start", " font-size=\"10\" fill=\"#555\"")
+                : text(px(m.x) - 3, top + 12, m.label, "end", " font-size=\"10\" fill=\"#555\""));
+  }
   out += text((left + right) / 2, c.height - 8.0, c.x_label, "middle");
   out += text(12, (top + bottom) / 2, c.y_label, "middle",
               (" transform=\"rotate(-90 12 " + num((top + bottom) / 2) + ")\"").c_str());

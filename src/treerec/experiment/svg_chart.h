@@ -13,9 +13,16 @@ struct ChartSeries {
   std::vector<std::pair<double, double>> points;  // (x, y), drawn in this order
 };
 
+// A labelled vertical dashed line across the plot, e.g. where a tree-learning round starts.
+struct ChartMark {
+  double x = 0;
+  std::string label;
+};
+
 struct LineChart {
   std::string title, x_label, y_label;
   std::vector<ChartSeries> series;
+  std::vector<ChartMark> marks;  // drawn when inside the x axis' range
   bool y_percent = false;  // y values are fractions shown as percentages on the axis
   bool x_integer = false;  // x values are counts (epochs, rounds): ticks on whole numbers only
   int width = 700, height = 360;
@@ -41,7 +48,8 @@ std::string escape_html(const std::string& text);
 
 // An <svg> element. The plot area is [75, width - 190] x [30, height - 45] (legend on the
 // right); x and y map linearly from the first to the last tick of nice_ticks over the data.
-// A chart without points says "no data" instead.
+// A chart without points says "no data" instead. Marks are dashed lines with their label at
+// the top of the plot, just right of the line (left of it when it would leave the plot).
 std::string line_chart_svg(const LineChart& chart);
 std::string bar_chart_svg(const BarChart& chart);
 
