@@ -51,7 +51,7 @@ MethodOutcome run_itemcf(const MethodContext& ctx) {
   if (!path.empty() && std::filesystem::exists(path)) {
     cf = ItemCf::load(path);
     cf.check_dataset(ctx.dataset, "the experiment's dataset");
-    log(ctx, "itemcf: reusing " + path);
+    log(ctx, "reusing " + path);
   } else {
     cf = ItemCf::build(ctx.dataset, o);
     if (!path.empty()) cf.save(path);
@@ -110,7 +110,7 @@ MethodOutcome run_youtube(const MethodContext& ctx) {
     trainer = std::make_unique<YoutubeTrainer>(ctx.dataset, o);
     if (!ctx.valid_users.empty()) trainer->on_validate(youtube_validator(ctx.dataset, ctx.valid_users, ctx.top, ctx.threads));
     trainer->on_epoch_end([&](const YoutubeEpoch& e) -> nlohmann::json {
-      log(ctx, cat("youtube: epoch ", e.epoch + 1, "/", o.epochs, " loss ", e.loss,
+      log(ctx, cat("epoch ", e.epoch + 1, "/", o.epochs, " loss ", e.loss,
                    e.validated ? cat(", validation recall@", ctx.top, " ", e.score, " (best: epoch ", e.best_epoch, ")")
                                : std::string()));
       return nullptr;
@@ -120,7 +120,7 @@ MethodOutcome run_youtube(const MethodContext& ctx) {
     model = &trainer->model();
     out.history = trainer->history();
   } else {
-    log(ctx, "youtube: reusing " + path);
+    log(ctx, "reusing " + path);
     trained = load_youtube_model(path);
     trained.check_dataset(ctx.dataset, "the experiment's dataset");
     model = trained.model.get();
@@ -176,7 +176,7 @@ MethodOutcome run_hsm(const MethodContext& ctx) {
   if (!path.empty() && std::filesystem::exists(path)) {
     trained = load_trained_model(path);
     check_model_tree(trained.info, tree, path, "the experiment's initial tree");
-    log(ctx, "hsm: reusing " + path);
+    log(ctx, "reusing " + path);
     model = trained.model.get();
     out.history = trained.info.history;
   } else {
@@ -191,7 +191,7 @@ MethodOutcome run_hsm(const MethodContext& ctx) {
       trainer->on_validate(tree_validator(ctx.dataset, tree, ctx.valid_users, vo));
     }
     trainer->on_epoch_end([&](const EpochSummary& e) -> nlohmann::json {
-      log(ctx, "hsm: " + epoch_line(e, o.epochs, ctx.top));
+      log(ctx, epoch_line(e, o.epochs, ctx.top));
       return nullptr;
     });
     trainer->run();
