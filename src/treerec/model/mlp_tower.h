@@ -73,7 +73,8 @@ class MlpTower {
 };
 
 // x = PReLU(x + add) in place, over one row of d units: infer()'s pass after each product.
-inline void add_prelu(float* x, const float* add, const float* alpha, std::uint32_t d) {
+inline void add_prelu(float* __restrict x, const float* __restrict add, const float* __restrict alpha,
+                      std::uint32_t d) {
   for (std::uint32_t j = 0; j < d; ++j) {
     const float v = x[j] + add[j];
     x[j] = v > 0.0f ? v : alpha[j] * v;
