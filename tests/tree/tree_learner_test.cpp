@@ -145,6 +145,32 @@ TEST(TreeLearner, ObjectivesAgreeWithTreeObjective) {
   }
 }
 
+// Each gap reports W of π_old and of its assignment over the levels it places (without the
+// lookahead's bonus); the gaps cover every level once, so they add up to the whole trees' scores.
+// Items without training samples (weights all zero) sit between sampled ones across several
+// gaps: a row's lookahead bonus from the previous gap must not stay with the next item there.
+TEST(TreeLearner, GapObjectivesAddUpToTheTrees) {
+  const LearnSetup s(40, Representation::jtm_h);
+  const TargetSamples targets(s.data, 0, 1);
+  std::uint32_t unsampled = 0;
+  for (std::uint32_t c = 0; c < s.data.num_items(); ++c) unsampled += targets.of(c).empty();
+  ASSERT_GT(unsampled, 0u) << "the fixture must have items without samples";
+  for (const std::uint32_t gap : {1u, 2u, 3u}) {
+    TreeLearnOptions o;
+    o.gap = gap;
+    o.never_worse = false;
+    const TreeLearnResult r = learn_tree(s.data, s.tree, *s.model, s.features, o);
+    SCOPED_TRACE(cat("gap ", gap));
+    double old_sum = 0, new_sum = 0;
+    for (const GapStats& g : r.gaps) {
+      old_sum += g.objective_old;
+      new_sum += g.objective_new;
+    }
+    EXPECT_LT(rel(old_sum, r.objective_old), 1e-9);
+    EXPECT_LT(rel(new_sum, r.objective_learned), 1e-5);
+  }
+}
+
 TEST(TreeLearner, ExactNeverLosesToGreedyWithOneGap) {
   const LearnSetup s(24, Representation::jtm_h);
   TreeLearnOptions o;

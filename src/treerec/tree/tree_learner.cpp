@@ -190,6 +190,7 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
     for_each_dynamic(n, workers, 8, [&](int w, std::size_t p) {
       const std::uint32_t c = order[p];
       old_sum[p] = 0;
+      stay[p] = 0;  // row p held another item in the previous gap
       const auto samples = targets.of(c);
       if (samples.empty()) return;  // all-zero weights: stays with π_old when capacity allows
       const Code ni = cur[c];
@@ -253,7 +254,6 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
         old_total += sum[off++];
       }
       old_sum[p] = old_total;
-      stay[p] = 0;
       if (look) {  // staying keeps the old path below l; moving meets nodes like random ones
         double bonus = 0;
         for (std::size_t i = lookahead_begin; i < used;) {
