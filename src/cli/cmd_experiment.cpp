@@ -5,8 +5,10 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "cli/command.h"
+#include "treerec/experiment/config_file.h"
 #include "treerec/experiment/experiment_config.h"
 #include "treerec/experiment/experiment_runner.h"
 #include "treerec/util/error.h"
@@ -20,6 +22,7 @@ struct Opts {
   bool help_config = false;
   bool print_config = false;
   int threads = -1;  // -1: the config's
+  std::vector<std::string> overrides;  // --set KEY=VALUE, in order
 };
 
 void run(const Opts& o) {
@@ -30,7 +33,9 @@ void run(const Opts& o) {
     return;
   }
   if (o.config.empty()) fail("give a config file (treerec experiment CONFIG --out DIR), or --help-config");
-  ExperimentConfig config = load_experiment_config(o.config);
+  ConfigDocument doc = read_config_document(o.config);
+  for (const std::string& a : o.overrides) apply_config_override(doc, a);
+  ExperimentConfig config = experiment_config(doc);
   if (o.threads >= 0) config.threads = o.threads;
   if (o.print_config) {
     std::cout << "# " << o.config << " with every default filled in\n" << describe_config(&config);
@@ -62,6 +67,11 @@ const Command kCmd(90, [](CLI::App& app) {
   cmd->add_flag("--help-config", opts->help_config, "print every config key with its default and help, then exit");
   cmd->add_flag("--print-config", opts->print_config, "print CONFIG with every default filled in, then exit");
   cmd->add_option("--threads", opts->threads, "worker threads (overrides the config's; 0 = all cores)");
+  cmd->add_option("--set", opts->overrides,
+                  "KEY=VALUE: override one config key (dotted, VALUE in TOML), e.g. --set seeds=[1] "
+                  "--set 'run=[\"popular\", \"jtm\"]' --set methods.jtm.rounds=2; repeatable")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->callback([opts] { run(*opts); });
 });
 

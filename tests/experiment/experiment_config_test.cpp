@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "test_util.h"
+#include "treerec/experiment/config_file.h"
 #include "treerec/experiment/experiment_config.h"
 #include "treerec/experiment/method.h"
 #include "treerec/util/error.h"
@@ -118,6 +119,45 @@ TEST(ExperimentConfig, ErrorsNameFileLineAndKey) {
     EXPECT_NE(msg.find(c.expect_too), std::string::npos) << msg;
   }
   EXPECT_NE(error_of(dir.file("a.yaml")).find("must end in .toml or .json"), std::string::npos);
+}
+
+// `treerec experiment --set KEY=VALUE`: a TOML value replaces or adds one dotted key before the
+// checks, which then treat it like a key of the file; a bad one is named as the override.
+TEST(ExperimentConfig, CommandLineOverrides) {
+  test::TempDir dir;
+  const auto path = write_config(dir, "a.toml",
+                                 "run = [\"tdm\", \"dnn\"]\n"
+                                 "seeds = [1, 2, 3]\n"
+                                 "[dataset]\n"
+                                 "source = \"file\"\n"
+                                 "path = \"data.trec\"\n");
+  ConfigDocument doc = read_config_document(path);
+  apply_config_override(doc, "seeds=[7]");
+  apply_config_override(doc, "run=[\"popular\", \"jtm\"]");
+  apply_config_override(doc, "methods.jtm.rounds=2");
+  apply_config_override(doc, "dataset.valid_users=0.2");
+  const ExperimentConfig c = experiment_config(doc);
+  EXPECT_EQ(c.seeds, (std::vector<std::uint64_t>{7}));
+  EXPECT_EQ(c.methods, (std::vector<std::string>{"popular", "jtm"}));
+  EXPECT_EQ(c.method_settings.at("jtm").at("rounds"), 2);
+  EXPECT_DOUBLE_EQ(c.prepare.valid_users.value, 0.2);
+
+  const auto error_with = [&](const std::string& assignment) -> std::string {
+    ConfigDocument d = read_config_document(path);
+    try {
+      apply_config_override(d, assignment);
+      experiment_config(d);
+    } catch (const Error& e) {
+      return e.what();
+    }
+    return "(no error)";
+  };
+  EXPECT_NE(error_with("seeds").find("--set seeds: expected KEY=VALUE"), std::string::npos);
+  EXPECT_NE(error_with("seeds=[1,").find("VALUE is not a TOML value"), std::string::npos);
+  EXPECT_NE(error_with("=3").find("is not a dotted key"), std::string::npos);
+  EXPECT_NE(error_with("seeds=4").find("a.toml (--set seeds): 'seeds' must be an array"), std::string::npos);
+  EXPECT_NE(error_with("run.x=1").find("--set run.x=1: 'run' holds a value, not a table"), std::string::npos);
+  EXPECT_NE(error_with("methods.jtm.roundz=2").find("roundz"), std::string::npos);
 }
 
 TEST(ExperimentConfig, DescribeListsEveryKeyWithDefaultAndHelp) {

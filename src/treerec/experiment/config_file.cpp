@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include <toml++/toml.h>
 
@@ -39,6 +40,7 @@ nlohmann::json to_json(const toml::node& node, const std::string& key, ConfigDoc
 }  // namespace
 
 std::string ConfigDocument::where(const std::string& key) const {
+  if (overridden.count(key)) return cat(path, " (--set ", key, ")");
   auto it = lines.find(key);
   return it == lines.end() || it->second == 0 ? path : cat(path, ":", it->second);
 }
@@ -77,6 +79,39 @@ ConfigDocument read_config_document(const std::string& path) {
   std::stringstream s;
   s << in.rdbuf();
   return ext == ".toml" ? parse_toml_config(s.str(), path) : parse_json_config(s.str(), path);
+}
+
+void apply_config_override(ConfigDocument& doc, const std::string& assignment) {
+  const std::string what = "--set " + assignment;
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos) fail(what, ": expected KEY=VALUE (VALUE in TOML: 3, 0.5, \"text\", [1, 2])");
+  const std::string key = assignment.substr(0, eq);
+  std::vector<std::string> parts;
+  for (std::size_t b = 0;;) {
+    const std::size_t e = key.find('.', b);
+    parts.push_back(key.substr(b, e == std::string::npos ? std::string::npos : e - b));
+    if (e == std::string::npos) break;
+    b = e + 1;
+  }
+  for (const std::string& k : parts)
+    if (k.empty() || k.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != std::string::npos)
+      fail(what, ": '", key, "' is not a dotted key such as seeds or methods.jtm.rounds");
+  ConfigDocument value;
+  try {
+    value = parse_toml_config("value = " + assignment.substr(eq + 1), what);
+  } catch (const Error& e) {
+    fail(what, ": VALUE is not a TOML value (3, 0.5, \"text\", [1, 2]): ", e.what());
+  }
+  nlohmann::json* node = &doc.root;
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    nlohmann::json& next = (*node)[parts[i]];
+    if (next.is_null()) next = nlohmann::json::object();
+    if (!next.is_object()) fail(what, ": '", parts[i], "' holds a value, not a table");
+    node = &next;
+  }
+  (*node)[parts.back()] = value.root.at("value");
+  doc.lines.erase(key);
+  doc.overridden.insert(key);
 }
 
 }  // namespace treerec
