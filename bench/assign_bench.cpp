@@ -1,4 +1,4 @@
-// The exact assignment solver of tree learning (tree/assignment_solver.h) against LEMON's network
+// The exact assignment solver of tree learning (learn/assignment_solver.h) against LEMON's network
 // simplex (Debian's liblemon-dev) on the first gap's problem: n items, 128 candidates (gap 7)
 // with capacity 2^(l_max - 7), weights with a popularity bias (every item prefers the same few
 // candidates, as a model near the popularity floor makes them), each item's arcs pruned to its
@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "treerec/tree/assignment_solver.h"
+#include "treerec/learn/assignment_solver.h"
 #include "treerec/tree/tree.h"
 #include "treerec/util/random.h"
 

@@ -24,7 +24,7 @@
 #include "treerec/model/preference_model.h"
 #include "treerec/search/model_retrieval.h"
 #include "treerec/search/model_scorer.h"
-#include "treerec/train/model_file.h"
+#include "treerec/model/model_file.h"
 #include "treerec/tree/tree.h"
 #include "treerec/util/error.h"
 #include "treerec/util/parallel.h"

@@ -15,7 +15,7 @@
 #include "treerec/io/string_table.h"
 #include "treerec/model/behavior_features.h"
 #include "treerec/model/preference_model.h"
-#include "treerec/train/model_file.h"
+#include "treerec/model/model_file.h"
 #include "treerec/tree/tree.h"
 #include "treerec/util/error.h"
 

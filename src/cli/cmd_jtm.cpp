@@ -1,6 +1,6 @@
 // treerec jtm: joint learning of the model and the tree (SPEC §8, JTM Algorithm 1), or TDM's
 // k-means re-clustering loop (--relearn kmeans), round by round in an output folder
-// (joint/joint_learning.h), with the rounds table on stderr and --resume after a kill.
+// (learn/joint_learning.h), with the rounds table on stderr and --resume after a kill.
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -9,7 +9,7 @@
 #include "cli/command.h"
 #include "cli/train_flags.h"
 #include "treerec/data/dataset.h"
-#include "treerec/joint/joint_learning.h"
+#include "treerec/learn/joint_learning.h"
 #include "treerec/train/layer_sampler.h"
 #include "treerec/tree/tree.h"
 #include "treerec/util/error.h"

@@ -16,7 +16,7 @@
 #include "treerec/data/dataset.h"
 #include "treerec/eval/validation.h"
 #include "treerec/train/layer_sampler.h"
-#include "treerec/train/model_file.h"
+#include "treerec/model/model_file.h"
 #include "treerec/train/trainer.h"
 #include "treerec/tree/tree.h"
 #include "treerec/util/error.h"

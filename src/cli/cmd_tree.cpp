@@ -10,8 +10,8 @@
 #include "cli/command.h"
 #include "treerec/data/dataset.h"
 #include "treerec/io/atomic_file.h"
-#include "treerec/train/model_file.h"
-#include "treerec/tree/kmeans_tree.h"
+#include "treerec/model/model_file.h"
+#include "treerec/learn/kmeans_tree.h"
 #include "treerec/tree/tree.h"
 #include "treerec/util/parallel.h"
 #include "treerec/util/error.h"
@@ -29,7 +29,7 @@ struct InitOpts {
   KMeansTreeOptions kmeans_options;
 };
 
-// SPEC §3's k-means tree from a trained model's leaf embeddings (tree/kmeans_tree.h).
+// SPEC §3's k-means tree from a trained model's leaf embeddings (learn/kmeans_tree.h).
 Tree kmeans_tree(const Dataset& data, const InitOpts& o) {
   if (o.model.empty()) fail("tree init --kmeans needs --model (a trained model of this dataset)");
   const TrainedModel trained = load_trained_model(o.model);

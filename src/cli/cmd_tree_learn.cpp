@@ -9,7 +9,7 @@
 
 #include "cli/command.h"
 #include "cli/model_inputs.h"
-#include "treerec/tree/tree_learner.h"
+#include "treerec/learn/tree_learner.h"
 #include "treerec/util/error.h"
 #include "treerec/util/parallel.h"
 

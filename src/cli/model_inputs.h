@@ -8,7 +8,7 @@
 
 #include "treerec/data/dataset.h"
 #include "treerec/model/behavior_features.h"
-#include "treerec/train/model_file.h"
+#include "treerec/model/model_file.h"
 #include "treerec/tree/tree.h"
 
 namespace treerec::cli {

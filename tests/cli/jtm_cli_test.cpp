@@ -5,7 +5,7 @@
 
 #include "test_util.h"
 #include "train/synthetic.h"
-#include "treerec/train/model_file.h"
+#include "treerec/model/model_file.h"
 
 namespace treerec {
 namespace {

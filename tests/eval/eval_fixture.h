@@ -10,7 +10,7 @@
 #include "treerec/data/dataset.h"
 #include "treerec/model/behavior_features.h"
 #include "treerec/model/preference_model.h"
-#include "treerec/train/model_file.h"
+#include "treerec/model/model_file.h"
 #include "treerec/tree/tree.h"
 #include "treerec/util/error.h"
 #include "treerec/util/random.h"

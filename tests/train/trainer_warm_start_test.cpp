@@ -9,7 +9,7 @@
 #include "test_util.h"
 #include "train/synthetic.h"
 #include "treerec/train/trainer.h"
-#include "treerec/tree/tree_learner.h"
+#include "treerec/learn/tree_learner.h"
 #include "treerec/util/error.h"
 
 namespace treerec {

@@ -25,6 +25,10 @@ TEST(TreeCodes, Levels) {
 }
 
 TEST(TreeCodes, ParentsAndChildren) {
+  EXPECT_EQ(sibling_code(1), 2u);
+  EXPECT_EQ(sibling_code(2), 1u);
+  EXPECT_EQ(sibling_code(5), 6u);
+  EXPECT_EQ(sibling_code(6), 5u);
   EXPECT_EQ(parent_code(1), 0u);
   EXPECT_EQ(parent_code(2), 0u);
   EXPECT_EQ(parent_code(5), 2u);

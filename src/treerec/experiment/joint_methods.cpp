@@ -1,12 +1,12 @@
 // jtm and tdm-kmeans for `treerec experiment` (SPEC §8, §3, §9): the joint loop of
-// joint/joint_learning.h in the method's work folder (finished rounds are reused), then the
+// learn/joint_learning.h in the method's work folder (finished rounds are reused), then the
 // best round's model on its tree retrieves the evaluation users' lists.
 #include <chrono>
 
 #include "treerec/experiment/method_list.h"
-#include "treerec/joint/joint_learning.h"
+#include "treerec/learn/joint_learning.h"
 #include "treerec/search/model_retrieval.h"
-#include "treerec/train/model_file.h"
+#include "treerec/model/model_file.h"
 #include "treerec/util/error.h"
 
 namespace treerec {

@@ -6,7 +6,6 @@
 
 #include "treerec/search/beam_search.h"
 #include "treerec/search/brute_force.h"
-#include "treerec/train/layer_sampler.h"
 #include "treerec/util/error.h"
 
 namespace treerec {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "treerec/model/behavior_features.h"
+#include "treerec/model/model_fit.h"
 #include "treerec/model/preference_model.h"
 #include "treerec/search/item_scorer.h"
 #include "treerec/search/node_scorer.h"
@@ -66,17 +67,6 @@ class HistoryLists final : public QueryHistories {
   std::vector<std::uint32_t> items_;
   std::vector<std::uint64_t> offsets_{0};
 };
-
-// Throws Error unless the model, the features and the tree belong together: the features were
-// built for this tree with the model's representation, and the model's tables have the rows
-// the tree and the representation need.
-void check_model_fits(const PreferenceModel& model, const BehaviorFeatures& features,
-                      const Tree& tree);
-
-// How many rows one forward call may hold so that a model's scratch space stays near `bytes`
-// (the DNN keeps about 3 x (sum of hidden widths) floats per row, the attention model about
-// 69 (E + 3 Ha) more). At least 1. Search batch sizes are derived from it.
-std::size_t forward_rows_budget(const ModelConfig& config, std::size_t bytes = std::size_t{32} << 20);
 
 // Node scores for beam search: the logit of (query, node) at the node's level.
 // All referenced objects must outlive the factory and every scorer it makes.

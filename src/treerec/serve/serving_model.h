@@ -17,7 +17,7 @@
 #include "treerec/model/behavior_features.h"
 #include "treerec/model/preference_model.h"
 #include "treerec/serve/request.h"
-#include "treerec/train/model_file.h"
+#include "treerec/model/model_file.h"
 #include "treerec/tree/tree.h"
 
 namespace treerec {

@@ -27,8 +27,6 @@ std::vector<std::uint32_t> parse_layer_negatives(const Tree& tree, const std::st
 // probability is 1 by construction (the hierarchical softmax normalises over the non-empty
 // children), so there is nothing to learn there. Returns the number of pairs appended.
 std::uint32_t sample_siblings(const Tree& tree, Code leaf, std::vector<std::uint32_t>& nodes);
-// The sibling of a non-root code (children of c are 2c+1 and 2c+2).
-inline Code sibling_code(Code c) { return c % 2 == 1 ? c + 1 : c - 1; }
 
 class LayerSampler {
  public:

@@ -3,7 +3,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "treerec/train/model_file.h"
+#include "treerec/model/model_file.h"
 #include "treerec/util/error.h"
 
 namespace treerec {

@@ -11,7 +11,7 @@
 namespace treerec {
 
 struct TrainOptions {
-  std::string method = "tdm";     // tdm | jtm-hi | jtm-h | dnn | hsm (train/model_file.h: parse_method)
+  std::string method = "tdm";     // tdm | jtm-hi | jtm-h | dnn | hsm (model/model_file.h: parse_method)
   std::string model = "dnn";      // preference model kind: dnn | attention (SPEC §4)
   std::uint32_t embedding_dim = 24;
   // The most epochs to train (SPEC §5: train to convergence). With patience > 0 and a

@@ -36,7 +36,7 @@
 #include "treerec/model/preference_model.h"
 #include "treerec/train/batch_builder.h"
 #include "treerec/train/checkpoint.h"
-#include "treerec/train/model_file.h"
+#include "treerec/model/model_file.h"
 #include "treerec/train/train_options.h"
 #include "treerec/tree/tree.h"
 

@@ -30,6 +30,8 @@ inline std::uint32_t code_level(Code c) {
 }
 inline Code parent_code(Code c) { return (c - 1) / 2; }
 inline Code first_child(Code c) { return 2 * c + 1; }
+// The sibling of a non-root code.
+inline Code sibling_code(Code c) { return c % 2 == 1 ? c + 1 : c - 1; }
 // b_j(n): the ancestor of `c` at level j <= level(c).
 inline Code ancestor_code(Code c, std::uint32_t level) {
   return ((c + 1) >> (code_level(c) - level)) - 1;

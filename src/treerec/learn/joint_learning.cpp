@@ -1,5 +1,5 @@
 // JTM Algorithm 1 and the tdm-kmeans loop (SPEC §8, §3; see joint_learning.h).
-#include "treerec/joint/joint_learning.h"
+#include "treerec/learn/joint_learning.h"
 
 #include <xxhash.h>
 
@@ -14,7 +14,7 @@
 #include "treerec/io/atomic_file.h"
 #include "treerec/search/model_retrieval.h"
 #include "treerec/train/checkpoint.h"
-#include "treerec/train/model_file.h"
+#include "treerec/model/model_file.h"
 #include "treerec/util/error.h"
 #include "treerec/util/parallel.h"
 #include "treerec/util/random.h"

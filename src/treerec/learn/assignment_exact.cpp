@@ -21,7 +21,7 @@
 #include <cmath>
 #include <limits>
 
-#include "treerec/tree/assignment_solver.h"
+#include "treerec/learn/assignment_solver.h"
 #include "treerec/util/error.h"
 
 namespace treerec {

@@ -3,8 +3,8 @@
 //   1. train the model on tree r: round 1 from scratch, later rounds warm-started from model
 //      r-1 (Trainer::warm_start: node rows follow their codes, SPEC §7.6);
 //   2. measure validation recall@200 of model r on tree r (SPEC §10);
-//   3. learn tree r+1 from model r: Algorithm 2 (relearn jtm, tree/tree_learner.h) or balanced
-//      2-means on model r's leaf embeddings (relearn kmeans, tree/kmeans_tree.h).
+//   3. learn tree r+1 from model r: Algorithm 2 (relearn jtm, learn/tree_learner.h) or balanced
+//      2-means on model r's leaf embeddings (relearn kmeans, learn/kmeans_tree.h).
 // The tree learned in the last round was never trained on, so it cannot be measured: it is
 // kept (round-(T+1)/tree, where a longer run continues) but never chosen. The best round is
 // the one with the highest validation recall@200 (ties: the earlier round); without validation
@@ -39,9 +39,9 @@
 #include "treerec/data/dataset.h"
 #include "treerec/train/train_options.h"
 #include "treerec/train/trainer.h"
-#include "treerec/tree/kmeans_tree.h"
+#include "treerec/learn/kmeans_tree.h"
 #include "treerec/tree/tree.h"
-#include "treerec/tree/tree_learner.h"
+#include "treerec/learn/tree_learner.h"
 
 namespace treerec {
 

@@ -1,4 +1,4 @@
-#include "treerec/tree/sample_scorer.h"
+#include "treerec/learn/sample_scorer.h"
 
 #include <algorithm>
 

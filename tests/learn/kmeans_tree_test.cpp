@@ -1,6 +1,6 @@
 // The k-means tree (SPEC §3): clusters separate, halves are balanced (floor/ceil), and the tree
 // is the same for any thread count.
-#include "treerec/tree/kmeans_tree.h"
+#include "treerec/learn/kmeans_tree.h"
 
 #include <gtest/gtest.h>
 

@@ -14,7 +14,7 @@
 #include <cmath>
 #include <numeric>
 
-#include "treerec/tree/assignment_solver.h"
+#include "treerec/learn/assignment_solver.h"
 #include "treerec/util/error.h"
 #include "treerec/util/random.h"
 

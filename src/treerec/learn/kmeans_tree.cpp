@@ -1,5 +1,5 @@
 // Balanced recursive 2-means (SPEC §3; see kmeans_tree.h).
-#include "treerec/tree/kmeans_tree.h"
+#include "treerec/learn/kmeans_tree.h"
 
 #include <algorithm>
 #include <cmath>

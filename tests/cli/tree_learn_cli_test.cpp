@@ -10,7 +10,7 @@
 
 #include "eval/eval_fixture.h"
 #include "test_util.h"
-#include "treerec/tree/tree_learner.h"
+#include "treerec/learn/tree_learner.h"
 
 namespace treerec {
 namespace {

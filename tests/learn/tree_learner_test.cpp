@@ -8,8 +8,8 @@
 #include <numeric>
 
 #include "eval/eval_fixture.h"
-#include "treerec/tree/sample_scorer.h"
-#include "treerec/tree/tree_learner.h"
+#include "treerec/learn/sample_scorer.h"
+#include "treerec/learn/tree_learner.h"
 #include "treerec/util/error.h"
 
 namespace treerec {

@@ -1,6 +1,6 @@
 // JTM Algorithm 2 (SPEC §7): gaps top-down; per gap, score every item's candidates (parallel
 // over items), then solve every subtree (parallel over subtrees).
-#include "treerec/tree/tree_learner.h"
+#include "treerec/learn/tree_learner.h"
 
 #include <algorithm>
 #include <atomic>
@@ -8,8 +8,8 @@
 #include <numeric>
 
 #include "treerec/search/model_scorer.h"
-#include "treerec/tree/assignment_solver.h"
-#include "treerec/tree/sample_scorer.h"
+#include "treerec/learn/assignment_solver.h"
+#include "treerec/learn/sample_scorer.h"
 #include "treerec/util/error.h"
 #include "treerec/util/parallel.h"
 #include "treerec/util/random.h"

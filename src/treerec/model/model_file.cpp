@@ -1,4 +1,4 @@
-#include "treerec/train/model_file.h"
+#include "treerec/model/model_file.h"
 
 #include "treerec/io/binary_file.h"
 #include "treerec/tree/tree.h"

@@ -13,7 +13,7 @@
 #include "treerec/data/dataset.h"
 #include "treerec/eval/validation.h"
 #include "treerec/train/trainer.h"
-#include "treerec/tree/tree_learner.h"
+#include "treerec/learn/tree_learner.h"
 
 namespace treerec {
 namespace {

@@ -1,6 +1,6 @@
 // The joint loop (SPEC §8): two rounds end to end with their files, round 1 equal to plain
 // training, k-means relearning, exact resumption after a stop mid-round, and refusals.
-#include "treerec/joint/joint_learning.h"
+#include "treerec/learn/joint_learning.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 
 #include "test_util.h"
 #include "train/synthetic.h"
-#include "treerec/train/model_file.h"
+#include "treerec/model/model_file.h"
 #include "treerec/util/error.h"
 #include "treerec/util/random.h"
 

@@ -1,6 +1,6 @@
 // Greedy with rebalance (SPEC §7.4) and what both solvers share; the exact solver is in
 // assignment_exact.cpp.
-#include "treerec/tree/assignment_solver.h"
+#include "treerec/learn/assignment_solver.h"
 
 #include <algorithm>
 #include <limits>
