@@ -8,8 +8,6 @@
 #include <memory>
 #include <string>
 
-#include <xxhash.h>
-
 #include "cli/baseline_commands.h"
 #include "cli/command.h"
 #include "cli/train_flags.h"
@@ -20,6 +18,7 @@
 #include "treerec/train/trainer.h"
 #include "treerec/tree/tree.h"
 #include "treerec/util/error.h"
+#include "treerec/util/hash.h"
 #include "treerec/util/parallel.h"
 #include "treerec/util/timing.h"
 
@@ -60,8 +59,7 @@ InitModel load_init_model(Opts& o) {
   m.tree = Tree::load(tree_path);
   check_model_tree(m.trained.info, m.tree, o.init_model, tree_path);
   if (rec.contains("tree_assignment_xxh3")) {
-    const auto leaves = m.tree.leaves();
-    if (rec.at("tree_assignment_xxh3") != hex64(XXH3_64bits(leaves.data(), leaves.size_bytes())))
+    if (rec.at("tree_assignment_xxh3") != hex64(m.tree.assignment_fingerprint()))
       fail(o.init_model, " was trained on another assignment of the items than ", tree_path,
            ": give its tree with --init-tree");
   }

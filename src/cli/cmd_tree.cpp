@@ -13,6 +13,7 @@
 #include "treerec/model/model_file.h"
 #include "treerec/learn/kmeans_tree.h"
 #include "treerec/tree/tree.h"
+#include "treerec/util/hash.h"
 #include "treerec/util/parallel.h"
 #include "treerec/util/error.h"
 #include "treerec/util/timing.h"

@@ -18,11 +18,6 @@ using test::TempDir;
 
 using test::contains;
 
-// Skips the test while the branch links the stub reader (before data/behavior_log.cpp lands).
-#define SKIP_WITHOUT_READER(result)                                              \
-  if ((result).status != 0 && contains((result).err, "not implemented"))         \
-  GTEST_SKIP() << "read_behavior_log is not implemented in this build"
-
 TEST(Cli, VersionNamesTheMatrixKernels) {
   const auto r = run_cli("--version");
   ASSERT_EQ(r.status, 0) << r.err;
@@ -104,7 +99,6 @@ TEST(PrepareCli, PreparesAUserBehaviorLog) {
   test::write_file(dir.file("log.csv"), userbehavior_log());
   const auto r = run_cli("prepare --input " + dir.file("log.csv") + " --format userbehavior --out " +
                          dir.file("d.trd") + " --min-records 5 --valid-users 1 --test-users 0.2 --seed 3");
-  SKIP_WITHOUT_READER(r);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(r.out.empty()) << r.out;
   EXPECT_TRUE(contains(r.err, "read 39 records")) << r.err;
@@ -129,7 +123,6 @@ TEST(PrepareCli, FailedBuildLeavesNoOutput) {
   test::write_file(dir.file("log.csv"), userbehavior_log());
   const auto r = run_cli("prepare --input " + dir.file("log.csv") + " --out " + dir.file("d.trd") +
                          " --min-records 5 --valid-users 3 --test-users 2");
-  SKIP_WITHOUT_READER(r);
   EXPECT_EQ(r.status, 1);
   EXPECT_TRUE(contains(r.err, "no training user")) << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir.file("d.trd")));
@@ -142,7 +135,6 @@ TEST(PrepareCli, PreparesTheUserBehaviorSample) {
   TempDir dir;
   const auto r = run_cli("prepare --input " + data + "/userbehavior-head4k/UserBehavior_head4k.csv --out " +
                          dir.file("d.trd") + " --valid-users 5 --test-users 5 --threads 2");
-  SKIP_WITHOUT_READER(r);
   ASSERT_EQ(r.status, 0) << r.err;
   const Dataset d = Dataset::load(dir.file("d.trd"));
   EXPECT_GT(d.num_users(), 10u);

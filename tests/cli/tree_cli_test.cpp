@@ -1,5 +1,5 @@
 // `treerec tree show` on trees written by the library, and `treerec tree init` on a prepared
-// dataset (skipped while this branch links the Dataset stub).
+// dataset.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -94,7 +94,6 @@ TEST(TreeCli, ShowErrors) {
   EXPECT_NE(run_cli("tree").status, 0);  // a subcommand is required
 }
 
-// Needs the real Dataset (dataset.cpp): skipped while the branch links the stub.
 TEST(TreeCli, InitBuildsTheCategoryTreeOfADataset) {
   // Three users, items i0..i4 first seen in this order, categories c0, c1, c0, c1, c1 (also
   // first seen in this order, so any renumbering by first appearance keeps them).
@@ -120,12 +119,7 @@ TEST(TreeCli, InitBuildsTheCategoryTreeOfADataset) {
 
   TempDir dir;
   const std::string data_path = dir.file("data.bin");
-  try {
-    Dataset::build(std::move(log), opts).save(data_path);
-  } catch (const Error& e) {
-    if (std::string(e.what()).find("stub") != std::string::npos) GTEST_SKIP() << e.what();
-    throw;
-  }
+  Dataset::build(std::move(log), opts).save(data_path);
   const std::string tree_path = dir.file("t.tree");
   const auto r = run_cli("tree init " + data_path + " --out " + tree_path);
   ASSERT_EQ(r.status, 0) << r.err;

@@ -31,13 +31,6 @@ struct LearnSetup {
 
 double rel(double a, double b) { return std::abs(a - b) / std::max(1.0, std::abs(b)); }
 
-TEST(TreeLearner, LogSigmoidIsStable) {
-  EXPECT_NEAR(log_sigmoid(0.0), std::log(0.5), 1e-15);
-  EXPECT_NEAR(log_sigmoid(2.0), std::log(1.0 / (1.0 + std::exp(-2.0))), 1e-15);
-  EXPECT_NEAR(log_sigmoid(-800.0), -800.0, 1e-9);  // naive log(sigmoid) would be -inf
-  EXPECT_NEAR(log_sigmoid(800.0), 0.0, 1e-300);
-}
-
 TEST(TreeLearner, TargetSamplesListEveryTrainingSampleOnce) {
   const Dataset d = test::tiny_dataset();
   const TargetSamples all(d, 0, 1);

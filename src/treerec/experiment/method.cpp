@@ -1,8 +1,6 @@
 #include "treerec/experiment/method.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <map>
 #include <utility>
 
@@ -24,10 +22,8 @@ const std::map<std::string, MethodInfo>& registry() {
     std::map<std::string, MethodInfo> m;
     for (MethodInfo& info : builtin_methods()) {
       std::string name = info.name;
-      if (!m.emplace(name, std::move(info)).second) {
-        std::fprintf(stderr, "treerec: method '%s' listed twice\n", name.c_str());
-        std::abort();
-      }
+      if (!m.emplace(name, std::move(info)).second)
+        fail("method '", name, "' is listed twice in builtin_methods() (experiment/method_list.h)");
     }
     return m;
   }();

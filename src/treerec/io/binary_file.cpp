@@ -1,7 +1,5 @@
 #include "treerec/io/binary_file.h"
 
-#include <xxhash.h>
-
 #include <algorithm>
 #include <bit>
 #include <cstring>
@@ -50,9 +48,7 @@ BinaryWriter::BinaryWriter(std::string path, std::string_view magic, std::uint32
     : file_(std::make_unique<AtomicFile>(std::move(path))),
       magic_(magic8(magic)),
       version_(version),
-      hash_(XXH3_createState(), [](XXH3_state_s* s) { XXH3_freeState(s); }) {
-  TR_CHECK(hash_ != nullptr, "out of memory");
-  XXH3_64bits_reset(hash_.get());
+      hash_(std::make_unique<Xxh3Stream>()) {
   const char zeros[kHeaderBytes] = {};
   file_->write(zeros, kHeaderBytes);  // patched by commit()
 }
@@ -63,7 +59,7 @@ void BinaryWriter::pad_to(std::uint64_t alignment) {
   static const char zeros[kAlign] = {};
   const std::uint64_t pad = (alignment - file_->offset() % alignment) % alignment;
   file_->write(zeros, pad);
-  XXH3_64bits_update(hash_.get(), zeros, pad);
+  hash_->update(zeros, pad);
 }
 
 void BinaryWriter::add_bytes(std::string_view name, const void* data, std::size_t bytes,
@@ -74,7 +70,7 @@ void BinaryWriter::add_bytes(std::string_view name, const void* data, std::size_
   pad_to(kAlign);
   entries_.push_back({std::string(name), file_->offset(), bytes, elem_size});
   file_->write(data, bytes);
-  XXH3_64bits_update(hash_.get(), data, bytes);
+  hash_->update(data, bytes);
 }
 
 void BinaryWriter::add_json(std::string_view name, const nlohmann::json& value) {
@@ -99,14 +95,14 @@ void BinaryWriter::commit() {
     std::memcpy(entry + kNameBytes + 8, &e.bytes, 8);
     std::memcpy(entry + kNameBytes + 16, &e.elem_size, 4);
     file_->write(entry, kEntryBytes);
-    XXH3_64bits_update(hash_.get(), entry, kEntryBytes);
+    hash_->update(entry, kEntryBytes);
   }
   std::memcpy(h.magic, magic_.data(), 8);
   h.format_version = version_;
   h.container_version = kContainerVersion;
   h.file_bytes = file_->offset();
   h.section_count = entries_.size();
-  h.checksum = XXH3_64bits_digest(hash_.get());
+  h.checksum = hash_->digest();
   file_->write_at(0, &h, sizeof h);
   file_->commit();
 }
@@ -134,7 +130,7 @@ BinaryReader::BinaryReader(const std::string& path, std::string_view magic,
   if (h.section_count > (1u << 16) || h.table_offset < kHeaderBytes ||
       h.table_offset + h.section_count * kEntryBytes != h.file_bytes)
     fail(path, ": damaged ", what, " file: bad section table");
-  const std::uint64_t sum = XXH3_64bits(file_.data() + kHeaderBytes, file_.size() - kHeaderBytes);
+  const std::uint64_t sum = xxh3(file_.data() + kHeaderBytes, file_.size() - kHeaderBytes);
   if (sum != h.checksum) fail(path, ": corrupted ", what, " file: checksum mismatch");
   version_ = h.format_version;
   const char* table = file_.data() + h.table_offset;

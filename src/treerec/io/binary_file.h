@@ -25,8 +25,7 @@
 #include "treerec/io/mapped_file.h"
 #include "treerec/io/string_table.h"
 #include "treerec/util/error.h"
-
-struct XXH3_state_s;  // xxhash's streaming state
+#include "treerec/util/hash.h"
 
 namespace treerec {
 
@@ -61,7 +60,7 @@ class BinaryWriter {
   std::string magic_;
   std::uint32_t version_;
   std::vector<Entry> entries_;
-  std::unique_ptr<::XXH3_state_s, void (*)(::XXH3_state_s*)> hash_;
+  std::unique_ptr<Xxh3Stream> hash_;
 };
 
 class BinaryReader {

@@ -1,8 +1,6 @@
 // JTM Algorithm 1 and the tdm-kmeans loop (SPEC §8, §3; see joint_learning.h).
 #include "treerec/learn/joint_learning.h"
 
-#include <xxhash.h>
-
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -16,6 +14,7 @@
 #include "treerec/train/checkpoint.h"
 #include "treerec/model/model_file.h"
 #include "treerec/util/error.h"
+#include "treerec/util/hash.h"
 #include "treerec/util/parallel.h"
 #include "treerec/util/random.h"
 #include "treerec/util/timing.h"
@@ -112,7 +111,7 @@ nlohmann::json JointOptions::identity_json() const {
     j["kmeans"] = {{"iterations", kmeans.iterations}, {"seed", kmeans.seed}};
   if (!round_epochs.empty()) j["round_epochs"] = round_epochs;
   if (valid_user_list.empty()) j["valid_users"] = valid_users;
-  else j["valid_user_list_xxh3"] = hex64(XXH3_64bits(valid_user_list.data(), valid_user_list.size() * sizeof(std::uint32_t)));
+  else j["valid_user_list_xxh3"] = hex64(xxh3(valid_user_list.data(), valid_user_list.size() * sizeof(std::uint32_t)));
   return j;
 }
 
@@ -242,8 +241,7 @@ class JointRun {
                                  {"train_samples", data_.num_train_samples()}}},
                                {"initial_tree",
                                 {{"levels", initial_.max_level()},
-                                 {"assignment_xxh3", hex64(XXH3_64bits(initial_.leaves().data(),
-                                                                     initial_.leaves().size_bytes()))}}}};
+                                 {"assignment_xxh3", hex64(initial_.assignment_fingerprint())}}}};
     if (fs::exists(id_path)) {
       if (!o_.resume)
         fail(out_, " already holds a joint-learning run: pass --resume to continue it, or choose another folder");

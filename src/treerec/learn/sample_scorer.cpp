@@ -4,6 +4,7 @@
 
 #include "treerec/search/model_scorer.h"
 #include "treerec/util/error.h"
+#include "treerec/util/logistic.h"
 #include "treerec/util/random.h"
 
 namespace treerec {

@@ -3,7 +3,6 @@
 // the user features built as in training on the model's tree.
 #pragma once
 
-#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -33,11 +32,6 @@ class TargetSamples {
   std::vector<Sample> samples_;
   std::vector<std::uint64_t> offsets_;  // items + 1
 };
-
-// log p̂ = log sigmoid(logit), stable for any finite logit (never -inf for |logit| < ~700).
-inline double log_sigmoid(double x) {
-  return x >= 0 ? -std::log1p(std::exp(-x)) : x - std::log1p(std::exp(x));
-}
 
 // The model with one extra node-table row of zeros at index node_rows (the row a node empty in
 // the model's tree is scored with). A copy: it costs the model's memory once more.

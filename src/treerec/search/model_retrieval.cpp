@@ -7,6 +7,7 @@
 #include "treerec/search/beam_search.h"
 #include "treerec/search/brute_force.h"
 #include "treerec/util/error.h"
+#include "treerec/util/logistic.h"
 
 namespace treerec {
 namespace {
@@ -25,7 +26,7 @@ class LogSigmoidScorer final : public NodeScorer {
     for (std::size_t i = 0; i < nodes.size(); ++i) {
       const double z = scores[i];
       const bool only_child = tree_.node_index(sibling_code(nodes[i])) < 0;
-      scores[i] = only_child ? 0.0f : static_cast<float>(-(std::max(-z, 0.0) + std::log1p(std::exp(-std::abs(z)))));
+      scores[i] = only_child ? 0.0f : static_cast<float>(log_sigmoid(z));
     }
   }
 

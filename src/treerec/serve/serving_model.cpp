@@ -1,8 +1,6 @@
 #include "treerec/serve/serving_model.h"
 
 #include <malloc.h>
-#include <xxhash.h>
-
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -17,6 +15,7 @@
 #include "treerec/search/model_retrieval.h"
 #include "treerec/search/model_scorer.h"
 #include "treerec/util/error.h"
+#include "treerec/util/hash.h"
 #include "treerec/util/timing.h"
 
 namespace treerec {
@@ -85,7 +84,7 @@ std::shared_ptr<const ServingModel> ServingModel::load(const std::string& model_
       fail(tree_path, ": item id '", m->tree_.item_id(i), "' appears twice; raw ids must be distinct");
   }
   const std::uint64_t both[2] = {model_sum, tree_sum};
-  m->version_ = hex64(XXH3_64bits(both, sizeof both));
+  m->version_ = hex64(xxh3(both, sizeof both));
   m->loaded_at_ = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   return m;
 }

@@ -1,7 +1,5 @@
 #include "treerec/train/trainer.h"
 
-#include <xxhash.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -11,6 +9,7 @@
 #include "treerec/train/layer_sampler.h"
 #include "treerec/train/loss.h"
 #include "treerec/util/error.h"
+#include "treerec/util/hash.h"
 #include "treerec/util/parallel.h"
 #include "treerec/util/random.h"
 #include "treerec/util/timing.h"
@@ -26,22 +25,16 @@ constexpr std::uint64_t kNegativeStream = 2;
 constexpr std::uint64_t kWarmStartStream = 3;  // fresh rows of codes new to the tree
 
 using Clock = std::chrono::steady_clock;
-template <typename T>
-std::string xxh3(std::span<const T> values) {
-  return hex64(XXH3_64bits(values.data(), values.size_bytes()));
-}
-
 // The training data itself: every train user's id and item sequence (about 1 GB/s).
 std::string train_sequences_xxh3(const Dataset& dataset) {
-  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(), &XXH3_freeState);
-  TR_CHECK(state != nullptr && XXH3_64bits_reset(state.get()) == XXH_OK, "cannot start a hash");
+  Xxh3Stream hash;
   for (std::uint32_t user : dataset.users(Split::train)) {
     const auto seq = dataset.sequence(user);
     const std::uint64_t head[2] = {user, seq.size()};
-    XXH3_64bits_update(state.get(), head, sizeof head);
-    XXH3_64bits_update(state.get(), seq.data(), seq.size_bytes());
+    hash.update(head, sizeof head);
+    hash.update(seq);
   }
-  return hex64(XXH3_64bits_digest(state.get()));
+  return hex64(hash.digest());
 }
 
 // Validates the options, checks the tree against the dataset and fills in the per-level
@@ -123,7 +116,7 @@ Trainer::Trainer(const Dataset& dataset, const Tree& tree, TrainOptions options)
                  {"levels", tree.max_level()},
                  {"nodes", tree.num_nodes()},
                  {"item_ids_xxh3", hex64(tree.fingerprint())},
-                 {"assignment_xxh3", xxh3(tree.leaves())}}}};
+                 {"assignment_xxh3", hex64(tree.assignment_fingerprint())}}}};
 }
 
 Trainer::~Trainer() = default;
@@ -160,11 +153,10 @@ std::uint64_t behavior_rows_for(Representation r, const Tree& tree) {
 }
 
 std::string parameters_xxh3(const Parameters& p) {
-  std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(), &XXH3_freeState);
-  TR_CHECK(state != nullptr && XXH3_64bits_reset(state.get()) == XXH_OK, "cannot start a hash");
-  XXH3_64bits_update(state.get(), p.dense.data(), p.dense.size() * sizeof(float));
-  for (const EmbeddingTable& t : p.tables) XXH3_64bits_update(state.get(), t.values.data(), t.values.size() * sizeof(float));
-  return hex64(XXH3_64bits_digest(state.get()));
+  Xxh3Stream hash;
+  hash.update(p.dense.data(), p.dense.size() * sizeof(float));
+  for (const EmbeddingTable& t : p.tables) hash.update(t.values.data(), t.values.size() * sizeof(float));
+  return hex64(hash.digest());
 }
 }  // namespace
 
@@ -202,7 +194,7 @@ void Trainer::warm_start(const PreferenceModel& model, const Tree& model_tree) {
   adam.learning_rate = options_.learning_rate;
   adam_ = std::make_unique<Adam>(model_->parameters(), adam);
   batch_grads_ = model_->make_gradients();
-  identity_["init"] = {{"parameters_xxh3", init_hash}, {"tree_assignment_xxh3", xxh3(model_tree.leaves())}};
+  identity_["init"] = {{"parameters_xxh3", init_hash}, {"tree_assignment_xxh3", hex64(model_tree.assignment_fingerprint())}};
 }
 
 void Trainer::prepare_epoch() {

@@ -1,14 +1,12 @@
 #include "treerec/tree/tree.h"
 
-#include <xxhash.h>
-
-#include <cinttypes>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <utility>
 
 #include "treerec/io/binary_file.h"
 #include "treerec/util/error.h"
+#include "treerec/util/hash.h"
 
 namespace treerec {
 
@@ -17,12 +15,6 @@ constexpr std::string_view kMagic = "TRECTREE";
 constexpr std::uint32_t kFormatVersion = 1;
 // Dense node indices are u32 and a full tree has fewer than 2 |C| + l_max nodes.
 constexpr std::uint64_t kMaxItems = std::uint64_t{1} << 31;
-
-std::string hex64(std::uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016" PRIx64, v);
-  return buf;
-}
 
 StringTable owned_copy(const StringTable& t) {
   StringTable out;
@@ -39,19 +31,17 @@ std::uint32_t max_level_for(std::uint64_t items) {
   return l;
 }
 
+std::uint64_t Tree::assignment_fingerprint() const { return xxh3(leaves()); }
+
 std::uint64_t item_ids_fingerprint(const StringTable& item_ids) {
-  XXH3_state_t* state = XXH3_createState();
-  TR_CHECK(state != nullptr, "out of memory");
-  XXH3_64bits_reset(state);
+  Xxh3Stream hash;
   for (std::size_t i = 0; i < item_ids.size(); ++i) {
     const std::string_view id = item_ids[i];
     const std::uint64_t n = id.size();
-    XXH3_64bits_update(state, &n, sizeof n);
-    XXH3_64bits_update(state, id.data(), id.size());
+    hash.update(&n, sizeof n);
+    hash.update(id.data(), id.size());
   }
-  const std::uint64_t h = XXH3_64bits_digest(state);
-  XXH3_freeState(state);
-  return h;
+  return hash.digest();
 }
 
 Tree::Tree(std::vector<Code> item_leaf, std::uint32_t max_level, const StringTable& item_ids)

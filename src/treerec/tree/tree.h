@@ -84,6 +84,8 @@ class Tree {
   void set_builder(std::string builder) { builder_ = std::move(builder); }
   // item_ids_fingerprint(item_ids()), computed once.
   std::uint64_t fingerprint() const { return fingerprint_; }
+  // XXH3-64 of leaves(): identifies the assignment π (models and runs record it).
+  std::uint64_t assignment_fingerprint() const;
   // Throws Error unless `item_ids` (a dataset's, read from `source`) are this tree's items in
   // the same order: a tree only fits the dataset it was built from.
   void check_items(const StringTable& item_ids, std::string_view source) const;
