@@ -35,17 +35,10 @@ void train_youtube(const std::string& dataset_path, const std::string& out, cons
                    std::uint32_t valid_users) {
   const Dataset data = Dataset::load(dataset_path);
   YoutubeTrainOptions o;
-  o.embedding_dim = t.embedding_dim;
-  o.epochs = t.epochs;
-  o.patience = t.patience;
-  o.min_delta = t.min_delta;
-  o.batch_size = t.batch_size;
-  o.shard_samples = t.shard_samples;
-  o.negatives = t.negatives;
-  o.learning_rate = t.learning_rate;
-  o.lr_decay = t.lr_decay;
-  o.seed = t.seed;
-  o.threads = t.threads;
+  youtube_params().copy_from(o, train_params(), t,
+                             {"embedding_dim", "epochs", "patience", "min_delta", "batch_size", "shard_samples",
+                              "negatives", "learning_rate", "lr_decay", "seed", "threads"});
+  o.validate(flag_names());
   YoutubeTrainer trainer(data, o);
   std::fprintf(stderr, "training youtube (sampled softmax, %u negatives) on %llu samples per epoch: %u epochs, "
                "batch %u, lr %g\n", o.negatives, static_cast<unsigned long long>(data.num_train_samples()), o.epochs,

@@ -10,7 +10,6 @@
 #include "cli/train_flags.h"
 #include "treerec/data/dataset.h"
 #include "treerec/learn/joint_learning.h"
-#include "treerec/train/layer_sampler.h"
 #include "treerec/tree/tree.h"
 #include "treerec/util/error.h"
 #include "treerec/util/parallel.h"
@@ -25,7 +24,6 @@ struct Opts {
   std::string relearn = "jtm";
   std::string method;  // default: jtm-h for jtm, tdm for kmeans
   std::string assign = "exact";
-  std::string layer_negatives;
   JointOptions joint;
 };
 
@@ -36,6 +34,7 @@ void run(Opts& o) {
   j.train.method = !o.method.empty() ? o.method : j.relearn == Relearn::jtm ? "jtm-h" : "tdm";
   j.learn.assign = parse_assign_method(o.assign);
   j.kmeans.seed = j.learn.seed;
+  j.train.validate(flag_names());
   set_default_threads(j.train.threads);
   j.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   // A training progress line about every 10 s.
@@ -52,7 +51,6 @@ void run(Opts& o) {
   const Dataset data = Dataset::load(o.dataset);
   const Tree tree = Tree::load(o.tree);
   tree.check_items(data.item_ids(), o.dataset);
-  if (!o.layer_negatives.empty()) j.train.layer_negatives = parse_layer_negatives(tree, o.layer_negatives);
   std::fprintf(stderr, "joint learning (%s, relearn %s): %u rounds of at most %u epochs on %u items, %u levels -> %s\n",
                j.train.method.c_str(), relearn_name(j.relearn), j.rounds, j.train.epochs, tree.num_items(),
                tree.max_level(), o.out.c_str());
@@ -91,7 +89,7 @@ const Command kCmd(55, [](CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--method", opts->method, "training method (default: jtm-h for jtm, tdm for kmeans)")
       ->check(CLI::IsMember({"tdm", "jtm-hi", "jtm-h"}));
-  add_train_flags(cmd, j.train, opts->layer_negatives)
+  add_train_flags(cmd, j.train)
       ->description("most training epochs per round (early stopping on the validation users usually ends sooner)");
   cmd->add_option("--gap", j.learn.gap, "tree learning: layer gap d (SPEC §7)")
       ->check(CLI::PositiveNumber)
@@ -119,8 +117,6 @@ const Command kCmd(55, [](CLI::App& app) {
   cmd->add_flag("--resume", j.resume,
                 "continue the run in --out: finished rounds are kept, an interrupted training continues from "
                 "its checkpoint (starts afresh if the folder holds no run)");
-  cmd->add_option("--max-batches", j.train.max_batches,
-                  "stop after this many training batches (resumable with --resume; for tests and time-boxed jobs)");
   cmd->callback([opts] { run(*opts); });
 });
 

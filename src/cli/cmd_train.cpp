@@ -13,7 +13,6 @@
 #include "cli/train_flags.h"
 #include "treerec/data/dataset.h"
 #include "treerec/eval/validation.h"
-#include "treerec/train/layer_sampler.h"
 #include "treerec/model/model_file.h"
 #include "treerec/train/trainer.h"
 #include "treerec/tree/tree.h"
@@ -29,7 +28,6 @@ struct Opts {
   std::string dataset;
   std::string tree;
   std::string out;
-  std::string layer_negatives;
   TrainOptions train;
   bool resume = false;
   std::uint32_t valid_users = 1000;
@@ -127,6 +125,7 @@ void run(Opts& o) {
   if (is_treeless_baseline(o.train.method))  // itemcf, youtube: no tree (SPEC §9)
     return train_treeless_baseline(o.dataset, o.out, o.train, o.itemcf, o.valid_users);
   if (o.tree.empty()) fail("--method ", o.train.method, " trains on a tree: give --tree");
+  o.train.validate(flag_names());
   o.train.checkpoint_path = o.out + ".ckpt";
   const bool have_checkpoint = std::filesystem::exists(o.train.checkpoint_path);
   if (have_checkpoint && !o.resume)
@@ -136,7 +135,6 @@ void run(Opts& o) {
   const Dataset data = Dataset::load(o.dataset);
   const Tree tree = Tree::load(o.tree);
   tree.check_items(data.item_ids(), o.dataset);
-  if (!o.layer_negatives.empty()) o.train.layer_negatives = parse_layer_negatives(tree, o.layer_negatives);
 
   InitModel init;
   if (!o.init_model.empty()) init = load_init_model(o);
@@ -210,7 +208,7 @@ const Command kCmd(50, [](CLI::App& app) {
       ->check(CLI::IsMember({"tdm", "jtm-hi", "jtm-h", "dnn", "hsm", "youtube", "itemcf"}))
       ->required();
   cmd->add_option("--out,-o", opts->out, "model file to write; checkpoints go to <out>.ckpt")->required();
-  add_train_flags(cmd, t, opts->layer_negatives);
+  add_train_flags(cmd, t);
   cmd->add_flag("--resume", opts->resume, "continue the run saved in <out>.ckpt (starts afresh if there is none)");
   cmd->add_option("--valid-users", opts->valid_users,
                   "validation users evaluated after every epoch, a random sample drawn by --seed (recall@200 "

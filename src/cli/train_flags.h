@@ -8,9 +8,10 @@
 
 namespace treerec::cli {
 
-// Adds --model, --epochs, --batch, --negatives, --layer-negatives (into `layer_negatives`,
-// parsed once the tree is known), --lr, --lr-decay, --embedding-dim, --seed, --threads,
-// --shard-samples and --checkpoint-every. Returns the --epochs option (callers may rename its help).
-CLI::Option* add_train_flags(CLI::App* cmd, TrainOptions& t, std::string& layer_negatives);
+// Adds a flag for every training parameter but --method (train_params(): --model, --epochs,
+// --patience, --min-delta, --batch-size, --negatives, --layer-negatives, --learning-rate,
+// --lr-decay, --embedding-dim, --seed, --threads, --shard-samples, --checkpoint-every,
+// --checkpoint-seconds, --max-batches). Returns the --epochs option (callers may rename its help).
+CLI::Option* add_train_flags(CLI::App* cmd, TrainOptions& t);
 
 }  // namespace treerec::cli

@@ -52,7 +52,7 @@ TEST(BaselineCli, ItemCfTrainsWithoutATreeAndEvaluates) {
 TEST(BaselineCli, YoutubeTrainsAndRetrievesExactlyOrWithHnsw) {
   const Files f;
   const std::string model = f.dir.file("yt.model");
-  auto r = run_cli("train " + f.data + " --method youtube --epochs 1 --batch 32 --negatives 10 --embedding-dim 4 "
+  auto r = run_cli("train " + f.data + " --method youtube --epochs 1 --batch-size 32 --negatives 10 --embedding-dim 4 "
                    "--threads 1 --valid-users 3 --out " + model);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(contains(r.err, "epoch 1/1: loss")) << r.err;
@@ -75,7 +75,7 @@ TEST(BaselineCli, YoutubeTrainsAndRetrievesExactlyOrWithHnsw) {
 TEST(BaselineCli, HsmTrainsOnATreeAndRanksByPathProbability) {
   const Files f;
   const std::string model = f.dir.file("hsm.model");
-  auto r = run_cli("train " + f.data + " --tree " + f.tree + " --method hsm --epochs 1 --batch 32 --embedding-dim 4 "
+  auto r = run_cli("train " + f.data + " --tree " + f.tree + " --method hsm --epochs 1 --batch-size 32 --embedding-dim 4 "
                    "--threads 1 --valid-users 3 --out " + model);
   ASSERT_EQ(r.status, 0) << r.err;
   r = run_cli("evaluate " + f.data + " --model " + model + " --tree " + f.tree + " --top 10 --beam 10 --json");

@@ -18,7 +18,7 @@ using test::contains;
 
 using Files = test::PlantedFiles;
 
-const std::string kSmall = " --epochs 1 --batch 32 --negatives 10 --embedding-dim 4 --threads 1 --valid-users 5";
+const std::string kSmall = " --epochs 1 --batch-size 32 --negatives 10 --embedding-dim 4 --threads 1 --valid-users 5";
 
 TEST(JtmCli, TwoRoundsThenResumeAfterAStop) {
   const Files f;
@@ -54,7 +54,7 @@ TEST(JtmCli, TwoRoundsThenResumeAfterAStop) {
 TEST(JtmCli, WarmStartAndKMeansTree) {
   const Files f;
   const std::string m1 = f.dir.file("m1.trm"), m2 = f.dir.file("m2.trm"), km = f.dir.file("km.tree");
-  const std::string opts = " --method jtm-h --epochs 1 --batch 32 --negatives 10 --embedding-dim 4 --threads 1 "
+  const std::string opts = " --method jtm-h --epochs 1 --batch-size 32 --negatives 10 --embedding-dim 4 --threads 1 "
                            "--valid-users 0";
   auto r = run_cli("train " + f.data + " --tree " + f.tree + " --out " + m1 + opts);
   ASSERT_EQ(r.status, 0) << r.err;
@@ -64,7 +64,7 @@ TEST(JtmCli, WarmStartAndKMeansTree) {
   EXPECT_EQ(Tree::load(km).builder(), "kmeans");
   // Warm start on the k-means tree; the model's tree comes from its record.
   r = run_cli("train " + f.data + " --tree " + km + " --out " + m2 + " --init-model " + m1 +
-              " --method jtm-h --epochs 1 --batch 32 --negatives 10 --threads 1 --valid-users 0");
+              " --method jtm-h --epochs 1 --batch-size 32 --negatives 10 --threads 1 --valid-users 0");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(contains(r.err, "warm start from")) << r.err;
   const TrainedModel m = load_trained_model(m2);

@@ -48,7 +48,7 @@ bool same_parameters(const PreferenceModel& a, const PreferenceModel& b) {
 TEST(TrainCli, TrainsAndWritesTheModelWithItsRecord) {
   const Files f;
   const std::string out = f.dir.file("m.trm");
-  const auto r = run_cli(f.train(out, "--method jtm-h --epochs 2 --batch 32 --negatives 10 --embedding-dim 4 "
+  const auto r = run_cli(f.train(out, "--method jtm-h --epochs 2 --batch-size 32 --negatives 10 --embedding-dim 4 "
                                       "--threads 1 --valid-users 3"));
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "");
@@ -121,7 +121,7 @@ pid_t spawn_cli(const std::string& args, const std::string& log) {
 
 TEST(TrainCli, KilledRunResumesToTheUninterruptedModel) {
   const Files f;
-  const std::string flags = "--method tdm --epochs 5 --batch 16 --negatives 10 --embedding-dim 4 --valid-users 0 "
+  const std::string flags = "--method tdm --epochs 5 --batch-size 16 --negatives 10 --embedding-dim 4 --valid-users 0 "
                             "--checkpoint-every 1";
   const std::string reference = f.dir.file("ref.trm");
   const auto r = run_cli(f.train(reference, flags + " --threads 1"));

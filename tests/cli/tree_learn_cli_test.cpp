@@ -163,7 +163,7 @@ TEST(TreeLearnCli, LearnedTreesAfterRetraining) {
                          "--category-agreement 0.05 --seed 3 --truth " + truth)));
   ASSERT_TRUE(ok(run_cli("prepare --input " + log + " --out " + data + " --valid-users 150 --test-users 150")));
   ASSERT_TRUE(ok(run_cli("tree init " + data + " --out " + cat_tree)));
-  const std::string train = " --method jtm-h --epochs 5 --negatives 12 --lr 0.005 --lr-decay 1 --valid-users 0 --threads 2";
+  const std::string train = " --method jtm-h --epochs 5 --negatives 12 --learning-rate 0.005 --lr-decay 1 --valid-users 0 --threads 2";
   ASSERT_TRUE(ok(run_cli("train " + data + " --tree " + cat_tree + " --out " + m0 + train)));
   const auto recall = [&](const std::string& model, const std::string& tree) {
     const auto r = run_cli("evaluate " + data + " --model " + model + " --tree " + tree + " --split test --json");

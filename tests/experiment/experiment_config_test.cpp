@@ -100,7 +100,9 @@ TEST(ExperimentConfig, ErrorsNameFileLineAndKey) {
       {head + "skip_bad_lines = 1\n", "a.toml:5: 'dataset.skip_bad_lines' must be true or false"},
       {head + "source = \"web\"\n", "a.toml:5:"},  // a duplicate key: TOML's own error
       {"run = [\"tdm\"]\n[dataset]\nsource = \"web\"\n", "a.toml:3: 'dataset.source' must be \"file\", \"log\" or"},
-      {head + "\n[methods.tdm]\nepochs = \"two\"\n", "a.toml:7: ", "method 'tdm' setting 'epochs' must be"},
+      {head + "\n[methods.tdm]\nepochs = \"two\"\n", "a.toml:7: ", "methods.tdm.epochs \"two\": expected a whole number >= 1"},
+      {head + "\n[methods.tdm]\nlearning_rate = -1\n", "a.toml:7: ", "methods.tdm.learning_rate -1: expected a number > 0"},
+      {head + "\n[methods.dnn]\nmodel = \"cnn\"\n", "a.toml:7: ", "methods.dnn.model 'cnn': expected one of dnn, attention"},
       {head + "[methods.tdm]\nepoch = 2\n", "a.toml:6: method 'tdm' has no setting 'epoch'"},
       {head + "[methods.nosuch]\n", "a.toml:5: [methods.nosuch]: unknown method 'nosuch'"},
       {"run = [\"tdm\", \"nosuch\"]\n[dataset]\nsource = \"file\"\npath = \"data.trec\"\n",

@@ -87,10 +87,6 @@ TEST(LayerSampler, RejectsImpossibleCountsAndBadLists) {
   const Tree tree = make_tree(8);  // l_max 3, level 1 has 2 nodes
   std::vector<std::uint32_t> counts{2, 0, 0};
   EXPECT_THROW(LayerSampler(tree, counts), Error);
-  EXPECT_EQ(parse_layer_negatives(tree, "1,2,3"), (std::vector<std::uint32_t>{1, 2, 3}));
-  EXPECT_THROW(parse_layer_negatives(tree, "1,2"), Error);
-  EXPECT_THROW(parse_layer_negatives(tree, "1,x,3"), Error);
-  EXPECT_THROW(parse_layer_negatives(tree, "1,-2,3"), Error);
 }
 
 }  // namespace

@@ -49,7 +49,7 @@ TEST(Loss, RejectsNonFiniteLogitsAndMismatchedSizes) {
     binary_cross_entropy(std::vector<float>{NAN}, std::vector<float>{1}, 1, d);
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("--lr"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("learning_rate"), std::string::npos) << e.what();
   }
   EXPECT_THROW(binary_cross_entropy(std::vector<float>{1, 2}, std::vector<float>{1}, 1, d), Error);
 }

@@ -30,7 +30,7 @@ double sampled_softmax(std::span<const float> z, double scale, std::span<float> 
   double max = z[0];
   for (float v : z) {
     TR_CHECK(std::isfinite(v), "the model produced a non-finite score (", v,
-             "): training diverged; lower the learning rate (--lr)");
+             "): training diverged; lower learning_rate");
     max = std::max(max, static_cast<double>(v));
   }
   double sum = 0;
@@ -43,24 +43,35 @@ double sampled_softmax(std::span<const float> z, double scale, std::span<float> 
 
 }  // namespace
 
-void YoutubeTrainOptions::validate() const {
-  if (embedding_dim < 1 || embedding_dim > 4096) fail("--embedding-dim ", embedding_dim, ": expected 1 to 4096");
-  if (epochs < 1) fail("--epochs must be at least 1");
-  if (!(std::isfinite(min_delta) && min_delta >= 0)) fail("--min-delta ", min_delta, ": expected a number >= 0");
-  if (batch_size < 1) fail("--batch must be at least 1");
-  if (shard_samples < 1) fail("--shard-samples must be at least 1");
-  if (negatives < 1) fail("--negatives must be at least 1 for the sampled softmax");
-  if (!(std::isfinite(learning_rate) && learning_rate > 0)) fail("--lr ", learning_rate, ": expected a number > 0");
-  if (!(std::isfinite(lr_decay) && lr_decay > 0 && lr_decay <= 1))
-    fail("--lr-decay ", lr_decay, ": expected a number in (0, 1]");
-  if (threads < 0) fail("--threads ", threads, ": expected 0 (all cores) or more");
+const ParamTable<YoutubeTrainOptions>& youtube_params() {
+  static const ParamTable<YoutubeTrainOptions> table = [] {
+    ParamTable<YoutubeTrainOptions> p("youtube training");
+    const auto& t = train_params();
+    p.add(t.entry("embedding_dim").spec, &YoutubeTrainOptions::embedding_dim)
+        .add(t.entry("epochs").spec, &YoutubeTrainOptions::epochs)
+        .add(t.entry("patience").spec, &YoutubeTrainOptions::patience)
+        .add(t.entry("min_delta").spec, &YoutubeTrainOptions::min_delta)
+        .add(t.entry("batch_size").spec, &YoutubeTrainOptions::batch_size)
+        .add(t.entry("shard_samples").spec, &YoutubeTrainOptions::shard_samples)
+        .add(t.entry("negatives").spec, &YoutubeTrainOptions::negatives)
+        .add(t.entry("learning_rate").spec, &YoutubeTrainOptions::learning_rate)
+        .add(t.entry("lr_decay").spec, &YoutubeTrainOptions::lr_decay)
+        .add(t.entry("seed").spec, &YoutubeTrainOptions::seed)
+        .add(t.entry("threads").spec, &YoutubeTrainOptions::threads);
+    return p;
+  }();
+  return table;
+}
+
+void YoutubeTrainOptions::validate(const ParamNamer& name) const {
+  youtube_params().check(*this, name);
+  if (negatives < 1) fail(name("negatives"), " ", negatives, ": the sampled softmax needs at least 1");
 }
 
 nlohmann::json YoutubeTrainOptions::to_json() const {
-  return {{"method", "youtube"},         {"embedding_dim", embedding_dim}, {"epochs", epochs},
-          {"patience", patience},         {"min_delta", min_delta},
-          {"batch_size", batch_size},    {"shard_samples", shard_samples}, {"negatives", negatives},
-          {"learning_rate", learning_rate}, {"lr_decay", lr_decay},        {"seed", seed}};
+  nlohmann::json j = youtube_params().identity_json(*this);
+  j["method"] = "youtube";
+  return j;
 }
 
 struct YoutubeTrainer::Worker {

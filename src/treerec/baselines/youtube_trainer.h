@@ -29,30 +29,36 @@
 #include "treerec/baselines/youtube_model.h"
 #include "treerec/data/dataset.h"
 #include "treerec/train/early_stopping.h"
+#include "treerec/train/train_options.h"
 
 namespace treerec {
 
 class Adam;
 
+// The training options the YouTube trainer shares with the tree methods: the same names, help,
+// ranges and defaults, declared once in train/train_options (youtube_params() reuses them).
 struct YoutubeTrainOptions {
-  std::uint32_t embedding_dim = 24;
+  std::uint32_t embedding_dim = TrainOptions{}.embedding_dim;
   // At most `epochs`; with a validation function, early stopping as in train/trainer.h
   // (train/early_stopping.h): the best epoch's model is the result.
-  std::uint32_t epochs = 30;
-  std::uint32_t patience = 3;
-  double min_delta = 0.001;
-  std::uint32_t batch_size = 256;
-  std::uint32_t shard_samples = 32;  // the unit of parallel work; the model depends on it
-  std::uint32_t negatives = 100;     // sampled-softmax negatives per sample
-  float learning_rate = 1e-3f;
-  float lr_decay = 0.9f;
-  std::uint64_t seed = 1;
-  int threads = 0;  // 0 = the process default; never changes the result
+  std::uint32_t epochs = TrainOptions{}.epochs;
+  std::uint32_t patience = TrainOptions{}.patience;
+  double min_delta = TrainOptions{}.min_delta;
+  std::uint32_t batch_size = TrainOptions{}.batch_size;
+  std::uint32_t shard_samples = TrainOptions{}.shard_samples;  // the model depends on it
+  std::uint32_t negatives = TrainOptions{}.negatives;          // sampled-softmax negatives per sample
+  float learning_rate = TrainOptions{}.learning_rate;
+  float lr_decay = TrainOptions{}.lr_decay;
+  std::uint64_t seed = TrainOptions{}.seed;
+  int threads = TrainOptions{}.threads;  // never changes the result
 
-  // Throws Error naming the option that is out of range.
-  void validate() const;
+  // Throws Error for an option out of its range, naming it through `name`.
+  void validate(const ParamNamer& name = plain_names()) const;
   nlohmann::json to_json() const;  // every option but threads
 };
+
+// The YouTube trainer's parameters: train_params()'s entries of the same names.
+const ParamTable<YoutubeTrainOptions>& youtube_params();
 
 struct YoutubeEpoch {
   std::uint32_t epoch = 0;  // 0-based

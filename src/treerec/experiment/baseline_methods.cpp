@@ -88,15 +88,10 @@ MethodOutcome run_popular(const MethodContext& ctx) {
 MethodOutcome run_youtube(const MethodContext& ctx) {
   MethodOutcome out;
   YoutubeTrainOptions o;
-  o.epochs = get<std::uint32_t>(ctx, "epochs");
-  o.patience = get<std::uint32_t>(ctx, "patience");
-  o.min_delta = get<double>(ctx, "min_delta");
-  o.batch_size = get<std::uint32_t>(ctx, "batch");
-  o.negatives = get<std::uint32_t>(ctx, "negatives");
-  o.learning_rate = get<float>(ctx, "lr");
-  o.embedding_dim = get<std::uint32_t>(ctx, "embedding_dim");
+  apply_settings(youtube_params(), ctx, "youtube", o);
   o.seed = ctx.seed;
   o.threads = ctx.threads;
+  o.validate(config_names("methods.youtube."));
   YoutubeRetrieveOptions ro;
   ro.top = ctx.top;
   ro.threads = ctx.threads;
@@ -152,15 +147,10 @@ MethodOutcome run_hsm(const MethodContext& ctx) {
   MethodOutcome out;
   TrainOptions o;
   o.method = "hsm";
-  o.model = get<std::string>(ctx, "model");
-  o.epochs = get<std::uint32_t>(ctx, "epochs");
-  o.patience = get<std::uint32_t>(ctx, "patience");
-  o.min_delta = get<double>(ctx, "min_delta");
-  o.batch_size = get<std::uint32_t>(ctx, "batch");
-  o.learning_rate = get<float>(ctx, "lr");
-  o.embedding_dim = get<std::uint32_t>(ctx, "embedding_dim");
+  apply_settings(train_params(), ctx, "hsm", o);
   o.seed = ctx.seed;
   o.threads = ctx.threads;
+  o.validate(config_names("methods.hsm."));
   const std::string path = work_file(ctx, "hsm.model");
   if (!path.empty()) o.checkpoint_path = path + ".ckpt";
   const Tree& tree = ctx.initial_tree;
@@ -230,12 +220,9 @@ std::vector<MethodInfo> baseline_methods() {
   m.push_back({"youtube",
                "YouTube product-DNN (SPEC §9): window means through an MLP 128-64-24, inner product with "
                "item embeddings, sampled softmax, exact top-M (HNSW recall reported)",
-               with(convergence_params(),
-                    {{"batch", 256, "samples per optimizer step"},
-                {"negatives", 100, "sampled-softmax negatives per sample, uniform over the corpus"},
-                {"lr", 1e-3, "Adam learning rate"},
-                {"embedding_dim", 24, "behaviour embedding size"},
-                {"hnsw_m", 16, "HNSW graph degree"},
+               with(params_of(youtube_params(), {"epochs", "patience", "min_delta", "batch_size", "negatives",
+                                                 "learning_rate", "lr_decay", "embedding_dim"}),
+                    {{"hnsw_m", 16, "HNSW graph degree"},
                 {"hnsw_ef", 200, "HNSW search candidate list (at least M)"},
                 {"hnsw_ef_construction", 200, "HNSW build candidate list"},
                 {"hnsw_parallel_build", false, "build the HNSW graph on all threads (not reproducible)"}}),
@@ -243,12 +230,9 @@ std::vector<MethodInfo> baseline_methods() {
   m.push_back({"hsm",
                "HSM (SPEC §9): the tree model trained with each positive's sibling as negative, beam "
                "search by path probability",
-               with(convergence_params(),
-                    {{"batch", 256, "samples per optimizer step"},
-                {"lr", 1e-3, "Adam learning rate"},
-                {"embedding_dim", 24, "embedding size"},
-                {"model", "dnn", "preference model: dnn or attention"},
-                {"beam", 200, "beam size k"}}),
+               with(params_of(train_params(), {"epochs", "patience", "min_delta", "batch_size", "learning_rate",
+                                               "lr_decay", "embedding_dim", "model"}),
+                    {{"beam", 200, "beam size k"}}),
                run_hsm});
   return m;
 }

@@ -23,16 +23,10 @@ std::vector<MethodParam> joint_params(Relearn relearn) {
   } else {
     p[0].help = "rounds at most: the rounds of jtm's run up to its best round";
   }
-  const std::vector<MethodParam> rest = {
-      {"model", "dnn", "preference model: dnn or attention"},
-      {"batch_size", 256, "samples per optimizer step"},
-      {"negatives", 100, "negatives per sample, spread over the levels"},
-      {"embedding_dim", 24, "embedding size"},
-      {"learning_rate", 1e-3, "Adam learning rate (x lr_decay after every epoch)"},
-      {"lr_decay", 0.9, "learning-rate factor after every epoch"},
-      {"valid_users", 1000, "validation users that pick the best round when the experiment gives none"},
-  };
+  const std::vector<MethodParam> rest =
+      params_of(train_params(), {"model", "batch_size", "negatives", "embedding_dim", "learning_rate", "lr_decay"});
   p.insert(p.end(), rest.begin(), rest.end());
+  p.push_back({"valid_users", 1000, "validation users that pick the best round when the experiment gives none"});
   if (jtm) {
     p.push_back({"gap", 7, "tree learning: layer gap d (SPEC §7)"});
     p.push_back({"assign", "exact", "tree learning: exact (each gap's optimum) or greedy (with rebalance)"});
@@ -66,23 +60,16 @@ MethodOutcome run_joint(const MethodContext& ctx, Relearn relearn) {
   o.relearn = relearn;
   o.rounds = s.at("rounds").get<std::uint32_t>();
   o.train.method = relearn == Relearn::kmeans ? "tdm" : "jtm-h";
-  o.train.model = s.at("model").get<std::string>();
+  const std::string name = relearn == Relearn::jtm ? "jtm" : relearn == Relearn::kmeans ? "tdm-kmeans" : "jtm-h-same-epochs";
+  apply_settings(train_params(), ctx, name, o.train);  // epochs, patience, min_delta only where the method has them
   if (relearn == Relearn::none) {  // jtm's epochs, round by round, on the initial tree
     o.round_epochs = jtm_round_epochs(ctx);
     o.rounds = std::min<std::uint32_t>(o.rounds, static_cast<std::uint32_t>(o.round_epochs.size()));
     o.round_epochs.resize(o.rounds);
-  } else {
-    o.train.epochs = s.at("epochs").get<std::uint32_t>();
-    o.train.patience = s.at("patience").get<std::uint32_t>();
-    o.train.min_delta = s.at("min_delta").get<double>();
   }
-  o.train.batch_size = s.at("batch_size").get<std::uint32_t>();
-  o.train.negatives = s.at("negatives").get<std::uint32_t>();
-  o.train.embedding_dim = s.at("embedding_dim").get<std::uint32_t>();
-  o.train.learning_rate = s.at("learning_rate").get<float>();
-  o.train.lr_decay = s.at("lr_decay").get<float>();
   o.train.seed = ctx.seed;
   o.train.threads = ctx.threads;
+  o.train.validate(config_names("methods." + name + "."));
   if (relearn == Relearn::jtm) {
     o.learn.gap = s.at("gap").get<std::uint32_t>();
     const std::string assign = s.at("assign").get<std::string>();

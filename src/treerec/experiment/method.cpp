@@ -62,6 +62,11 @@ nlohmann::json method_settings(const MethodInfo& method, const nlohmann::json& c
       fail("method '", method.name, "' has no setting '", key, "'; its settings are: ",
            names.empty() ? std::string("(none)") : names);
     }
+    if (it->check) {
+      it->check(value, "methods." + method.name + "." + key);
+      out[key] = value;
+      continue;
+    }
     TR_CHECK(same_kind(value, it->default_value), "method '", method.name, "' setting '", key,
              "' must be of the type of its default ", it->default_value.dump(), ", got ",
              value.dump());

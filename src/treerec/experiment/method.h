@@ -23,17 +23,21 @@
 
 #include "treerec/data/dataset.h"
 #include "treerec/search/ranked_lists.h"
+#include "treerec/util/params.h"
 
 namespace treerec {
 
 class Tree;
 
-// One setting of a method: its name in the config, default value (its JSON type is the type
-// the config must use) and one line of help.
+// One setting of a method: its name in the config, default value and one line of help. A
+// setting from a parameter table (util/params.h, params_of below) has `check`, which throws
+// Error naming `key` unless the value has the parameter's type and range; any other setting's
+// value must have the default's JSON type.
 struct MethodParam {
   std::string name;
   nlohmann::json default_value;
   std::string help;
+  std::function<void(const nlohmann::json& value, const std::string& key)> check = nullptr;
 };
 
 struct MethodContext {
@@ -87,5 +91,29 @@ const MethodInfo& find_method(const std::string& name);
 // The method's params with `config`'s values over the defaults. Throws Error naming the
 // method and the key for an unknown key or a value of the wrong JSON type.
 nlohmann::json method_settings(const MethodInfo& method, const nlohmann::json& config);
+
+// The settings `names` of a parameter table, with the table's defaults and help.
+template <typename O>
+std::vector<MethodParam> params_of(const ParamTable<O>& table, const std::vector<std::string>& names) {
+  std::vector<MethodParam> out;
+  for (const std::string& n : names) {
+    std::string help = table.entry(n).spec.help;
+    const std::string range = param_range_text(table.entry(n).spec);
+    if (!range.empty() && table.entry(n).spec.type != ParamType::text) help += " (" + range + ")";
+    out.push_back({n, param_config_json(table.default_value(n)), help, [&table, n](const nlohmann::json& v, const std::string& key) {
+                     O scratch{};
+                     table.set_json(scratch, n, v, [&key](const std::string&) { return key; });
+                   }});
+  }
+  return out;
+}
+
+// Sets every setting of ctx.settings that `table` declares into `o`, checking type and range;
+// errors name the config key (methods.<method>.<key>).
+template <typename O>
+void apply_settings(const ParamTable<O>& table, const MethodContext& ctx, const std::string& method, O& o) {
+  for (const auto& [key, value] : ctx.settings.items())
+    if (table.has(key)) table.set_json(o, key, value, config_names("methods." + method + "."));
+}
 
 }  // namespace treerec

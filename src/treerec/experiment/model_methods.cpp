@@ -13,7 +13,6 @@
 #include "treerec/eval/validation.h"
 #include "treerec/experiment/method_list.h"
 #include "treerec/search/model_retrieval.h"
-#include "treerec/train/layer_sampler.h"
 #include "treerec/train/trainer.h"
 #include "treerec/util/error.h"
 #include "treerec/util/timing.h"
@@ -26,21 +25,12 @@ using Clock = std::chrono::steady_clock;
 
 std::vector<MethodParam> model_params(bool tree_method) {
   std::vector<MethodParam> p = convergence_params();
-  const std::vector<MethodParam> rest = {
-      {"batch_size", 256, "samples per optimizer step"},
-      {"negatives", 100,
-       tree_method ? "negatives per sample, spread over the levels, more on deeper ones (SPEC §5)"
-                   : "negatives per sample, drawn from the whole corpus"},
-      {"learning_rate", 0.001, "Adam learning rate"},
-      {"lr_decay", 0.9, "learning-rate factor after every epoch"},
-      {"embedding_dim", 24, "embedding size"},
-      {"model", "dnn", "preference model: dnn (MLP 128-64-24) or attention (SPEC §4)"},
-      {"shard_samples", 32, "samples per gradient shard (the model depends on it, never on threads)"},
-      {"max_batches", 0, "stop training after this many batches (0 = all epochs): for quick runs"},
-  };
+  const std::vector<MethodParam> rest =
+      params_of(train_params(), {"batch_size", "negatives", "learning_rate", "lr_decay", "embedding_dim", "model",
+                                 "shard_samples", "max_batches"});
   p.insert(p.end(), rest.begin(), rest.end());
   if (tree_method) {
-    p.push_back({"layer_negatives", "", "negatives per level k1,...,k_lmax (overrides negatives)"});
+    p.push_back(params_of(train_params(), {"layer_negatives"})[0]);
     p.push_back({"beam", 200, "k: beam width of the layer-wise beam search (SPEC §6)"});
   }
   return p;
@@ -58,24 +48,11 @@ T setting(const MethodContext& ctx, const char* key) {
 TrainOptions train_options(const MethodContext& ctx, const std::string& method) {
   TrainOptions o;
   o.method = method;
-  o.model = setting<std::string>(ctx, "model");
-  o.embedding_dim = setting<std::uint32_t>(ctx, "embedding_dim");
-  o.epochs = setting<std::uint32_t>(ctx, "epochs");
-  o.patience = setting<std::uint32_t>(ctx, "patience");
-  o.min_delta = setting<double>(ctx, "min_delta");
-  o.batch_size = setting<std::uint32_t>(ctx, "batch_size");
-  o.shard_samples = setting<std::uint32_t>(ctx, "shard_samples");
-  o.negatives = setting<std::uint32_t>(ctx, "negatives");
-  o.learning_rate = setting<float>(ctx, "learning_rate");
-  o.lr_decay = setting<float>(ctx, "lr_decay");
-  o.max_batches = setting<std::uint64_t>(ctx, "max_batches");
-  if (ctx.settings.contains("layer_negatives")) {
-    const auto list = setting<std::string>(ctx, "layer_negatives");
-    if (!list.empty()) o.layer_negatives = parse_layer_negatives(ctx.initial_tree, list);
-  }
+  apply_settings(train_params(), ctx, method, o);
   o.seed = ctx.seed;
   o.threads = ctx.threads;
   o.checkpoint_path = (fs::path(ctx.work_dir) / "model.trm.ckpt").string();
+  o.validate(config_names("methods." + method + "."));
   return o;
 }
 
@@ -95,13 +72,7 @@ std::string epoch_line(const EpochSummary& s, std::uint32_t epochs, std::uint32_
 }
 
 std::vector<MethodParam> convergence_params() {
-  return {
-      {"epochs", 30, "most passes over the training samples (early stopping usually ends sooner)"},
-      {"patience", 3,
-       "stop after this many epochs without a validation recall@M above the best by more than min_delta, "
-       "and keep the best epoch (0 = train every epoch, keep the last)"},
-      {"min_delta", 0.001, "smallest rise of validation recall@M that counts as progress"},
-  };
+  return params_of(train_params(), {"epochs", "patience", "min_delta"});
 }
 
 namespace {

@@ -51,26 +51,6 @@ std::vector<std::uint32_t> default_layer_negatives(const Tree& tree, std::uint32
   return counts;
 }
 
-std::vector<std::uint32_t> parse_layer_negatives(const Tree& tree, const std::string& list) {
-  std::vector<std::uint32_t> counts;
-  std::size_t start = 0;
-  while (start <= list.size()) {
-    const std::size_t end = std::min(list.find(',', start), list.size());
-    std::uint32_t value = 0;
-    const char* first = list.data() + start;
-    const char* last = list.data() + end;
-    const auto [ptr, ec] = std::from_chars(first, last, value);
-    if (ec != std::errc() || ptr != last)
-      fail("--layer-negatives: '", std::string(first, last), "' is not a non-negative integer");
-    counts.push_back(value);
-    start = end + 1;
-  }
-  if (counts.size() != tree.max_level())
-    fail("--layer-negatives: expected ", tree.max_level(), " counts (levels 1..", tree.max_level(),
-         "), got ", counts.size());
-  return counts;
-}
-
 LayerSampler::LayerSampler(const Tree& tree, std::vector<std::uint32_t> counts)
     : tree_(&tree), counts_(std::move(counts)) {
   const std::uint32_t L = tree.max_level();

@@ -18,9 +18,6 @@ namespace treerec {
 // allows (largest-remainder rounding, as the PyTorch reference does).
 std::vector<std::uint32_t> default_layer_negatives(const Tree& tree, std::uint32_t total);
 
-// Parses "k1,k2,...,kL" (exactly l_max numbers) or throws Error naming the problem.
-std::vector<std::uint32_t> parse_layer_negatives(const Tree& tree, const std::string& list);
-
 // HSM (SPEC §9): for the item on `leaf`, appends per level j = 1..l_max whose positive
 // b_j(leaf) has a non-empty sibling the pair (positive, sibling) as dense node indices
 // (Tree::node_index). A level whose positive is an only child adds nothing: its conditional

@@ -25,7 +25,7 @@ double binary_cross_entropy(std::span<const float> logits, std::span<const float
   for (std::size_t r = 0; r < logits.size(); ++r) {
     const double z = logits[r], y = labels[r];
     TR_CHECK(std::isfinite(z), "the model produced a non-finite logit (", z, ") at row ", r,
-             ": training diverged; lower the learning rate (--lr)");
+             ": training diverged; lower learning_rate");
     sum += logistic_loss(z, y);
     dlogits[r] = static_cast<float>((sigmoid(z) - y) / batch_rows);
   }

@@ -1,6 +1,5 @@
 #include "treerec/train/train_options.h"
 
-#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "treerec/model/model_file.h"
@@ -8,48 +7,85 @@
 
 namespace treerec {
 
-void TrainOptions::validate() const {
-  parse_method(method);
-  if (model != "dnn" && model != "attention") fail("--model '", model, "': expected dnn or attention");
-  if (embedding_dim < 1 || embedding_dim > 4096) fail("--embedding-dim ", embedding_dim, ": expected 1 to 4096");
-  if (epochs < 1) fail("--epochs must be at least 1");
-  if (!(std::isfinite(min_delta) && min_delta >= 0)) fail("--min-delta ", min_delta, ": expected a number >= 0");
-  if (batch_size < 1) fail("--batch must be at least 1");
-  if (shard_samples < 1) fail("--shard-samples must be at least 1");
-  if (!(std::isfinite(learning_rate) && learning_rate > 0)) fail("--lr ", learning_rate, ": expected a number > 0");
-  if (!(std::isfinite(lr_decay) && lr_decay > 0 && lr_decay <= 1))
-    fail("--lr-decay ", lr_decay, ": expected a number in (0, 1]");
-  if (threads < 0) fail("--threads ", threads, ": expected 0 (all cores) or more");
-  if (!(checkpoint_seconds > 0)) fail("checkpoint interval ", checkpoint_seconds, " s: expected > 0");
-  if (parse_method(method).brute_force && !layer_negatives.empty())
-    fail("--layer-negatives applies to the tree methods (tdm, jtm-hi, jtm-h), not to ", method,
-         ": use --negatives");
-  if (parse_method(method).hsm && !layer_negatives.empty())
-    fail("--layer-negatives does not apply to hsm: its only negative per level is the positive's sibling");
+const ParamTable<TrainOptions>& train_params() {
+  using T = ParamType;
+  static const ParamTable<TrainOptions> table = [] {
+    ParamTable<TrainOptions> p("training");
+    p.add({.name = "method", .type = T::text, .help = "what is trained (SPEC §9)",
+           .choices = {"tdm", "jtm-hi", "jtm-h", "dnn", "hsm"}, .config = false},
+          &TrainOptions::method)
+        .add({.name = "model", .type = T::text, .help = "preference model: dnn (MLP 128-64-24) or attention (SPEC §4)",
+              .choices = {"dnn", "attention"}},
+             &TrainOptions::model)
+        .add({.name = "embedding_dim", .type = T::count, .help = "embedding size (the MLP input is 11 times this)",
+              .min = 1, .max = 4096},
+             &TrainOptions::embedding_dim)
+        .add({.name = "epochs", .type = T::count,
+              .help = "most passes over the training samples (early stopping usually ends sooner)", .min = 1},
+             &TrainOptions::epochs)
+        .add({.name = "patience", .type = T::count,
+              .help = "stop after this many epochs without a validation recall@M above the best by more than "
+                      "min_delta, and keep the best epoch (0 = train every epoch, keep the last)"},
+             &TrainOptions::patience)
+        .add({.name = "min_delta", .type = T::real, .help = "smallest rise of validation recall@M that counts as progress",
+              .min = 0},
+             &TrainOptions::min_delta)
+        .add({.name = "batch_size", .type = T::count,
+              .help = "samples per optimizer step (256 as in the PyTorch reference)", .min = 1},
+             &TrainOptions::batch_size)
+        .add({.name = "shard_samples", .type = T::count,
+              .help = "samples per gradient shard, the unit of parallel work (the model depends on it, never on "
+                      "threads)",
+              .min = 1},
+             &TrainOptions::shard_samples)
+        .add({.name = "negatives", .type = T::count,
+              .help = "negatives per sample: spread over the levels, more on deeper ones (tree methods, SPEC §5), "
+                      "or drawn from the whole corpus (dnn, youtube); hsm ignores it"},
+             &TrainOptions::negatives)
+        .add({.name = "layer_negatives", .type = T::counts,
+              .help = "tree methods: negatives per level k1,...,k_lmax for levels 1..l_max (overrides negatives)"},
+             &TrainOptions::layer_negatives)
+        .add({.name = "learning_rate", .type = T::real, .help = "Adam learning rate", .min = 0, .above = true},
+             &TrainOptions::learning_rate)
+        .add({.name = "lr_decay", .type = T::real, .help = "learning-rate factor after every epoch", .min = 0,
+              .max = 1, .above = true},
+             &TrainOptions::lr_decay)
+        .add({.name = "seed", .type = T::count, .help = "seed of initialisation, sample order and negatives",
+              .config = false},
+             &TrainOptions::seed)
+        .add({.name = "threads", .type = T::integer, .help = "worker threads (0 = all cores); never changes the result",
+              .min = 0, .identity = false, .config = false},
+             &TrainOptions::threads)
+        .add({.name = "checkpoint_every", .type = T::count,
+              .help = "write the checkpoint every N batches (0: about every checkpoint_seconds) and after every epoch",
+              .identity = false, .config = false},
+             &TrainOptions::checkpoint_every)
+        .add({.name = "checkpoint_seconds", .type = T::real,
+              .help = "seconds between checkpoints when checkpoint_every is 0 (stretched to 10x the last write)",
+              .min = 0, .above = true, .identity = false, .config = false},
+             &TrainOptions::checkpoint_seconds)
+        .add({.name = "max_batches", .type = T::count,
+              .help = "stop after this many batches, leaving a checkpoint (0 = no limit): for tests and time-boxed "
+                      "jobs",
+              .identity = false},
+             &TrainOptions::max_batches);
+    return p;
+  }();
+  return table;
 }
 
-nlohmann::json TrainOptions::identity_json() const {
-  return {{"method", method},
-          {"model", model},
-          {"embedding_dim", embedding_dim},
-          {"epochs", epochs},
-          {"patience", patience},
-          {"min_delta", min_delta},
-          {"batch_size", batch_size},
-          {"shard_samples", shard_samples},
-          {"negatives", negatives},
-          {"layer_negatives", layer_negatives},
-          {"learning_rate", learning_rate},
-          {"lr_decay", lr_decay},
-          {"seed", seed}};
+void TrainOptions::validate(const ParamNamer& name) const {
+  train_params().check(*this, name);
+  const Method m = parse_method(method);
+  if (m.brute_force && !layer_negatives.empty())
+    fail(name("layer_negatives"), " applies to the tree methods (tdm, jtm-hi, jtm-h), not to ", method, ": use ",
+         name("negatives"));
+  if (m.hsm && !layer_negatives.empty())
+    fail(name("layer_negatives"), " does not apply to hsm: its only negative per level is the positive's sibling");
 }
 
-nlohmann::json TrainOptions::to_json() const {
-  nlohmann::json j = identity_json();
-  j["threads"] = threads;
-  j["checkpoint_every"] = checkpoint_every;
-  j["checkpoint_seconds"] = checkpoint_seconds;
-  return j;
-}
+nlohmann::json TrainOptions::identity_json() const { return train_params().identity_json(*this); }
+
+nlohmann::json TrainOptions::to_json() const { return train_params().to_json(*this); }
 
 }  // namespace treerec

@@ -1,5 +1,8 @@
-// Every option of a training run (SPEC §5, §9), with its default. The CLI (`treerec train`)
-// fills it; the trainer records it in the model file and in checkpoints.
+// Every option of a training run (SPEC §5, §9). The member initialisers are the defaults, the
+// only place they are written; train_params() declares each member once more with its name,
+// range and help, and from that come the CLI flags, the experiment config keys, the checks, the
+// identity and `treerec params`. The trainer records the options in the model file and in
+// checkpoints.
 #pragma once
 
 #include <cstdint>
@@ -7,6 +10,8 @@
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
+
+#include "treerec/util/params.h"
 
 namespace treerec {
 
@@ -49,13 +54,17 @@ struct TrainOptions {
   // (0 = no limit): for tests and time-boxed jobs.
   std::uint64_t max_batches = 0;
 
-  // Throws Error naming the option that is out of range.
-  void validate() const;
+  // Throws Error for an option out of its range or options that do not go together, naming
+  // the options through `name` (flags in the CLI, config keys in experiments).
+  void validate(const ParamNamer& name = plain_names()) const;
   // The options that decide the trained model (a checkpoint only resumes under equal values):
   // everything but threads, checkpointing and max_batches.
   nlohmann::json identity_json() const;
   // identity_json() plus the rest, as recorded in the model file.
   nlohmann::json to_json() const;
 };
+
+// The training parameters, one entry per member of TrainOptions.
+const ParamTable<TrainOptions>& train_params();
 
 }  // namespace treerec

@@ -48,7 +48,7 @@ TrainOptions prepare(TrainOptions o, const Dataset& dataset, const Tree& tree) {
     fail("the dataset has ", dataset.num_train_samples(), " training samples; at most 2^32 - 1 are supported");
   if (!parse_method(o.method).brute_force && !parse_method(o.method).hsm) {
     if (o.layer_negatives.empty()) o.layer_negatives = default_layer_negatives(tree, o.negatives);
-    TR_CHECK(o.layer_negatives.size() == tree.max_level(), "--layer-negatives needs ", tree.max_level(),
+    TR_CHECK(o.layer_negatives.size() == tree.max_level(), "layer_negatives: expected ", tree.max_level(),
              " counts (levels 1..", tree.max_level(), "), got ", o.layer_negatives.size());
     o.negatives = std::accumulate(o.layer_negatives.begin(), o.layer_negatives.end(), 0u);
   }
