@@ -7,6 +7,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/param_flags.h"
 #include "cli/train_flags.h"
 #include "treerec/data/dataset.h"
 #include "treerec/learn/joint_learning.h"
@@ -23,7 +24,6 @@ struct Opts {
   std::string out;
   std::string relearn = "jtm";
   std::string method;  // default: jtm-h for jtm, tdm for kmeans
-  std::string assign = "exact";
   JointOptions joint;
 };
 
@@ -32,7 +32,6 @@ void run(Opts& o) {
   JointOptions& j = o.joint;
   j.relearn = parse_relearn(o.relearn);
   j.train.method = !o.method.empty() ? o.method : j.relearn == Relearn::jtm ? "jtm-h" : "tdm";
-  j.learn.assign = parse_assign_method(o.assign);
   j.kmeans.seed = j.learn.seed;
   j.train.validate(flag_names());
   set_default_threads(j.train.threads);
@@ -91,24 +90,8 @@ const Command kCmd(55, [](CLI::App& app) {
       ->check(CLI::IsMember({"tdm", "jtm-hi", "jtm-h"}));
   add_train_flags(cmd, j.train)
       ->description("most training epochs per round (early stopping on the validation users usually ends sooner)");
-  cmd->add_option("--gap", j.learn.gap, "tree learning: layer gap d (SPEC §7)")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  cmd->add_option("--assign-candidates", j.learn.assign_candidates,
-                  "tree learning, exact: candidates per item, its best ones plus its old node (0 = all)")
-      ->capture_default_str();
-  cmd->add_option("--assign", opts->assign, "tree learning: exact (each gap's optimum) or greedy with rebalance (the paper's)")
-      ->check(CLI::IsMember({"greedy", "exact"}))
-      ->capture_default_str();
-  cmd->add_option("--max-samples-per-item", j.learn.max_samples_per_item,
-                  "tree learning: samples per item in the weights (0 = all)")
-      ->capture_default_str();
-  cmd->add_option("--lookahead", j.learn.lookahead,
-                  "tree learning: random nodes per deeper level that estimate what a moved item meets below a "
-                  "gap (0 = off, the paper's weights)")
-      ->capture_default_str();
-  cmd->add_flag("!--allow-worse", j.learn.never_worse,
-                "tree learning: keep a learned tree that scores below the round's tree (default: keep the old one)");
+  add_param_flags(cmd, learn_params(), j.learn,
+                  {"gap", "assign", "assign_candidates", "lookahead", "never_worse", "max_samples_per_item"});
   cmd->add_option("--tree-seed", j.learn.seed, "seed of tree learning and k-means")->capture_default_str();
   cmd->add_option("--valid-users", j.valid_users,
                   "validation users, a random sample drawn by --seed: recall@200 stops each round's training "

@@ -9,6 +9,7 @@
 
 #include "cli/command.h"
 #include "cli/model_inputs.h"
+#include "cli/param_flags.h"
 #include "treerec/learn/tree_learner.h"
 #include "treerec/util/error.h"
 #include "treerec/util/parallel.h"
@@ -17,7 +18,7 @@ namespace treerec::cli {
 namespace {
 
 struct LearnOpts {
-  std::string dataset, model, tree, out, assign = "exact";
+  std::string dataset, model, tree, out;
   TreeLearnOptions learn;
   bool json = false;
 };
@@ -47,8 +48,8 @@ void print_moves(const std::vector<std::uint64_t>& moved, std::uint32_t items) {
 }
 
 void run_learn(LearnOpts& o) {
+  learn_params().check(o.learn, flag_names());
   set_default_threads(o.learn.threads);
-  o.learn.assign = parse_assign_method(o.assign);
   const auto t0 = std::chrono::steady_clock::now();
   const ModelInputs in = load_inputs(o.dataset, o.model, o.tree);
   o.learn.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
@@ -136,28 +137,9 @@ const Command kCmd(41, [](CLI::App& app) {
   learn->add_option("--model", lo->model, "trained model file (tdm, jtm-hi or jtm-h)")->required();
   learn->add_option("--tree", lo->tree, "the tree file the model was trained with")->required();
   learn->add_option("--out,-o", lo->out, "learned tree file to write")->required();
-  learn->add_option("--gap", lo->learn.gap, "levels assigned per step, d (the last step may be shorter)")
-      ->check(CLI::Range(1, 16))
-      ->capture_default_str();
-  learn->add_option("--assign", lo->assign,
-                    "subtree solver: exact (the optimum of each gap's transportation problem) or greedy (the "
-                    "paper's greedy with rebalance)")
-      ->check(CLI::IsMember({"greedy", "exact"}))
-      ->capture_default_str();
-  learn->add_option("--assign-candidates", lo->learn.assign_candidates,
-                    "exact: candidates per item, its best ones plus its old node (0 = all)")
-      ->capture_default_str();
-  learn->add_option("--lookahead", lo->learn.lookahead,
-                    "random nodes per deeper level that estimate what a moved item meets below a gap (0 = off)")
-      ->capture_default_str();
-  learn->add_flag("!--allow-worse", lo->learn.never_worse,
-                  "keep the learned tree even when it scores below the old one (default: the old tree is "
-                  "returned then)");
-  learn->add_option("--max-samples-per-item", lo->learn.max_samples_per_item,
-                    "score at most N training samples per item, chosen by --seed (0 = all)")
-      ->capture_default_str();
-  learn->add_option("--seed", lo->learn.seed, "seed of the per-item sample choice")->capture_default_str();
-  add_threads_option(learn, lo->learn.threads);
+  add_param_flags(learn, learn_params(), lo->learn,
+                  {"gap", "assign", "assign_candidates", "lookahead", "never_worse", "max_samples_per_item", "seed",
+                   "threads"});
   learn->add_flag("--json", lo->json, "also print a JSON summary on stdout");
   learn->callback([lo] { run_learn(*lo); });
 

@@ -88,9 +88,9 @@ TEST(TreeLearnCli, ExactSolverAndThePapersPass) {
   EXPECT_EQ(j["assign"], "exact");
   // One gap (d >= l_max): the old tree is a feasible assignment, so the optimum is no worse.
   EXPECT_GE(j["objective_learned"].get<double>(), j["objective_old"].get<double>() - 1e-6);
-  // Greedy without lookahead and with --allow-worse returns what it learned, however it scores.
+  // Greedy without lookahead and with --never-worse false returns what it learned, however it scores.
   const auto g = run_cli("tree learn " + f.data + " --model " + f.jtm + " --tree " + f.tree + " --out " +
-                         dir.file("g.tree") + " --gap 2 --assign greedy --lookahead 0 --allow-worse --json");
+                         dir.file("g.tree") + " --gap 2 --assign greedy --lookahead 0 --never-worse false --json");
   ASSERT_EQ(g.status, 0) << g.err;
   const auto gj = nlohmann::json::parse(g.out);
   EXPECT_EQ(gj["kept_old"], false);
@@ -188,7 +188,7 @@ TEST(TreeLearnCli, LearnedTreesAfterRetraining) {
     std::string name, flags;
     double objective_old = 0, objective_new = 0, recall = 0, purity = 0;
   };
-  std::vector<Pass> passes = {{"default", ""}, {"paper", " --lookahead 0 --allow-worse"}};
+  std::vector<Pass> passes = {{"default", ""}, {"paper", " --lookahead 0 --never-worse false"}};
   for (Pass& p : passes) {
     const std::string learned = dir.file(p.name + ".tree"), m1 = dir.file(p.name + ".model");
     const auto learn = run_cli("tree learn " + data + " --model " + m0 + " --tree " + cat_tree + " --out " + learned +

@@ -28,12 +28,9 @@ std::vector<MethodParam> joint_params(Relearn relearn) {
   p.insert(p.end(), rest.begin(), rest.end());
   p.push_back({"valid_users", 1000, "validation users that pick the best round when the experiment gives none"});
   if (jtm) {
-    p.push_back({"gap", 7, "tree learning: layer gap d (SPEC §7)"});
-    p.push_back({"assign", "exact", "tree learning: exact (each gap's optimum) or greedy (with rebalance)"});
-    p.push_back({"assign_candidates", 16, "tree learning, exact: candidates per item, best ones plus the old node (0 = all)"});
-    p.push_back({"max_samples_per_item", 0, "tree learning: samples per item in the weights (0 = all)"});
-    p.push_back({"lookahead", 4, "tree learning: random nodes per deeper level that estimate a moved item's loss below a gap (0 = off)"});
-    p.push_back({"never_worse", true, "tree learning: keep the old tree when the learned one scores lower"});
+    const std::vector<MethodParam> learn = params_of(
+        learn_params(), {"gap", "assign", "assign_candidates", "max_samples_per_item", "lookahead", "never_worse"});
+    p.insert(p.end(), learn.begin(), learn.end());
   } else if (relearn == Relearn::kmeans) {
     p.push_back({"kmeans_iterations", 10, "k-means: Lloyd iterations per node at most"});
   }
@@ -71,14 +68,7 @@ MethodOutcome run_joint(const MethodContext& ctx, Relearn relearn) {
   o.train.threads = ctx.threads;
   o.train.validate(config_names("methods." + name + "."));
   if (relearn == Relearn::jtm) {
-    o.learn.gap = s.at("gap").get<std::uint32_t>();
-    const std::string assign = s.at("assign").get<std::string>();
-    if (assign != "greedy" && assign != "exact") fail("method jtm: assign '", assign, "': expected greedy or exact");
-    o.learn.assign = parse_assign_method(assign);
-    o.learn.assign_candidates = s.at("assign_candidates").get<std::uint32_t>();
-    o.learn.max_samples_per_item = s.at("max_samples_per_item").get<std::uint32_t>();
-    o.learn.lookahead = s.at("lookahead").get<std::uint32_t>();
-    o.learn.never_worse = s.at("never_worse").get<bool>();
+    apply_settings(learn_params(), ctx, name, o.learn);
   } else if (relearn == Relearn::kmeans) {
     o.kmeans.iterations = s.at("kmeans_iterations").get<std::uint32_t>();
   }

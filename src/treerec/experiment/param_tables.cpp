@@ -1,10 +1,11 @@
 #include "treerec/experiment/param_tables.h"
 
+#include "treerec/learn/tree_learner.h"
 #include "treerec/train/train_options.h"
 
 namespace treerec {
 
-std::vector<const ParamTableBase*> param_tables() { return {&train_params()}; }
+std::vector<const ParamTableBase*> param_tables() { return {&train_params(), &learn_params()}; }
 
 std::string params_markdown() {
   std::string out =

@@ -89,7 +89,7 @@ void JointOptions::validate() const {
   if (rounds < 1) fail("--rounds must be at least 1");
   if (parse_method(train.method).brute_force)
     fail("joint learning needs a tree method (tdm, jtm-hi, jtm-h), not ", train.method);
-  if (relearn == Relearn::jtm && learn.gap < 1) fail("--gap must be at least 1");
+  if (relearn == Relearn::jtm) learn_params().check(learn, plain_names());
   if (relearn == Relearn::kmeans && kmeans.iterations < 1) fail("k-means needs at least 1 iteration");
   if (!round_epochs.empty() && round_epochs.size() < rounds)
     fail("round_epochs lists ", round_epochs.size(), " rounds, fewer than the ", rounds, " rounds to run");
@@ -100,13 +100,7 @@ void JointOptions::validate() const {
 nlohmann::json JointOptions::identity_json() const {
   nlohmann::json j = {{"relearn", relearn_name(relearn)}, {"train", train.identity_json()}};
   if (relearn == Relearn::jtm)
-    j["learn"] = {{"gap", learn.gap},
-                  {"max_samples_per_item", learn.max_samples_per_item},
-                  {"assign", assign_method_name(learn.assign)},
-                  {"assign_candidates", learn.assign_candidates},
-                  {"lookahead", learn.lookahead},
-                  {"never_worse", learn.never_worse},
-                  {"seed", learn.seed}};
+    j["learn"] = learn_params().identity_json(learn);
   else if (relearn == Relearn::kmeans)
     j["kmeans"] = {{"iterations", kmeans.iterations}, {"seed", kmeans.seed}};
   if (!round_epochs.empty()) j["round_epochs"] = round_epochs;

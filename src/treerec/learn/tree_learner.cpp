@@ -111,6 +111,41 @@ void place_on_leaves(const Tree& old_tree, std::vector<Code>& cur) {
 
 }  // namespace
 
+const ParamTable<TreeLearnOptions>& learn_params() {
+  using T = ParamType;
+  static const ParamTable<TreeLearnOptions> table = [] {
+    ParamTable<TreeLearnOptions> p("tree learning");
+    p.add({.name = "gap", .type = T::count, .help = "levels assigned per step, d (the last step may be shorter)",
+           .min = 1, .max = 16},
+          &TreeLearnOptions::gap)
+        .add_enum({.name = "assign",
+                   .help = "subtree solver: exact (the optimum of each gap's transportation problem) or greedy (the "
+                           "paper's greedy with rebalance)"},
+                  &TreeLearnOptions::assign, {{"exact", AssignMethod::exact}, {"greedy", AssignMethod::greedy}})
+        .add({.name = "assign_candidates", .type = T::count,
+              .help = "exact: candidates per item, its best ones plus its old node (0 = all)"},
+             &TreeLearnOptions::assign_candidates)
+        .add({.name = "lookahead", .type = T::count,
+              .help = "random nodes per deeper level that estimate what a moved item meets below a gap (0 = off, "
+                      "the paper's weights)"},
+             &TreeLearnOptions::lookahead)
+        .add({.name = "never_worse", .type = T::boolean,
+              .help = "return the old tree when the learned one scores below it (false: keep what was learned)"},
+             &TreeLearnOptions::never_worse)
+        .add({.name = "max_samples_per_item", .type = T::count,
+              .help = "score at most N training samples per item, chosen by the seed (0 = all)"},
+             &TreeLearnOptions::max_samples_per_item)
+        .add({.name = "seed", .type = T::count, .help = "seed of the per-item sample choice and the lookahead nodes",
+              .config = false},
+             &TreeLearnOptions::seed)
+        .add({.name = "threads", .type = T::integer, .help = "worker threads (0 = all cores); never changes the result",
+              .min = 0, .identity = false, .config = false},
+             &TreeLearnOptions::threads);
+    return p;
+  }();
+  return table;
+}
+
 const char* assign_method_name(AssignMethod m) { return m == AssignMethod::greedy ? "greedy" : "exact"; }
 
 AssignMethod parse_assign_method(const std::string& name) {

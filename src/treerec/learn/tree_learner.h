@@ -46,6 +46,7 @@
 #include "treerec/model/behavior_features.h"
 #include "treerec/model/preference_model.h"
 #include "treerec/tree/tree.h"
+#include "treerec/util/params.h"
 
 namespace treerec {
 
@@ -54,6 +55,8 @@ enum class AssignMethod { greedy, exact };
 const char* assign_method_name(AssignMethod m);
 AssignMethod parse_assign_method(const std::string& name);
 
+// One pass's options. The member initialisers are the defaults; learn_params() declares each
+// member once with its name, range and help (util/params.h).
 struct TreeLearnOptions {
   std::uint32_t gap = 7;                     // d; the last gap may be shorter
   std::uint32_t max_samples_per_item = 0;    // cap on |A_c| (0 = all), deterministic choice by seed
@@ -72,6 +75,9 @@ struct TreeLearnOptions {
   int threads = 0;                           // 0 = process default; result must not depend on it
   std::function<void(const std::string&)> log; // optional progress lines
 };
+
+// The tree-learning parameters (every member but log).
+const ParamTable<TreeLearnOptions>& learn_params();
 
 // One gap s -> l: its objective Σ_c W(c, ·) under π_old's nodes and under the assignment made,
 // both given the groups of the earlier gaps, and the items whose level-l ancestor changed.

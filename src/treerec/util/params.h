@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -108,6 +109,27 @@ class ParamTable : public ParamTableBase {
     }
     add_entry({std::move(spec), [field](const void* o) { return to_value(static_cast<const O*>(o)->*field); },
                [field](void* o, const ParamValue& v) { from_value(v, static_cast<O*>(o)->*field); }});
+    return *this;
+  }
+
+  // Declares an enum member, written as one of `names` (the spec's type is text, its choices
+  // the names).
+  template <typename E, typename C>
+  ParamTable& add_enum(ParamSpec spec, E C::*field, std::vector<std::pair<std::string, E>> names) {
+    static_assert(std::is_base_of_v<C, O> && std::is_enum_v<E>);
+    spec.type = ParamType::text;
+    spec.choices.clear();
+    for (const auto& n : names) spec.choices.push_back(n.first);
+    add_entry({std::move(spec),
+               [field, names](const void* o) -> ParamValue {
+                 for (const auto& [text, value] : names)
+                   if (static_cast<const O*>(o)->*field == value) return text;
+                 return std::string("?");
+               },
+               [field, names](void* o, const ParamValue& v) {
+                 for (const auto& [text, value] : names)
+                   if (std::get<std::string>(v) == text) static_cast<O*>(o)->*field = value;
+               }});
     return *this;
   }
 
