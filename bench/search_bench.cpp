@@ -1,4 +1,4 @@
-// Retrieval speed (issue 3, SPEC §6): layer-wise beam search with a JTM-H model on a large
+// Retrieval speed (issue 3, ALGORITHMS §6): layer-wise beam search with a JTM-H model on a large
 // tree, against brute-force scoring of every item with the same model. Queries are synthetic
 // like the PyTorch peer's: 69 behaviours drawn uniformly from the items. The model is freshly
 // initialised: the work of a search does not depend on the weights.

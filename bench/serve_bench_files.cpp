@@ -1,5 +1,5 @@
 // Files for the serving benchmark (bench/serve_bench.sh) in seconds instead of a training run:
-// a balanced tree of N items with raw ids "0" .. "N-1" (the category tree of SPEC §3 with one
+// a balanced tree of N items with raw ids "0" .. "N-1" (the category tree of ALGORITHMS §3 with one
 // category, so items sit in id order) and a freshly initialised model of a method saved as a
 // trained model for it. The cost of a search does not depend on the weights.
 //

@@ -5,7 +5,7 @@
 // kernels it loaded, are printed beside them for comparison.
 //
 // Then, on one thread, the products one training step and one beam-search level run (the
-// model's shapes, SPEC §4), through both libraries: the case for oneDNN (util/blas.h).
+// model's shapes, ALGORITHMS §4), through both libraries: the case for oneDNN (util/blas.h).
 //
 //   build/sgemm_peak [--size N] [--threads T] [--repeats R]
 #include <cblas.h>

@@ -1,6 +1,6 @@
-// One JTM tree-learning pass (SPEC §7, Algorithm 2) at Amazon Books scale by default: 1,477,922
+// One JTM tree-learning pass (ALGORITHMS §7, Algorithm 2) at Amazon Books scale by default: 1,477,922
 // items (l_max = 21), about 8M training samples, gap d = 7, JTM-H features, the DNN model of
-// SPEC §4 (embedding 24, 128-64-24), 2 threads. Reports the scoring and assignment times, node
+// ALGORITHMS §4 (embedding 24, 128-64-24), 2 threads. Reports the scoring and assignment times, node
 // scores per second and the forward GFLOP/s achieved.
 //
 //   build/tree_learn_bench [--items 1477922] [--samples 8000000] [--gap 7] [--threads 2]
@@ -33,7 +33,7 @@ double now() {
 }
 
 treerec::Dataset synthetic_dataset(std::uint64_t items, std::uint64_t samples) {
-  constexpr std::uint64_t kPerUser = 30;  // 25 samples per user (SPEC §2.5: targets from seq[5])
+  constexpr std::uint64_t kPerUser = 30;  // 25 samples per user (ALGORITHMS §2.5: targets from seq[5])
   const std::uint64_t users = std::max<std::uint64_t>(1, (samples + kPerUser - 6) / (kPerUser - 5));
   TR_CHECK(users * kPerUser >= items, "--samples ", samples, " is too few to use all ", items, " items");
   treerec::BehaviorLog log;

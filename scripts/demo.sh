@@ -21,7 +21,7 @@ $tr prepare --input "$work/log.csv" --format userbehavior --out "$work/dataset.t
   --valid-users 200 --test-users 200 --seed 7
 echo "== stats"
 $tr stats "$work/dataset.trd"
-echo "== tree init (category tree, SPEC §3)"
+echo "== tree init (category tree, ALGORITHMS §3)"
 $tr tree init "$work/dataset.trd" --out "$work/category.tree"
 $tr tree show "$work/category.tree"
 
@@ -30,7 +30,7 @@ for method in tdm jtm-h; do
   $tr train "$work/dataset.trd" --tree "$work/category.tree" --method $method \
     --out "$work/$method.trm" --seed 7 --resume
 done
-echo "== jtm: joint learning of model and tree (SPEC §8), 3 rounds, each trained to convergence"
+echo "== jtm: joint learning of model and tree (ALGORITHMS §8), 3 rounds, each trained to convergence"
 $tr jtm "$work/dataset.trd" --tree "$work/category.tree" --rounds 3 --seed 7 \
   --out "$work/jtm" --resume
 cp "$work/jtm/best.model" "$work/jtm.trm"

@@ -1,4 +1,4 @@
-// The Item-CF and YouTube product-DNN baselines (SPEC §9) inside the existing commands:
+// The Item-CF and YouTube product-DNN baselines (ALGORITHMS §9) inside the existing commands:
 // `treerec train --method itemcf|youtube` (no tree), and `treerec evaluate` / `treerec
 // retrieve`, which dispatch on the model file's kind (baselines/model_kind.h).
 #pragma once

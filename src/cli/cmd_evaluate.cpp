@@ -1,5 +1,5 @@
 // `treerec evaluate`: precision, recall and F of a trained model on the validation or test
-// users of a dataset (SPEC §6, §10), or of the most-popular-items baseline (--popular).
+// users of a dataset (ALGORITHMS §6, §10), or of the most-popular-items baseline (--popular).
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -89,7 +89,7 @@ void run(const Opts& o) {
   if (o.model.empty() || o.tree.empty())
     fail("evaluate needs --model and --tree (or --popular for the most-popular-items baseline)");
   const ModelInputs in = ModelInputs::load(o.dataset, o.model, o.tree);
-  // Methods without a tree model (dnn) can only be brute-forced (SPEC §9).
+  // Methods without a tree model (dnn) can only be brute-forced (ALGORITHMS §9).
   eo.brute_force = o.brute_force || in.method.brute_force;
   eo.path_sum = in.method.hsm;
   note_short_beam(eo.brute_force, eo.beam, eo.top);

@@ -1,4 +1,4 @@
-// treerec experiment: the paper's comparison (SPEC §9, §10) from one config file, with its
+// treerec experiment: the paper's comparison (ALGORITHMS §9, §10) from one config file, with its
 // report (docs/EXPERIMENTS.md). Progress goes to stderr; the exit status is 1 when a method
 // failed (the report still lists the others).
 #include <cstdio>

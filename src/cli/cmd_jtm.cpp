@@ -1,4 +1,4 @@
-// treerec jtm: joint learning of the model and the tree (SPEC §8, JTM Algorithm 1), or TDM's
+// treerec jtm: joint learning of the model and the tree (ALGORITHMS §8, JTM Algorithm 1), or TDM's
 // k-means re-clustering loop (--relearn kmeans), round by round in an output folder
 // (learn/joint_learning.h), with the rounds table on stderr and --resume after a kill.
 #include <chrono>
@@ -81,7 +81,7 @@ const Command kCmd(55, [](CLI::App& app) {
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--relearn", opts->relearn,
-                  "how the tree is relearned after each round: jtm (tree learning, SPEC §7), kmeans (balanced "
+                  "how the tree is relearned after each round: jtm (tree learning, docs/ALGORITHMS.md §7), kmeans (balanced "
                   "2-means on the leaf embeddings, TDM's re-clustering) or none (the same tree: warm-started "
                   "rounds only, the control for jtm)")
       ->check(CLI::IsMember({"jtm", "kmeans", "none"}))

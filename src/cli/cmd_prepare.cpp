@@ -1,4 +1,4 @@
-// treerec prepare: reads a behaviour log, builds the dataset (SPEC §2) and saves it.
+// treerec prepare: reads a behaviour log, builds the dataset (ALGORITHMS §2) and saves it.
 #include <chrono>
 #include <cstdio>
 #include <memory>

@@ -1,6 +1,6 @@
-// `treerec retrieve`: the top M items of each user by a trained model (SPEC §6), as JSON lines
+// `treerec retrieve`: the top M items of each user by a trained model (ALGORITHMS §6), as JSON lines
 // that speak raw ids: {"user": "<id>", "items": ["<id>", ...], "scores": [...]}, best first.
-// A user's query is its evaluation features (SPEC §2.6: the last up to 69 items of the first
+// A user's query is its evaluation features (ALGORITHMS §2.6: the last up to 69 items of the first
 // half of its sequence), so the lists are the ones `treerec evaluate` measures.
 #include <charconv>
 #include <chrono>
@@ -104,7 +104,7 @@ void run(const Opts& o) {
   RetrievalOptions ro;
   ro.beam = o.beam;
   ro.top = o.top;
-  ro.brute_force = o.brute_force || in.method.brute_force;  // dnn has no tree model (SPEC §9)
+  ro.brute_force = o.brute_force || in.method.brute_force;  // dnn has no tree model (ALGORITHMS §9)
   ro.path_sum = in.method.hsm;
   ro.threads = o.threads;
   note_short_beam(ro.brute_force, ro.beam, ro.top);

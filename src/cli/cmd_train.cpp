@@ -1,5 +1,5 @@
-// treerec train: trains a preference model on a dataset and a tree (SPEC §4, §5; the DNN
-// baseline of SPEC §9), with checkpoints (<out>.ckpt) that --resume continues, and validation
+// treerec train: trains a preference model on a dataset and a tree (ALGORITHMS §4, §5; the DNN
+// baseline of ALGORITHMS §9), with checkpoints (<out>.ckpt) that --resume continues, and validation
 // recall after every epoch.
 #include <chrono>
 #include <cmath>
@@ -31,7 +31,7 @@ struct Opts {
   TrainOptions train;
   bool resume = false;
   std::uint32_t valid_users = 1000;
-  std::string init_model;  // warm start (SPEC §7.6)
+  std::string init_model;  // warm start (ALGORITHMS §8)
   std::string init_tree;   // the tree init_model was trained on
   bool model_given = false, dim_given = false;
   ItemCfTrainOpts itemcf;
@@ -122,7 +122,7 @@ class ProgressPrinter {
 void run(Opts& o) {
   const auto t0 = Clock::now();
   set_default_threads(o.train.threads);
-  if (is_treeless_baseline(o.train.method))  // itemcf, youtube: no tree (SPEC §9)
+  if (is_treeless_baseline(o.train.method))  // itemcf, youtube: no tree (ALGORITHMS §9)
     return train_treeless_baseline(o.dataset, o.out, o.train, o.itemcf, o.valid_users);
   if (o.tree.empty()) fail("--method ", o.train.method, " trains on a tree: give --tree");
   o.train.validate(flag_names());
@@ -160,7 +160,7 @@ void run(Opts& o) {
                trainer.method().hsm ? "siblings as negatives" : cat(used.negatives, " negatives per sample").c_str(),
                static_cast<double>(used.learning_rate), default_threads());
 
-  // Validation recall@200 after every epoch on a seeded sample of validation users (SPEC §5).
+  // Validation recall@200 after every epoch on a seeded sample of validation users (ALGORITHMS §5).
   const std::vector<std::uint32_t> valid = validation_users(data, o.valid_users, used.seed);
   ValidationOptions vo;
   vo.brute_force = trainer.method().brute_force;

@@ -1,4 +1,4 @@
-// `treerec tree init|show`: build the initial category tree of a prepared dataset (SPEC §3),
+// `treerec tree init|show`: build the initial category tree of a prepared dataset (ALGORITHMS §3),
 // and inspect a tree file. `tree learn` and `tree diff` live in cmd_tree_learn.cpp.
 #include <charconv>
 #include <chrono>
@@ -24,13 +24,13 @@ namespace {
 struct InitOpts {
   std::string dataset;
   std::string out;
-  bool kmeans = false;     // SPEC §3: balanced 2-means on a trained model's leaf embeddings
+  bool kmeans = false;     // ALGORITHMS §3: balanced 2-means on a trained model's leaf embeddings
   std::string model;       // --kmeans: the trained model
   std::string model_tree;  // --kmeans: the tree it was trained on (default: the one it records)
   KMeansTreeOptions kmeans_options;
 };
 
-// SPEC §3's k-means tree from a trained model's leaf embeddings (learn/kmeans_tree.h).
+// ALGORITHMS §3's k-means tree from a trained model's leaf embeddings (learn/kmeans_tree.h).
 Tree kmeans_tree(const Dataset& data, const InitOpts& o) {
   if (o.model.empty()) fail("tree init --kmeans needs --model (a trained model of this dataset)");
   const TrainedModel trained = load_trained_model(o.model);

@@ -1,4 +1,4 @@
-// `treerec tree learn|diff`: JTM tree learning (SPEC §7) from a trained model, and the
+// `treerec tree learn|diff`: JTM tree learning (ALGORITHMS §7) from a trained model, and the
 // comparison of two trees (items moved per level; with a dataset and model, both objectives).
 // Registered after `tree` (order 40) and added to its subcommands.
 #include <chrono>

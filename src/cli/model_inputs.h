@@ -28,7 +28,7 @@ struct ModelInputs {
 };
 
 // Tells stderr when beam search may return fewer than M items: with k < M the leaf level
-// offers at most 2k candidates (SPEC §6).
+// offers at most 2k candidates (ALGORITHMS §6).
 void note_short_beam(bool brute_force, std::uint32_t beam, std::uint32_t top);
 
 }  // namespace treerec::cli

@@ -1,4 +1,4 @@
-// HSM (SPEC §9): sibling negatives on a hand-made tree, path probabilities that multiply along
+// HSM (ALGORITHMS §9): sibling negatives on a hand-made tree, path probabilities that multiply along
 // the path (an only child contributing 1), and learning on planted data.
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-// Item-CF (SPEC §9): similarities, neighbours and scores of a hand-made log computed by hand;
+// Item-CF (ALGORITHMS §9): similarities, neighbours and scores of a hand-made log computed by hand;
 // the history cap, thread independence, the file round trip and errors; on planted data it
 // beats the most-popular list.
 #include "treerec/baselines/item_cf.h"

@@ -1,4 +1,4 @@
-// The YouTube product-DNN (SPEC §9): gradients against finite differences, exact retrieval
+// The YouTube product-DNN (ALGORITHMS §9): gradients against finite differences, exact retrieval
 // against brute-force inner products, the HNSW recall measure and index, training that is
 // reproducible for any thread count, the model file, and recall above random on planted data.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Dataset::build against hand-computed answers (SPEC §2.2-2.6).
+// Dataset::build against hand-computed answers (ALGORITHMS §2.2-2.6).
 #include "treerec/data/dataset.h"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// evaluate() against metrics computed by hand (SPEC §10) from the lists the model retrieves.
+// evaluate() against metrics computed by hand (ALGORITHMS §10) from the lists the model retrieves.
 #include "treerec/eval/evaluate.h"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// One subtree's assignment (SPEC §7.3-4): greedy with rebalance by hand, capacities on random
+// One subtree's assignment (ALGORITHMS §7.3-4): greedy with rebalance by hand, capacities on random
 // instances, the exact solver against brute force and against LEMON's min-cost flow, the gap of
 // pruning, and greedy's gap to the optimum.
 #include <gtest/gtest.h>

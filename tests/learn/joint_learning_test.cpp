@@ -1,4 +1,4 @@
-// The joint loop (SPEC §8): two rounds end to end with their files, round 1 equal to plain
+// The joint loop (ALGORITHMS §8): two rounds end to end with their files, round 1 equal to plain
 // training, k-means relearning, exact resumption after a stop mid-round, and refusals.
 #include "treerec/learn/joint_learning.h"
 

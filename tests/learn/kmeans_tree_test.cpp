@@ -1,4 +1,4 @@
-// The k-means tree (SPEC §3): clusters separate, halves are balanced (floor/ceil), and the tree
+// The k-means tree (ALGORITHMS §3): clusters separate, halves are balanced (floor/ceil), and the tree
 // is the same for any thread count.
 #include "treerec/learn/kmeans_tree.h"
 

@@ -1,4 +1,4 @@
-// Tree learning on real data (SPEC §7.6): on Ciao, a pass over a JTM-H model trained to
+// Tree learning on real data (ALGORITHMS §7.6): on Ciao, a pass over a JTM-H model trained to
 // convergence (early stopping on validation recall@200) learns a tree that scores above the
 // category tree under that model, so the never-worse check keeps it, and items do move.
 // Skipped without ../shared/data and under the sanitizers. The model is trained with fewer

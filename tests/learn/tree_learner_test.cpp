@@ -1,4 +1,4 @@
-// JTM tree learning (SPEC §7) on tiny datasets with random models: the exact solver finds the
+// JTM tree learning (ALGORITHMS §7) on tiny datasets with random models: the exact solver finds the
 // brute-force optimum over all assignments, the objectives agree with tree_objective, the
 // result does not depend on the thread count, and bad inputs give clear errors.
 #include <gtest/gtest.h>
@@ -121,7 +121,7 @@ TEST(TreeLearner, ObjectivesAgreeWithTreeObjective) {
     SCOPED_TRACE(cat(representation_name(rep), " gap ", gap));
     EXPECT_LT(rel(r.objective_old, s.objective(s.tree)), 1e-6);  // batch layouts differ: float rounding
     EXPECT_LT(rel(r.objective_new, s.objective(r.tree)), 1e-5);
-    EXPECT_GE(r.objective_new, r.objective_old);  // never worse (SPEC §7.6)
+    EXPECT_GE(r.objective_new, r.objective_old);  // never worse (ALGORITHMS §7.6)
     EXPECT_EQ(r.kept_old, r.objective_learned < r.objective_old);
     EXPECT_EQ(r.tree.builder(), r.kept_old ? s.tree.builder() : "learned");
     EXPECT_EQ(r.tree.max_level(), s.tree.max_level());
@@ -130,7 +130,7 @@ TEST(TreeLearner, ObjectivesAgreeWithTreeObjective) {
     EXPECT_EQ(r.moved_per_level[0], 0u);
     EXPECT_EQ(r.samples, s.data.num_train_samples());
     // One gap from the root (d >= l_max = 5): each sample scores every non-empty node of levels
-    // 1..4 once (2 + 4 + 8 + 16) and the leaf level only by the item's own leaf row (SPEC §7.1).
+    // 1..4 once (2 + 4 + 8 + 16) and the leaf level only by the item's own leaf row (ALGORITHMS §7.1).
     if (gap >= 5) {
       EXPECT_EQ(r.node_scores, 31 * r.samples);
     }

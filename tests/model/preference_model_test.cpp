@@ -1,4 +1,4 @@
-// Both preference models against the naive double-precision reference (SPEC §4): logits,
+// Both preference models against the naive double-precision reference (ALGORITHMS §4): logits,
 // gradients of every parameter and touched embedding row, save/load, determinism.
 #include "treerec/model/preference_model.h"
 

@@ -1,5 +1,5 @@
 // A naive double-precision re-implementation of both preference models, written straight
-// from SPEC §4 without any of the production code's tricks (no shared user block, no GEMMs,
+// from ALGORITHMS §4 without any of the production code's tricks (no shared user block, no GEMMs,
 // no pair matrices): the plain 11E-wide concatenation through every layer, one row at a time.
 // Tests compare the models' logits with it and their analytic gradients with its central
 // finite differences.

@@ -1,4 +1,4 @@
-// Warm start on a changed tree (SPEC §7.6): node embeddings and their Adam moments follow
+// Warm start on a changed tree (ALGORITHMS §7.6): node embeddings and their Adam moments follow
 // their codes.
 #include <gtest/gtest.h>
 

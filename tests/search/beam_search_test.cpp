@@ -25,7 +25,7 @@ struct RefResult {
   std::uint64_t scored = 0;
 };
 
-// SPEC §6 transcribed plainly for one query: sets and maps, no batching, nothing shared with
+// ALGORITHMS §6 transcribed plainly for one query: sets and maps, no batching, nothing shared with
 // the implementation but the Tree's assignment.
 RefResult reference_search(const Tree& tree, const ScoreFn& fn, std::uint32_t q, std::uint32_t k,
                            std::uint32_t m, bool path_sum,
@@ -431,7 +431,7 @@ TEST(BeamSearch, PathSumEqualsBruteForcePathProduct) {
         EXPECT_EQ(got.scores_of(q)[i], static_cast<float>(-std::get<0>(all[i])));
       }
     }
-    // With a narrow beam, HSM still follows SPEC §6 exactly.
+    // With a narrow beam, HSM still follows ALGORITHMS §6 exactly.
     for (std::uint32_t k : {1u, 4u, 9u}) {
       options.beam = k;
       expect_matches_reference(tree, fn, queries, options);

@@ -1,5 +1,5 @@
 // The model scorers against a direct PreferenceModel::forward on batches built by hand from
-// SPEC §4's representations, and beam search through them against brute force (SPEC §6).
+// ALGORITHMS §4's representations, and beam search through them against brute force (ALGORITHMS §6).
 #include "treerec/search/model_scorer.h"
 
 #include <gtest/gtest.h>
@@ -44,7 +44,7 @@ HistoryLists test_histories(std::uint32_t items) {
   return h;
 }
 
-// SPEC §4, written out without BehaviorFeatures: the most recent 69 behaviours, most recent
+// ALGORITHMS §4, written out without BehaviorFeatures: the most recent 69 behaviours, most recent
 // first, as rows of the representation's behaviour table at `level`.
 std::vector<std::uint32_t> hand_rows(std::span<const std::uint32_t> history, Representation rep,
                                      const Tree& tree, std::uint32_t level) {

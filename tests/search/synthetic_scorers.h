@@ -24,7 +24,7 @@
 namespace treerec::test {
 
 // A tree with `items` items on random distinct leaves of level l_max = max_level_for(items)
-// (the only depth a Tree accepts, SPEC §1). Unless `items` is a power of two some leaves are
+// (the only depth a Tree accepts, ALGORITHMS §1). Unless `items` is a power of two some leaves are
 // empty; for counts just above a power of two (9, 33, 65, 130, ...) about half of them are, so
 // whole subtrees are empty too (tests that rely on that check empty_inner_nodes()).
 inline Tree random_tree(std::uint32_t items, std::uint64_t seed) {

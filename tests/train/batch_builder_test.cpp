@@ -1,4 +1,4 @@
-// BatchBuilder against SPEC §5 (tree methods) and §9 (dnn), by hand on a tiny tree.
+// BatchBuilder against ALGORITHMS §5 (tree methods) and §9 (dnn), by hand on a tiny tree.
 #include "treerec/train/batch_builder.h"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Early stopping (SPEC §5): the rule by hand, and the Trainer with a scripted validation score:
+// Early stopping (ALGORITHMS §5): the rule by hand, and the Trainer with a scripted validation score:
 // it stops after `patience` epochs without progress, its result is bit for bit the best epoch's
 // model (the model a run of exactly that many epochs ends with), and a run stopped mid-way and
 // resumed from its checkpoint ends the same.

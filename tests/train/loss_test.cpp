@@ -1,4 +1,4 @@
-// The training loss (SPEC §5) against hand values and a finite-difference gradient.
+// The training loss (ALGORITHMS §5) against hand values and a finite-difference gradient.
 #include "treerec/train/loss.h"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// The trainer (SPEC §5, §9): learning on planted data for every method, determinism across
+// The trainer (ALGORITHMS §5, §9): learning on planted data for every method, determinism across
 // seeds and thread counts, checkpoints and exact resumption, refusal of foreign checkpoints.
 #include "treerec/train/trainer.h"
 

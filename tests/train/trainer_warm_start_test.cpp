@@ -1,4 +1,4 @@
-// Trainer::warm_start (SPEC §7.1, §8): on the same tree the run starts from the given model; on a
+// Trainer::warm_start (ALGORITHMS §7.1, §8): on the same tree the run starts from the given model; on a
 // changed tree internal node rows (and jtm-h behaviour rows) follow their codes and leaf rows
 // their items; a model that does not
 // fit the run is refused; the checkpoint identity records the start.
@@ -71,7 +71,7 @@ TEST(TrainerWarmStart, SameTreeStartsFromTheModel) {
 }
 
 // Internal node rows (and jtm-h behaviour rows) follow their codes; leaf rows follow their items
-// (SPEC §7.1).
+// (ALGORITHMS §7.1).
 TEST(TrainerWarmStart, InternalRowsFollowCodesLeafRowsFollowItems) {
   const Planted p;
   ASSERT_EQ(p.tree.num_items(), 48u);

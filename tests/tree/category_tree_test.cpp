@@ -22,7 +22,7 @@ std::vector<Code> category_leaves(const std::vector<std::uint32_t>& category) {
   return {tree.leaves().begin(), tree.leaves().end()};
 }
 
-// Hand-computed (SPEC §3): sort by (category, id), halve with mid = (s + e) / 2, push a lone
+// Hand-computed (ALGORITHMS §3): sort by (category, id), halve with mid = (s + e) / 2, push a lone
 // item down along first children.
 TEST(CategoryTree, SingleItemSitsOnTheFirstLeafBelowTheRoot) {
   const Tree tree = build_category_tree(std::vector<std::uint32_t>{0}, ids(1));

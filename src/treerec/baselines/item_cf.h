@@ -1,4 +1,4 @@
-// The Item-CF baseline (SPEC §9): item-item cosine similarity from co-occurrence in the train
+// The Item-CF baseline (ALGORITHMS §9): item-item cosine similarity from co-occurrence in the train
 // users' histories, the top K neighbours per item, and a user's score for item j
 //   p(u, j) = Σ_{i ∈ N(u), j ∈ S(i, K)} w_ij.
 //
@@ -41,7 +41,7 @@
 namespace treerec {
 
 struct ItemCfOptions {
-  std::uint32_t neighbours = 50;    // K >= 1 (SPEC §9)
+  std::uint32_t neighbours = 50;    // K >= 1 (ALGORITHMS §9)
   std::uint32_t max_history = 200;  // records per train user used (the most recent); 0 = all
   int threads = 0;                  // 0 = the process default; never changes the model
 

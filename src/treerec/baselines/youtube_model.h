@@ -1,11 +1,11 @@
-// The YouTube product-DNN baseline's network (SPEC §9; Covington et al., RecSys 2016): a user
-// vector from the same 10 time-window means as the tree models (SPEC §4, model/time_windows.h)
+// The YouTube product-DNN baseline's network (ALGORITHMS §9; Covington et al., RecSys 2016): a user
+// vector from the same 10 time-window means as the tree models (ALGORITHMS §4, model/time_windows.h)
 // through an MLP 128-64-24, and an item's score = the inner product of the user vector with
 // the item's own 24-d output embedding.
 //
 //   windows (10E) -> fc1 128, PReLU -> fc2 64, PReLU -> fc3 24, PReLU = u;  score(u, i) = u · v_i
 //
-// Every layer ends with a PReLU, as SPEC §4 states for the 128-64-24 network; the last one
+// Every layer ends with a PReLU, as ALGORITHMS §4 states for the 128-64-24 network; the last one
 // keeps the user vector from being a purely linear map without losing the sign (a learned
 // slope, 0.25 at the start). Tables: "behavior" (items x E, the behaviour embeddings) and
 // "item" (items x 24, the output embeddings v_i): separate, as the paper's softmax weights are.

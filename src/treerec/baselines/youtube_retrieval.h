@@ -1,4 +1,4 @@
-// Retrieval with the YouTube product-DNN (SPEC §6, §9): the items with the largest inner
+// Retrieval with the YouTube product-DNN (ALGORITHMS §6, §9): the items with the largest inner
 // product u · v_i.
 //  - Exact: brute force over every item (search/brute_force.h, per-thread bounded heaps):
 //    a batch of user vectors times a block of item embeddings is one SGEMM.

@@ -212,7 +212,7 @@ void YoutubeTrainer::run() {
         for (const auto& [key, value] : extra.items()) entry[key] = value;
     }
     history_.push_back(std::move(entry));
-    adam_->decay_learning_rate(options_.lr_decay);  // SPEC §5
+    adam_->decay_learning_rate(options_.lr_decay);  // ALGORITHMS §5
   }
   if (best_) model_ = std::move(best_);  // early stopping: the result is the best epoch's model
 }

@@ -1,6 +1,6 @@
-// Training the YouTube product-DNN (SPEC §9) with a sampled softmax, and its model file.
+// Training the YouTube product-DNN (ALGORITHMS §9) with a sampled softmax, and its model file.
 //
-// Each training sample (SPEC §2.5: a target and the up to 69 items before it) is one group:
+// Each training sample (ALGORITHMS §2.5: a target and the up to 69 items before it) is one group:
 // its history, and as rows the target followed by `negatives` items drawn uniformly without
 // replacement from the rest of the corpus. The loss is the softmax cross-entropy of the target
 // among those 1 + N candidates, averaged over the batch's samples:

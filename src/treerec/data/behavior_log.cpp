@@ -1,4 +1,4 @@
-// Behaviour-log readers (SPEC §2.1): each format is described to the shared parallel scanner
+// Behaviour-log readers (ALGORITHMS §2.1): each format is described to the shared parallel scanner
 // (data/log_scanner.h) as a line layout plus a source of item categories.
 //
 // Why the CSV parsing is hand-written: `prepare` must read a 100M-record (~4 GB) log at

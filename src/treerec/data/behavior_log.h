@@ -1,4 +1,4 @@
-// Reading raw behaviour logs (SPEC §2.1): every supported format becomes one BehaviorLog,
+// Reading raw behaviour logs (ALGORITHMS §2.1): every supported format becomes one BehaviorLog,
 // with raw ids (strings or integers, kept as text) mapped to dense ids in order of first
 // appearance, and the maps kept so that every output can speak raw ids again.
 #pragma once

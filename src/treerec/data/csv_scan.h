@@ -1,4 +1,4 @@
-// Low-level CSV scanning for the behaviour-log readers (SPEC §2.1): line iteration, field
+// Low-level CSV scanning for the behaviour-log readers (ALGORITHMS §2.1): line iteration, field
 // splitting with quotes, canonical integer ids and timestamp checks. Everything here works on
 // raw byte ranges of a mapped file and allocates nothing on the common path.
 //

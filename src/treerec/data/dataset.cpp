@@ -1,4 +1,4 @@
-// Building a Dataset from a BehaviorLog (SPEC §2.2-2.6) and the accessors. Saving and loading
+// Building a Dataset from a BehaviorLog (ALGORITHMS §2.2-2.6) and the accessors. Saving and loading
 // are in dataset_file.cpp.
 #include "treerec/data/dataset.h"
 
@@ -59,7 +59,7 @@ std::vector<T> scatter(const std::vector<std::uint32_t>& user, const std::vector
   return out;
 }
 
-// SPEC §2.4: sorts each user's records by time; ties keep input order.
+// ALGORITHMS §2.4: sorts each user's records by time; ties keep input order.
 void sort_by_time(Dataset::Impl::Owned& own, int threads) {
   const auto& off = own.offsets;
   const std::size_t users = off.size() - 1;
@@ -111,7 +111,7 @@ Dataset Dataset::build(BehaviorLog log, const PrepareOptions& options, DatasetSo
   im.source = std::move(source);
   auto& own = im.own;
 
-  // SPEC §2.2: count each user's records and keep those with at least min_records. Kept users
+  // ALGORITHMS §2.2: count each user's records and keep those with at least min_records. Kept users
   // are renumbered in raw-id order, which is their order of first appearance.
   const std::size_t raw_users = log.user_ids.size();
   std::vector<std::uint64_t> start(raw_users, 0);  // record counts, then first CSR slots
@@ -187,7 +187,7 @@ Dataset Dataset::build(BehaviorLog log, const PrepareOptions& options, DatasetSo
   release(start);
   sort_by_time(own, options.threads);
 
-  // SPEC §2.3: the split; SPEC §2.5: sample counts of train users.
+  // ALGORITHMS §2.3: the split; ALGORITHMS §2.5: sample counts of train users.
   const auto users = static_cast<std::uint32_t>(im.user_ids.size());
   const std::vector<Split> split = split_users(users, options.valid_users, options.test_users, options.seed);
   own.split.resize(users);

@@ -1,4 +1,4 @@
-// A prepared dataset (SPEC §2): users with at least `min_records` records, each user's
+// A prepared dataset (ALGORITHMS §2): users with at least `min_records` records, each user's
 // behaviours sorted by time and stored compactly (CSR), a seeded split of users into train,
 // validation and test, training samples enumerated lazily as (user, position), and
 // evaluation users with first-half features and second-half ground truth.
@@ -17,7 +17,7 @@
 
 namespace treerec {
 
-// SPEC §2.5: a window of 70 (the target and up to 69 items of history), kept when it holds
+// ALGORITHMS §2.5: a window of 70 (the target and up to 69 items of history), kept when it holds
 // at least 6 interactions, so the first kept target is seq[5].
 inline constexpr std::uint32_t kWindowSize = 70;
 inline constexpr std::uint32_t kMaxHistory = kWindowSize - 1;  // 69
@@ -36,10 +36,10 @@ struct UserCount {
 };
 
 struct PrepareOptions {
-  std::uint32_t min_records = 10;  // SPEC §2.2: users with fewer records are dropped
+  std::uint32_t min_records = 10;  // ALGORITHMS §2.2: users with fewer records are dropped
   UserCount valid_users{0.1};
   UserCount test_users{0.1};
-  std::uint64_t seed = 1;  // the split's seed (SPEC §2.3)
+  std::uint64_t seed = 1;  // the split's seed (ALGORITHMS §2.3)
   int threads = 0;         // for the per-user sorts; 0 = default; never changes the result
 };
 
@@ -65,7 +65,7 @@ class Dataset {
   Dataset(Dataset&&) noexcept;
   Dataset& operator=(Dataset&&) noexcept;
 
-  // SPEC §2.2-2.7: drops users with fewer than min_records records; renumbers the kept users,
+  // ALGORITHMS §2.2-2.7: drops users with fewer than min_records records; renumbers the kept users,
   // items and categories densely in order of first appearance among the kept records (as if
   // the dropped users' lines had never been read), keeping their raw ids; sorts each user's
   // records by time (ties keep input order); splits the users (split_users, data/split.h).
@@ -114,7 +114,7 @@ class Dataset {
   std::span<const std::uint32_t> history(Sample sample) const;
   std::uint32_t target(Sample sample) const;
 
-  // SPEC §2.6 for validation and test users (defined for any user): with mid = len / 2, the
+  // ALGORITHMS §2.6 for validation and test users (defined for any user): with mid = len / 2, the
   // features are the last up to 69 items of seq[0:mid] (oldest first); the ground truth is
   // the distinct items of seq[mid:], sorted by item id.
   std::span<const std::uint32_t> eval_features(std::uint32_t user) const;

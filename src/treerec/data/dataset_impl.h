@@ -59,7 +59,7 @@ struct Dataset::Impl {
   }
 };
 
-// Samples of a sequence of `length` records (SPEC §2.5): targets at positions 5..length-1.
+// Samples of a sequence of `length` records (ALGORITHMS §2.5): targets at positions 5..length-1.
 inline std::uint64_t samples_of_length(std::uint64_t length) {
   return length >= kMinWindow ? length - (kMinWindow - 1) : 0;
 }

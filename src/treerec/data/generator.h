@@ -67,7 +67,7 @@ struct GeneratorSummary {
 // line and one row per item (all items, in item id order):
 //   item           the item id, as in the CSV
 //   leaf_group     its hidden leaf group, 0 .. leaf_groups-1
-//   code           that group's code in the hidden binary tree (SPEC §1 numbering:
+//   code           that group's code in the hidden binary tree (ALGORITHMS §1 numbering:
 //                  root 0, children 2c+1 and 2c+2; level hidden_levels)
 //   interest_node  its ancestor at interest_level, 0 .. interest_nodes-1 (the unit of
 //                  users' interests: leaf_group >> (hidden_levels - interest_level))

@@ -1,4 +1,4 @@
-// Raw id -> dense id (SPEC §2.1): dense ids are handed out in the order get_or_add first sees
+// Raw id -> dense id (ALGORITHMS §2.1): dense ids are handed out in the order get_or_add first sees
 // each raw id, and the raw text of every id is appended to a StringTable, so that
 // names[dense] is the raw id again.
 //

@@ -1,4 +1,4 @@
-// The parallel scanner behind read_behavior_log (SPEC §2.1), shared by every log format.
+// The parallel scanner behind read_behavior_log (ALGORITHMS §2.1), shared by every log format.
 // Internal to data/: the format readers describe the lines (which column is what) and where
 // item categories come from; the scanner does the rest:
 //

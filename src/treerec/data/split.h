@@ -1,4 +1,4 @@
-// The seeded split of users into train, validation and test (SPEC §2.3), and the parsing of
+// The seeded split of users into train, validation and test (ALGORITHMS §2.3), and the parsing of
 // the user counts that size it.
 #pragma once
 
@@ -15,7 +15,7 @@ namespace treerec {
 // anything else: text that is not a number, a negative number, or a non-integer >= 1.
 UserCount parse_user_count(std::string_view text, std::string_view what);
 
-// SPEC §2.3: shuffles the user ids 0..users-1 with a portable Rng seeded from `seed`; the first
+// ALGORITHMS §2.3: shuffles the user ids 0..users-1 with a portable Rng seeded from `seed`; the first
 // valid.resolve(users) go to validation, the next test.resolve(users) to test, the rest to
 // train. Throws Error if validation and test together take every user (no train user left)
 // or more users than there are. The result depends only on (users, valid, test, seed).

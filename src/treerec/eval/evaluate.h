@@ -1,4 +1,4 @@
-// Offline evaluation (SPEC §6, §10): retrieve the top M items for every validation or test
+// Offline evaluation (ALGORITHMS §6, §10): retrieve the top M items for every validation or test
 // user of a dataset with a trained model (beam search on the tree, or brute force for
 // methods that score every item) and average precision, recall and F over users.
 #pragma once
@@ -46,7 +46,7 @@ std::vector<std::uint32_t> evaluation_users(const Dataset& dataset, Split split,
 // them when n is 0 or at least their number). A pure function of its arguments.
 std::vector<std::uint32_t> sample_users(std::span<const std::uint32_t> users, std::uint32_t n, std::uint64_t seed);
 
-// SPEC §10 over `users` (in this order): row q of `lists` is users[q]'s ranked list, measured
+// ALGORITHMS §10 over `users` (in this order): row q of `lists` is users[q]'s ranked list, measured
 // against Dataset::eval_truth(users[q]) at metric_cutoffs(top).
 Metrics measure_lists(const Dataset& dataset, std::span<const std::uint32_t> users,
                       const RankedLists& lists, std::uint32_t top);

@@ -1,4 +1,4 @@
-// Retrieval quality (SPEC §10). For each evaluation user with retrieved list P (the first M
+// Retrieval quality (ALGORITHMS §10). For each evaluation user with retrieved list P (the first M
 // items of one ranked list) and ground truth G:
 //   precision@M = |P ∩ G| / M,  recall@M = |P ∩ G| / |G|,
 //   F@M = 2·precision·recall / (precision + recall), 0 when both are 0;
@@ -47,7 +47,7 @@ class MetricsAccumulator {
 
   // One user: `ranked` best first (any length; only its first M items count at cutoff M);
   // `truth` the ground-truth items, in any order (duplicates count once), not empty.
-  // precision@M divides by M even when fewer than M items were retrieved (SPEC §10 takes
+  // precision@M divides by M even when fewer than M items were retrieved (ALGORITHMS §10 takes
   // |P| = M: a short list is a retrieval failure, not a smaller denominator). An item repeated
   // in `ranked` counts once.
   void add(std::span<const std::uint32_t> ranked, std::span<const std::uint32_t> truth);

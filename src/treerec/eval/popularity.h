@@ -16,7 +16,7 @@ namespace treerec {
 // item id. top >= 1.
 std::vector<std::uint32_t> most_popular_items(const Dataset& dataset, std::uint32_t top);
 
-// SPEC §10 metrics of most_popular_items(dataset, options.top) for the users of
+// ALGORITHMS §10 metrics of most_popular_items(dataset, options.top) for the users of
 // evaluation_users(dataset, options.split, options.max_users). The other options are ignored;
 // nodes_scored_per_user is 0.
 EvaluateResult evaluate_popularity(const Dataset& dataset, const EvaluateOptions& options);

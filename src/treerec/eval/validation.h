@@ -1,4 +1,4 @@
-// Validation during training (SPEC §5): after every epoch, recall@M of the model on a seeded
+// Validation during training (ALGORITHMS §5): after every epoch, recall@M of the model on a seeded
 // random sample of the validation users, retrieved the way the method retrieves (beam search,
 // path-probability beam search for hsm, brute force for dnn). The trainers take it as their
 // validation function (Trainer::on_validate), so every tree method, the DNN and HSM stop early

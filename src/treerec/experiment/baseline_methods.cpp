@@ -1,4 +1,4 @@
-// The baselines of SPEC §9 that are not tree-model variants of TDM/JTM: itemcf, youtube and
+// The baselines of ALGORITHMS §9 that are not tree-model variants of TDM/JTM: itemcf, youtube and
 // hsm, as `treerec experiment` runs them (docs/BASELINES.md), and the most-popular floor
 // (popular, not in the papers). Each reuses the finished model it finds in its work folder,
 // so a killed experiment resumes without retraining.
@@ -212,13 +212,13 @@ std::vector<MethodInfo> baseline_methods() {
                {},
                run_popular});
   m.push_back({"itemcf",
-               "Item-CF (SPEC §9): cosine item-item similarity from train users' co-occurrences, top K "
+               "Item-CF (docs/ALGORITHMS.md §9): cosine item-item similarity from train users' co-occurrences, top K "
                "neighbours per item, score = sum of the user's items' weights",
                {{"neighbours", 50, "K: neighbours kept per item"},
                 {"max_history", 200, "most recent records per train user counted (0 = all)"}},
                run_itemcf});
   m.push_back({"youtube",
-               "YouTube product-DNN (SPEC §9): window means through an MLP 128-64-24, inner product with "
+               "YouTube product-DNN (docs/ALGORITHMS.md §9): window means through an MLP 128-64-24, inner product with "
                "item embeddings, sampled softmax, exact top-M (HNSW recall reported)",
                with(params_of(youtube_params(), {"epochs", "patience", "min_delta", "batch_size", "negatives",
                                                  "learning_rate", "lr_decay", "embedding_dim"}),
@@ -228,7 +228,7 @@ std::vector<MethodInfo> baseline_methods() {
                 {"hnsw_parallel_build", false, "build the HNSW graph on all threads (not reproducible)"}}),
                run_youtube});
   m.push_back({"hsm",
-               "HSM (SPEC §9): the tree model trained with each positive's sibling as negative, beam "
+               "HSM (docs/ALGORITHMS.md §9): the tree model trained with each positive's sibling as negative, beam "
                "search by path probability",
                with(params_of(train_params(), {"epochs", "patience", "min_delta", "batch_size", "learning_rate",
                                                "lr_decay", "embedding_dim", "model"}),

@@ -39,7 +39,7 @@ struct ConfigParam {
 // Every experiment-level key, grouped by section ("" first, then dataset, generate).
 const std::vector<ConfigParam>& experiment_params();
 
-// The default of `run`, in report order: the nine methods of the paper's comparison (SPEC §9),
+// The default of `run`, in report order: the nine methods of the paper's comparison (ALGORITHMS §9),
 // with the most-popular floor first and the jtm-h-same-epochs control after jtm.
 const std::vector<std::string>& paper_methods();
 

@@ -188,7 +188,7 @@ std::string summary_markdown(const ExperimentReport& r) {
          d["users"].dump() + " users, " + d["items"].dump() + " items, " + d["categories"].dump() + " categories, " +
          d["records"].dump() + " records; " + d["train_users"].dump() + " train, " + d["valid_users"].dump() +
          " validation and " + d["test_users"].dump() + " test users. Measured on " + std::to_string(r.eval_users()) +
-         " test users with M = " + std::to_string(r.top) + " items retrieved per user (SPEC §10), " +
+         " test users with M = " + std::to_string(r.top) + " items retrieved per user (docs/ALGORITHMS.md §10), " +
          std::to_string(n_seeds) + " seed(s): " + seeds_text(r) + ".\n\n";
 
   out += "## Table 1: methods by precision, recall and F" + at + "\n\n";

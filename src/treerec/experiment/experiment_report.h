@@ -42,7 +42,7 @@ std::string points_range(double low, double high);
 struct AblationRow {
   const char* method;    // tdm, jtm-hi, jtm-h, jtm, jtm-h-same-epochs
   const char* tree;      // "category" or "learned"
-  const char* features;  // the behaviour representation (SPEC §4)
+  const char* features;  // the behaviour representation (ALGORITHMS §4)
   const char* learning;  // tree learning or not
   const MethodSummary* result;
 };

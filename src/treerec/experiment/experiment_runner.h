@@ -1,6 +1,6 @@
-// `treerec experiment`: the paper's comparison (SPEC §9, §10) in one run. The dataset is
+// `treerec experiment`: the paper's comparison (ALGORITHMS §9, §10) in one run. The dataset is
 // prepared once (DIR/dataset.trec, reused while its recipe is unchanged), the category tree
-// (SPEC §3) built once; then, for each seed of `seeds` in turn, every method runs in the
+// (ALGORITHMS §3) built once; then, for each seed of `seeds` in turn, every method runs in the
 // config's order in DIR/methods/<name>/seed-<s>/ and is measured on the same test users, in
 // the same order, at M = 10, 20, ..., top (and 50), keeping each user's recall@top and
 // precision@top. Each finished run's result is written at once to its folder's result.json;

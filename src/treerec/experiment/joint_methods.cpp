@@ -1,4 +1,4 @@
-// jtm and tdm-kmeans for `treerec experiment` (SPEC §8, §3, §9): the joint loop of
+// jtm and tdm-kmeans for `treerec experiment` (ALGORITHMS §8, §3, §9): the joint loop of
 // learn/joint_learning.h in the method's work folder (finished rounds are reused), then the
 // best round's model on its tree retrieves the evaluation users' lists.
 #include <chrono>
@@ -91,7 +91,7 @@ MethodOutcome run_joint(const MethodContext& ctx, Relearn relearn) {
   const auto t1 = std::chrono::steady_clock::now();
   RetrievalOptions ro;
   ro.top = ctx.top;
-  ro.beam = std::max(ro.beam, ctx.top);  // k = M = 200 by default (SPEC §6)
+  ro.beam = std::max(ro.beam, ctx.top);  // k = M = 200 by default (ALGORITHMS §6)
   ro.threads = ctx.threads;
   out.lists = retrieve(*best.model, features, tree, EvalUserHistories(ctx.dataset, ctx.users), ro);
   out.retrieve_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
@@ -125,14 +125,14 @@ MethodOutcome run_joint(const MethodContext& ctx, Relearn relearn) {
 std::vector<MethodInfo> joint_methods() {
   return {
       {"jtm",
-       "JTM (SPEC §8): JTM-H trained jointly with tree learning (Algorithm 2), best round by validation recall@200",
+       "JTM (docs/ALGORITHMS.md §8): JTM-H trained jointly with tree learning (Algorithm 2), best round by validation recall@200",
        joint_params(Relearn::jtm), [](const MethodContext& c) { return run_joint(c, Relearn::jtm); }},
       {"tdm-kmeans",
-       "TDM with its tree re-clustered by balanced 2-means on the leaf embeddings after every round (SPEC §3)",
+       "TDM with its tree re-clustered by balanced 2-means on the leaf embeddings after every round (docs/ALGORITHMS.md §3)",
        joint_params(Relearn::kmeans), [](const MethodContext& c) { return run_joint(c, Relearn::kmeans); }},
       {"jtm-h-same-epochs",
        "JTM-H on the category tree, trained in jtm's rounds with jtm's epochs (up to its best round), warm "
-       "started the same way: jtm without tree learning, so the difference is the learned tree (SPEC §8)",
+       "started the same way: jtm without tree learning, so the difference is the learned tree (docs/ALGORITHMS.md §8)",
        joint_params(Relearn::none), [](const MethodContext& c) { return run_joint(c, Relearn::none); }},
   };
 }

@@ -1,10 +1,10 @@
-// The methods of the paper's comparison (SPEC §9) as `treerec experiment` runs them: each one
+// The methods of the paper's comparison (ALGORITHMS §9) as `treerec experiment` runs them: each one
 // trains on a prepared dataset and returns one ranked list of items per evaluation user; the
 // experiment measures every method the same way (eval/metrics.h) and writes the report.
 //
 // Each method is defined in its own source file by a function declared in method_list.h,
 //   MethodInfo itemcf_method() {
-//     return {.name = "itemcf", .help = "Item-CF (SPEC §9): ...",
+//     return {.name = "itemcf", .help = "Item-CF (ALGORITHMS §9): ...",
 //             .params = {{"neighbours", 50, "K: neighbours kept per item"}}, .run = run_itemcf};
 //   }
 // and listed once in method_list.cpp (an explicit list, not static self-registration: the
@@ -42,7 +42,7 @@ struct MethodParam {
 
 struct MethodContext {
   const Dataset& dataset;
-  const Tree& initial_tree;             // the category tree of SPEC §3, built once per experiment
+  const Tree& initial_tree;             // the category tree of ALGORITHMS §3, built once per experiment
   nlohmann::json settings;              // every MethodParam of the method, config values over defaults
   std::span<const std::uint32_t> users;  // the evaluation users, in this order
   Split split = Split::test;            // the split they come from (their features and truth)

@@ -1,4 +1,4 @@
-// The methods `treerec experiment` knows (SPEC §9). Each function is defined beside its
+// The methods `treerec experiment` knows (ALGORITHMS §9). Each function is defined beside its
 // method's code; method_list.cpp calls them all.
 #pragma once
 
@@ -16,7 +16,7 @@ std::vector<MethodInfo> builtin_methods();
 // Defined in experiment/model_methods.cpp: tdm, jtm-hi, jtm-h, dnn.
 std::vector<MethodInfo> model_methods();
 
-// The settings of training to convergence that every trained method shares (SPEC §5):
+// The settings of training to convergence that every trained method shares (ALGORITHMS §5):
 // epochs (a maximum), patience and min_delta; defined in experiment/model_methods.cpp.
 std::vector<MethodParam> convergence_params();
 // The line a method logs when a training epoch ends (loss, time, validation recall@top).

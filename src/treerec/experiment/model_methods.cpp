@@ -1,6 +1,6 @@
-// tdm, jtm-hi, jtm-h and dnn as methods of the experiment (SPEC §9): one preference model
-// trained with the Trainer (SPEC §5) on the category tree (SPEC §3), then top-M retrieval for
-// the evaluation users: beam search (SPEC §6), or brute force for dnn.
+// tdm, jtm-hi, jtm-h and dnn as methods of the experiment (ALGORITHMS §9): one preference model
+// trained with the Trainer (ALGORITHMS §5) on the category tree (ALGORITHMS §3), then top-M retrieval for
+// the evaluation users: beam search (ALGORITHMS §6), or brute force for dnn.
 //
 // In ctx.work_dir: model.trm (the trained model, with the identity it was trained under) and
 // model.trm.ckpt (the checkpoint of an unfinished run). A finished model whose identity
@@ -31,7 +31,7 @@ std::vector<MethodParam> model_params(bool tree_method) {
   p.insert(p.end(), rest.begin(), rest.end());
   if (tree_method) {
     p.push_back(params_of(train_params(), {"layer_negatives"})[0]);
-    p.push_back({"beam", 200, "k: beam width of the layer-wise beam search (SPEC §6)"});
+    p.push_back({"beam", 200, "k: beam width of the layer-wise beam search (docs/ALGORITHMS.md §6)"});
   }
   return p;
 }
@@ -193,11 +193,11 @@ MethodInfo model_method(const std::string& name, const std::string& help) {
 
 std::vector<MethodInfo> model_methods() {
   return {
-      model_method("tdm", "TDM (SPEC §9): the category tree, leaf-item behaviour features, no tree learning"),
-      model_method("jtm-hi", "JTM-HI (SPEC §4, §9): a behaviour table per level, the category tree"),
-      model_method("jtm-h", "JTM-H (SPEC §4, §9): behaviours as their ancestors at the scored level, the "
+      model_method("tdm", "TDM (docs/ALGORITHMS.md §9): the category tree, leaf-item behaviour features, no tree learning"),
+      model_method("jtm-hi", "JTM-HI (docs/ALGORITHMS.md §4, §9): a behaviour table per level, the category tree"),
+      model_method("jtm-h", "JTM-H (docs/ALGORITHMS.md §4, §9): behaviours as their ancestors at the scored level, the "
                             "category tree"),
-      model_method("dnn", "DNN (SPEC §9): the TDM network without a tree: corpus negatives, brute-force "
+      model_method("dnn", "DNN (docs/ALGORITHMS.md §9): the TDM network without a tree: corpus negatives, brute-force "
                           "retrieval"),
   };
 }

@@ -1,4 +1,4 @@
-// The exact solver of one subtree's assignment (SPEC §7.4): a transportation problem with many
+// The exact solver of one subtree's assignment (ALGORITHMS §7.4): a transportation problem with many
 // items of supply 1 and few candidates (2^gap) of equal capacity, solved by successive shortest
 // paths whose searches run over the candidates only.
 //

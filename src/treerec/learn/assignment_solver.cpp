@@ -1,4 +1,4 @@
-// Greedy with rebalance (SPEC §7.4) and what both solvers share; the exact solver is in
+// Greedy with rebalance (ALGORITHMS §7.4) and what both solvers share; the exact solver is in
 // assignment_exact.cpp.
 #include "treerec/learn/assignment_solver.h"
 

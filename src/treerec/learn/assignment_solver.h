@@ -1,4 +1,4 @@
-// The sub-problem of one subtree in JTM tree learning (SPEC §7 steps 3-4; seed Part A): assign
+// The sub-problem of one subtree in JTM tree learning (ALGORITHMS §7 steps 3-4; seed Part A): assign
 // the items C_i of a node n_i to the K = 2^(l - s) candidate descendants of n_i at level l, each
 // holding at most `capacity` items, maximising the sum of the weights W(c, n).
 //
@@ -22,7 +22,7 @@ struct AssignmentProblem {
   std::size_t items() const { return old.size(); }
 };
 
-// SPEC §7.3-4, greedy with rebalance:
+// ALGORITHMS §7.3-4, greedy with rebalance:
 //  3. each item takes its highest-weight candidate (ties: its old candidate, then the lowest
 //     index), so an item with all-zero weights (no samples) stays where π_old put it;
 //  4. while some not-yet-processed candidate holds more than `capacity` items, process the one
@@ -35,7 +35,7 @@ struct AssignmentProblem {
 // Throws Error if the sizes disagree or the total capacity is below the number of items.
 std::vector<std::uint32_t> greedy_assign(const AssignmentProblem& problem);
 
-// The exact optimum of the same problem (SPEC §7.4), a transportation problem: items with
+// The exact optimum of the same problem (ALGORITHMS §7.4), a transportation problem: items with
 // supply 1, candidates with `capacity`, profit W. Solved by successive shortest paths over the
 // candidates (assignment_exact.cpp): items are placed one at a time; when the best candidate
 // of an item (at the current candidate prices) is full, a Dijkstra search over the candidates

@@ -1,4 +1,4 @@
-// JTM Algorithm 1 and the tdm-kmeans loop (SPEC §8, §3; see joint_learning.h).
+// JTM Algorithm 1 and the tdm-kmeans loop (ALGORITHMS §8, §3; see joint_learning.h).
 #include "treerec/learn/joint_learning.h"
 
 #include <chrono>
@@ -80,7 +80,7 @@ Relearn parse_relearn(const std::string& name) {
   if (name == "jtm") return Relearn::jtm;
   if (name == "kmeans") return Relearn::kmeans;
   if (name == "none") return Relearn::none;
-  fail("--relearn '", name, "': expected jtm (tree learning, SPEC §7), kmeans (TDM re-clustering, SPEC §3) or "
+  fail("--relearn '", name, "': expected jtm (tree learning, docs/ALGORITHMS.md §7), kmeans (TDM re-clustering, docs/ALGORITHMS.md §3) or "
        "none (the same tree every round)");
 }
 
@@ -361,7 +361,7 @@ class JointRun {
     const std::vector<std::uint32_t> users = valid_users();
     if (users.empty()) return;
     const auto t0 = Clock::now();
-    RetrievalOptions ro;  // k = M = 200 (SPEC §6)
+    RetrievalOptions ro;  // k = M = 200 (ALGORITHMS §6)
     ro.threads = o_.train.threads;
     const EvalUserHistories histories(data_, users);
     const RankedLists lists = retrieve(model, features, tree, histories, ro);

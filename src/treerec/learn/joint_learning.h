@@ -1,8 +1,8 @@
-// Joint learning of the model and the tree (SPEC §8, JTM Algorithm 1), and TDM's tree
-// re-clustering baseline ("tdm-kmeans", SPEC §3) on the same loop. Round r (1-based):
+// Joint learning of the model and the tree (ALGORITHMS §8, JTM Algorithm 1), and TDM's tree
+// re-clustering baseline ("tdm-kmeans", ALGORITHMS §3) on the same loop. Round r (1-based):
 //   1. train the model on tree r: round 1 from scratch, later rounds warm-started from model
-//      r-1 (Trainer::warm_start: node rows follow their codes, SPEC §7.6);
-//   2. measure validation recall@200 of model r on tree r (SPEC §10);
+//      r-1 (Trainer::warm_start: node rows follow their codes, ALGORITHMS §7.1, §8);
+//   2. measure validation recall@200 of model r on tree r (ALGORITHMS §10);
 //   3. learn tree r+1 from model r: Algorithm 2 (relearn jtm, learn/tree_learner.h) or balanced
 //      2-means on model r's leaf embeddings (relearn kmeans, learn/kmeans_tree.h).
 // The tree learned in the last round was never trained on, so it cannot be measured: it is
@@ -45,7 +45,7 @@
 
 namespace treerec {
 
-// jtm: tree learning (SPEC §7); kmeans: TDM's re-clustering (SPEC §3); none: the same tree every
+// jtm: tree learning (ALGORITHMS §7); kmeans: TDM's re-clustering (ALGORITHMS §3); none: the same tree every
 // round (the control that isolates what the learned tree adds: the same warm-started rounds).
 enum class Relearn { jtm, kmeans, none };
 const char* relearn_name(Relearn r);  // "jtm", "kmeans", "none"

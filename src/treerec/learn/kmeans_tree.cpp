@@ -1,4 +1,4 @@
-// Balanced recursive 2-means (SPEC §3; see kmeans_tree.h).
+// Balanced recursive 2-means (ALGORITHMS §3; see kmeans_tree.h).
 #include "treerec/learn/kmeans_tree.h"
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// The k-means initial tree (SPEC §3; TDM's tree re-clustering): items are split recursively by
+// The k-means initial tree (ALGORITHMS §3; TDM's tree re-clustering): items are split recursively by
 // balanced 2-means on their embeddings. A node with m >= 2 items gives its floor(m/2) items
 // nearest the first centroid to its first child (2c+1) and the other ceil(m/2) to its second
 // child (2c+2); a single item is pushed down along first children to level l_max, exactly as

@@ -11,7 +11,7 @@ namespace treerec {
 
 TargetSamples::TargetSamples(const Dataset& dataset, std::uint32_t max_per_item, std::uint64_t seed) {
   const std::uint32_t items = dataset.num_items();
-  const std::uint32_t first = kMinWindow - 1;  // SPEC §2.5: the first kept target is seq[5]
+  const std::uint32_t first = kMinWindow - 1;  // ALGORITHMS §2.5: the first kept target is seq[5]
   std::vector<std::uint64_t> count(std::size_t{items} + 1, 0);
   for (std::uint32_t u : dataset.users(Split::train)) {
     const auto seq = dataset.sequence(u);

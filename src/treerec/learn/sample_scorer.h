@@ -1,4 +1,4 @@
-// The scoring half of JTM tree learning (SPEC §7.2): the training samples of each target item
+// The scoring half of JTM tree learning (ALGORITHMS §7.2): the training samples of each target item
 // (A_c), and Σ over an item's samples of log p̂(n | u) for sets of nodes at given levels, with
 // the user features built as in training on the model's tree.
 #pragma once
@@ -56,7 +56,7 @@ class SampleScorer {
   // row shared by all of them. Samples are batched so that a forward call holds at most about
   // forward_rows_budget() rows; the layout depends only on the arguments. Returns the rows scored.
   std::uint64_t score(std::span<const Sample> samples, std::span<const LevelNodes> sets, std::span<double> sums);
-  // The tree the model was trained on (whose leaf rows belong to the items, SPEC §7.1).
+  // The tree the model was trained on (whose leaf rows belong to the items, ALGORITHMS §7.1).
   const Tree& model_tree() const { return tree_; }
 
  private:

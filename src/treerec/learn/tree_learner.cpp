@@ -1,4 +1,4 @@
-// JTM Algorithm 2 (SPEC §7): gaps top-down; per gap, score every item's candidates (parallel
+// JTM Algorithm 2 (ALGORITHMS §7): gaps top-down; per gap, score every item's candidates (parallel
 // over items), then solve every subtree (parallel over subtrees).
 #include "treerec/learn/tree_learner.h"
 
@@ -52,7 +52,7 @@ void check_inputs(const Dataset& dataset, const Tree& tree, const PreferenceMode
 }
 
 // Σ_c Σ_{A_c} Σ_{j=1..l_max} log p̂(b_j(π(c)) | u) for the assignment of `tree`: levels below the
-// leaves by the codes of `tree`, the leaf by the item's own leaf row (SPEC §7.1). Per item in
+// leaves by the codes of `tree`, the leaf by the item's own leaf row (ALGORITHMS §7.1). Per item in
 // double precision, summed in item order: the same for any number of workers.
 double path_objective(const TargetSamples& targets, const std::vector<std::unique_ptr<SampleScorer>>& scorers,
                       const Tree& tree, int workers) {
@@ -189,7 +189,7 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
   log(cat("tree learn: ", n, " items, l_max ", L, ", ", targets.total(), " samples, gap ", options.gap,
           ", ", assign_method_name(options.assign), ", ", workers, " threads"));
 
-  std::vector<Code> cur(n, 0);  // every item starts under the root (SPEC §7.1)
+  std::vector<Code> cur(n, 0);  // every item starts under the root (ALGORITHMS §7.1)
   std::vector<std::uint32_t> order(n);
   std::vector<float> weights;
   std::vector<double> old_sum(n);
@@ -244,7 +244,7 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
         if (!old_under) code[used++] = ancestor_code(old_leaf, j);
         set.push_back(LevelNodes{j, std::span<const Code>(code).subspan(begin, used - begin)});
       }
-      if (to_leaves) {  // the leaf term: the item's own leaf row, wherever it goes (SPEC §7.1)
+      if (to_leaves) {  // the leaf term: the item's own leaf row, wherever it goes (ALGORITHMS §7.1)
         code[used] = old_leaf;
         set.push_back(LevelNodes{L, std::span<const Code>(code).subspan(used++, 1)});
       }
@@ -361,7 +361,7 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
   Tree learned(std::move(cur), L, old_tree.item_ids());
   learned.set_builder("learned");
 
-  // Never worse (SPEC §7.6): the learned tree scored path by path, with the rules the gaps
+  // Never worse (ALGORITHMS §7.6): the learned tree scored path by path, with the rules the gaps
   // scored π_old's paths by (equal up to the rounding of the products' batch layouts).
   t0 = std::chrono::steady_clock::now();
   const bool same = std::equal(learned.leaves().begin(), learned.leaves().end(), old_tree.leaves().begin());

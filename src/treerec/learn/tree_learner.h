@@ -1,4 +1,4 @@
-// JTM tree learning, Algorithm 2 (SPEC §7; seed Parts A and B): given a trained preference model
+// JTM tree learning, Algorithm 2 (ALGORITHMS §7; seed Parts A and B): given a trained preference model
 // and the tree π_old it was trained on, learn a new assignment of items to leaves that raises
 // the model's likelihood of every training sample's positives.
 //
@@ -68,7 +68,7 @@ struct TreeLearnOptions {
   // Lookahead (0 = off: the paper's weights): per level below a gap, this many random nodes
   // estimate what an item meets there when it moves to another node; staying keeps its old path.
   std::uint32_t lookahead = 4;
-  // Return π_old when the learned tree scores below it (SPEC §7.6). Off only to study the
+  // Return π_old when the learned tree scores below it (ALGORITHMS §7.6). Off only to study the
   // paper's pass, whose trees can score far below π_old under the model that learned them.
   bool never_worse = true;
   std::uint64_t seed = 1;

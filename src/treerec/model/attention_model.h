@@ -1,4 +1,4 @@
-// The TDM-style attention model (SPEC §4, second implementation of PreferenceModel).
+// The TDM-style attention model (ALGORITHMS §4, second implementation of PreferenceModel).
 //
 // For a row (user u, node v) and each behaviour i of u with embedding e_i:
 //   a_i = w_o . PReLU(Wa [e_i ; e_i * v ; v] + b_a) + b_o        (3E -> attention_hidden -> 1)

@@ -1,4 +1,4 @@
-// Behaviour feature representations (SPEC §4, "seed, Part D"): which row of the behaviour
+// Behaviour feature representations (ALGORITHMS §4, "seed, Part D"): which row of the behaviour
 // embedding table stands for behaviour item c when the model scores a node at level l.
 //  - tdm:    row c at every level (behaviours are leaf items).
 //  - jtm_hi: a separate table per level, stored as one table: row l * |C| + c
@@ -66,7 +66,7 @@ class BehaviorFeatures {
   HugeVector<std::uint32_t> ancestors_;  // (huge pages) jtm_h: [item * (max_level + 1) + level] -> node index
 };
 
-// For warm starts on a new tree (SPEC §7.1, §8): per node row of `to`, the row it starts from in
+// For warm starts on a new tree (ALGORITHMS §7.1, §8): per node row of `to`, the row it starts from in
 // `from`. An internal node takes the row of the same code (-1 for a code that was empty in
 // `from`); a leaf takes the row of its item's leaf in `from`, so leaf rows follow their items.
 // The trees must hold the same items. This carries the node table, and the behaviour table

@@ -1,4 +1,4 @@
-// The JTM/TDM network (SPEC §4): the 10 time-window means of the user's behaviour embeddings
+// The JTM/TDM network (ALGORITHMS §4): the 10 time-window means of the user's behaviour embeddings
 // (10 x E) and the target node's embedding (E) form a 11E = 264-wide input; fully connected
 // layers 128, 64, 24 with PReLU; 2 outputs and a softmax, exposed as the logit z1 - z0.
 //

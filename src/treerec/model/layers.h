@@ -1,4 +1,4 @@
-// Dense layers on whole batches (SPEC §4): row-major `n x features` float matrices, every
+// Dense layers on whole batches (ALGORITHMS §4): row-major `n x features` float matrices, every
 // matrix product one single-precision GEMM (util/blas.h; single-threaded because callers run
 // inside our own parallel loops). Weights are stored `out x in` (row-major), so a layer is
 // Y = X W^T + b. Leading dimensions (ld*) let a layer read or write a block of columns of a

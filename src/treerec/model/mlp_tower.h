@@ -1,4 +1,4 @@
-// The fully connected tower shared by the preference models (SPEC §4): hidden layers
+// The fully connected tower shared by the preference models (ALGORITHMS §4): hidden layers
 // (default 128, 64, 24) with PReLU, then 2 outputs and a softmax, exposed as the logit
 // z1 - z0 (so p̂ = sigmoid(logit)).
 //

@@ -15,7 +15,7 @@ Method parse_method(const std::string& name) {
   if (name == "jtm-hi") return {name, Representation::jtm_hi, false, false};
   if (name == "jtm-h") return {name, Representation::jtm_h, false, false};
   if (name == "dnn") return {name, Representation::tdm, true, false};
-  if (name == "hsm") return {name, Representation::tdm, false, true};  // TDM features, SPEC §9
+  if (name == "hsm") return {name, Representation::tdm, false, true};  // TDM features, ALGORITHMS §9
   fail("unknown method '", name, "': expected tdm, jtm-hi, jtm-h, dnn or hsm");
 }
 

@@ -17,13 +17,13 @@ namespace treerec {
 
 class Tree;
 
-// The methods of SPEC §9 that train a preference model: tdm, jtm-hi, jtm-h, dnn, hsm.
+// The methods of ALGORITHMS §9 that train a preference model: tdm, jtm-hi, jtm-h, dnn, hsm.
 // (The Item-CF and YouTube baselines have models of their own: baselines/.)
 struct Method {
   std::string name;
   Representation representation;
   bool brute_force;  // retrieval scores every item (dnn) instead of beam search
-  // HSM (SPEC §9): training takes each positive's sibling as its level's only negative
+  // HSM (ALGORITHMS §9): training takes each positive's sibling as its level's only negative
   // (BatchBuilder::siblings) and beam search ranks by the path's probability product
   // (BeamRanking::path_sum on log-sigmoid scores).
   bool hsm;

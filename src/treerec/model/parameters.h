@@ -1,4 +1,4 @@
-// The learned state of a preference model and its gradients (SPEC §4, §5).
+// The learned state of a preference model and its gradients (ALGORITHMS §4, §5).
 //
 // Dense parameters (weights, biases, PReLU slopes) live in ONE contiguous float buffer, cut
 // into named slices, so that reducing per-thread gradients and the Adam step are single loops

@@ -1,4 +1,4 @@
-// The user preference model interface (SPEC §4): scores (user, node) pairs given as a
+// The user preference model interface (ALGORITHMS §4): scores (user, node) pairs given as a
 // ModelBatch, returns one logit per row (p̂(n | u) = sigmoid(logit)), and computes exact
 // gradients of any loss given dL/dlogit.
 //
@@ -88,7 +88,7 @@ class PreferenceModel {
   const Parameters& parameters() const { return params_; }
   Gradients make_gradients() const { return Gradients::like(params_); }
 
-  // Warm start on a changed tree (SPEC §7.6: a node's identity is its code, and its embedding
+  // Warm start on a changed tree (ALGORITHMS §7.1, §8: a node's identity is its code, and its embedding
   // follows the code). Rebuilds table `table` so that new row i is old row source[i], or a fresh
   // N(0, embedding_init_std^2) row (seeded by seed and i) where source[i] < 0; the config's row
   // count follows. node_row_sources() gives `source` for the node table (and for the behaviour

@@ -1,4 +1,4 @@
-// Time windows (SPEC §4): a user's behaviours, ordered from most recent to oldest, are cut
+// Time windows (ALGORITHMS §4): a user's behaviours, ordered from most recent to oldest, are cut
 // into 10 windows of sizes [1, 1, 1, 2, 2, 2, 10, 10, 20, 20] (69 in all). A window's vector
 // is the mean of the embeddings of the behaviours it really holds; a window past the end of
 // a short history is the zero vector.

@@ -35,7 +35,7 @@ class Worker {
     collect_exclusions(queries, exclude);
     scored_.assign(q_count, 0);
 
-    // SPEC §6 step 1. With node ranking the beam starts at s, whose nodes need no scores; if s
+    // ALGORITHMS §6 step 1. With node ranking the beam starts at s, whose nodes need no scores; if s
     // is the leaf level, it starts one level up so that every leaf is scored. HSM starts at the
     // root so that the start level's nodes carry their path sums.
     const std::uint32_t l_max = tree_.max_level();
@@ -54,7 +54,7 @@ class Worker {
       expand(level, q_count);
       scores_.resize(nodes_.size());
       scorer_->score(level, row_begin_, nodes_, scores_);
-      // SPEC §6 step 2: keep all nodes down to s, then the best k; step 3: the best M leaves.
+      // ALGORITHMS §6 step 2: keep all nodes down to s, then the best k; step 3: the best M leaves.
       const std::size_t keep = level == l_max    ? options_.top
                                : level <= start_ ? std::numeric_limits<std::size_t>::max()
                                                  : options_.beam;

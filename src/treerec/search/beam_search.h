@@ -1,10 +1,10 @@
-// Layer-wise beam search over the tree index (SPEC §6), for a batch of queries at a time and
+// Layer-wise beam search over the tree index (ALGORITHMS §6), for a batch of queries at a time and
 // one scoring call per layer for the whole batch (as PECOS walks its label trees):
 //   1. start at s, the first level with at least k non-empty nodes, and keep all of them (if no
 //      level has k, every leaf is scored);
 //   2. at each next level score the non-empty children of the beam and keep the best k;
 //   3. at the leaf level return the best M items.
-// Ranking (BeamRanking): by the node's own score p̂(n | u) (TDM, JTM), or for HSM (SPEC §9) by
+// Ranking (BeamRanking): by the node's own score p̂(n | u) (TDM, JTM), or for HSM (ALGORITHMS §9) by
 // the product of conditional probabilities along the path, i.e. the sum of log-probabilities.
 // Cost: at most 2k·l_max node scores per query with node ranking (RankedLists::scored counts
 // them); brute force scores |C|.
@@ -33,14 +33,14 @@ enum class BeamRanking : std::uint8_t {
 };
 
 struct BeamSearchOptions {
-  std::uint32_t beam = 200;   // k >= 1: nodes kept per level (SPEC §6 default 200)
-  std::uint32_t top = 200;    // M >= 1: items returned per query (SPEC §6 default 200)
+  std::uint32_t beam = 200;   // k >= 1: nodes kept per level (ALGORITHMS §6 default 200)
+  std::uint32_t top = 200;    // M >= 1: items returned per query (ALGORITHMS §6 default 200)
   std::uint32_t batch = 256;  // >= 1: queries per scoring call
   int threads = 0;            // worker threads; 0 = the process default (util/parallel.h)
   BeamRanking ranking = BeamRanking::node_score;
 };
 
-// SPEC §6 step 1: the first level with at least `beam` non-empty nodes, or l_max if none has.
+// ALGORITHMS §6 step 1: the first level with at least `beam` non-empty nodes, or l_max if none has.
 std::uint32_t beam_start_level(const Tree& tree, std::uint32_t beam);
 
 class BeamSearch {

@@ -1,4 +1,4 @@
-// Exact retrieval (SPEC §6, §9: DNN, YouTube product-DNN; and the reference beam search is
+// Exact retrieval (ALGORITHMS §6, §9: DNN, YouTube product-DNN; and the reference beam search is
 // measured against, as hnswlib ships a brute-force index beside HNSW): score every item of the
 // corpus and return the exact top M. Items are scored in blocks of `chunk` ids for a batch of
 // queries, so memory stays at batch × chunk scores plus a bounded heap of M per query.
@@ -13,7 +13,7 @@
 namespace treerec {
 
 struct BruteForceOptions {
-  std::uint32_t top = 200;     // M >= 1: items returned per query (SPEC §6 default 200)
+  std::uint32_t top = 200;     // M >= 1: items returned per query (ALGORITHMS §6 default 200)
   std::uint32_t batch = 64;    // >= 1: queries per scoring call
   std::uint32_t chunk = 4096;  // >= 1: items per scoring call
   int threads = 0;             // worker threads; 0 = the process default (util/parallel.h)

@@ -1,4 +1,4 @@
-// What brute-force retrieval needs from a model (SPEC §6, §9): scores of every item for a batch
+// What brute-force retrieval needs from a model (ALGORITHMS §6, §9): scores of every item for a batch
 // of queries, asked one contiguous block of item ids at a time, so that an item-level model
 // (DNN, YouTube product-DNN: user vectors times an item-embedding block) scores a dense block
 // in one call. A tree model is adapted by LeafItemScorerFactory, which scores each item's leaf.

@@ -12,7 +12,7 @@
 namespace treerec {
 namespace {
 
-// HSM's scores (SPEC §9): log p̂(n | parent(n), u) = log sigmoid(logit) = -log(1 + e^-z),
+// HSM's scores (ALGORITHMS §9): log p̂(n | parent(n), u) = log sigmoid(logit) = -log(1 + e^-z),
 // computed stably; an only child's conditional probability is 1 (log 0), as in a hierarchical
 // softmax that normalises over the non-empty children (train/layer_sampler.h:
 // sample_siblings never trains such a node).

@@ -1,5 +1,5 @@
-// Top-M retrieval with a trained preference model for a list of queries (SPEC §6): layer-wise
-// beam search on the tree, or brute force over every item (the DNN baseline, SPEC §9), through
+// Top-M retrieval with a trained preference model for a list of queries (ALGORITHMS §6): layer-wise
+// beam search on the tree, or brute force over every item (the DNN baseline, ALGORITHMS §9), through
 // the model scorers of model_scorer.h. Evaluation, the retrieve command and serving call this,
 // so they all retrieve the same way.
 #pragma once
@@ -18,7 +18,7 @@ struct RetrievalOptions {
   std::uint32_t beam = 200;  // k >= 1 (beam search only)
   std::uint32_t top = 200;   // M >= 1
   bool brute_force = false;  // score every item instead of beam search
-  // HSM (SPEC §6, §9): rank by the path's probability product. Scores become
+  // HSM (ALGORITHMS §6, §9): rank by the path's probability product. Scores become
   // log p̂(n | parent, u) = log sigmoid(logit), or 0 for an only child (whose conditional
   // probability is 1), summed along the path (BeamRanking::path_sum). Not with brute_force.
   bool path_sum = false;

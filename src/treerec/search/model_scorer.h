@@ -1,4 +1,4 @@
-// Retrieval with a trained preference model (SPEC §4, §6): the NodeScorer and ItemScorer that
+// Retrieval with a trained preference model (ALGORITHMS §4, §6): the NodeScorer and ItemScorer that
 // beam search and brute force call, backed by a PreferenceModel.
 //
 // A query is a user's behaviour history, OLDEST first, as the dataset stores it (QueryHistories
@@ -6,7 +6,7 @@
 // each scoring call the scorer builds one ModelBatch for the whole query batch: one group per
 // query (its history mapped for the call's level by BehaviorFeatures), whose rows are the
 // query's candidate nodes; one forward pass gives every score. Scores are the model's logits,
-// an increasing function of p̂(n | u), which is all node-score ranking needs (SPEC §6).
+// an increasing function of p̂(n | u), which is all node-score ranking needs (ALGORITHMS §6).
 //
 // Threads: the factories share the read-only model, features, tree and histories; each scorer
 // owns its ModelState and ModelBatch, which stop allocating once they have grown to the
@@ -42,7 +42,7 @@ class QueryHistories {
 };
 
 // Query q is users[q] of a dataset, with its evaluation features (Dataset::eval_features,
-// SPEC §2.6: the last up to 69 items of the first half of its sequence). Both referenced
+// ALGORITHMS §2.6: the last up to 69 items of the first half of its sequence). Both referenced
 // objects must outlive it.
 class EvalUserHistories final : public QueryHistories {
  public:

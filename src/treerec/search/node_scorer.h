@@ -1,4 +1,4 @@
-// What retrieval needs from a model (SPEC §6): scores of (query, tree node) pairs, asked for a
+// What retrieval needs from a model (ALGORITHMS §6): scores of (query, tree node) pairs, asked for a
 // batch of queries one tree level at a time, so that a model can score a whole layer of a
 // whole batch in one call (PECOS style). The search code is written against these interfaces
 // only, so it is tested with synthetic scorers and used with any preference model.

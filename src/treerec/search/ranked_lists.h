@@ -1,4 +1,4 @@
-// The result of retrieval (SPEC §6): for each query, up to M items with their scores, best
+// The result of retrieval (ALGORITHMS §6): for each query, up to M items with their scores, best
 // first, plus how many (query, node or item) scores were computed for it, so the cost of beam
 // search can be compared with brute force (2k·l_max against |C|).
 #pragma once

@@ -17,10 +17,10 @@ namespace treerec {
 // What one request may ask for. The server's flags set these (cmd_serve.cpp).
 struct ServeLimits {
   std::size_t max_body_bytes = std::size_t{1} << 20;  // larger bodies get 413
-  std::uint32_t max_behaviors = 1000;  // per query; only the most recent 69 are used (SPEC §4)
+  std::uint32_t max_behaviors = 1000;  // per query; only the most recent 69 are used (ALGORITHMS §4)
   std::uint32_t max_exclude = 10000;   // excluded ids per query
   std::uint32_t max_k = 1000;          // k in [1, max_k]
-  std::uint32_t default_k = 200;       // k when a request leaves it out (SPEC §6: M = 200)
+  std::uint32_t default_k = 200;       // k when a request leaves it out (ALGORITHMS §6: M = 200)
   std::uint32_t max_batch = 256;       // queries per batch request
   // Throws Error naming the limit that is out of range (e.g. default_k > max_k).
   void validate() const;

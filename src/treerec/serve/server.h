@@ -31,7 +31,7 @@ struct ServerOptions {
   std::string model_path;  // trained model file (`treerec train`)
   std::string tree_path;   // the tree file it was trained with
   ServeLimits limits;
-  std::uint32_t beam = 200;     // beam width k (at least the request's k is used), SPEC §6
+  std::uint32_t beam = 200;     // beam width k (at least the request's k is used), ALGORITHMS §6
   int threads = 0;              // HTTP worker threads; 0 = cores + 4
   int max_concurrent = 0;       // recommendation requests at once; 0 = cores; more get 503
   int batch_threads = 1;        // retrieval threads of one batch request; 0 = all cores

@@ -125,8 +125,8 @@ std::vector<Recommendation> recommend(const ServingModel& snapshot, std::span<co
     RetrievalOptions ro;
     ro.beam = std::max(options.beam, k);
     ro.top = k;
-    ro.brute_force = snapshot.method().brute_force;  // dnn has no tree model (SPEC §9)
-    ro.path_sum = snapshot.method().hsm;  // HSM ranks by path probability (SPEC §6)
+    ro.brute_force = snapshot.method().brute_force;  // dnn has no tree model (ALGORITHMS §9)
+    ro.path_sum = snapshot.method().hsm;  // HSM ranks by path probability (ALGORITHMS §6)
     ro.threads = options.threads;
     const RankedLists ranked =
         retrieve(snapshot.model(), snapshot.features(), snapshot.tree(), lists, ro, exclude);

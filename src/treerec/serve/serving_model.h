@@ -82,7 +82,7 @@ struct RecommendOptions {
   int threads = 1;           // retrieval threads for this call
 };
 
-// Answers the queries with `snapshot` (SPEC §6): unknown ids are dropped from the histories and
+// Answers the queries with `snapshot` (ALGORITHMS §6): unknown ids are dropped from the histories and
 // exclusions and reported; behaviours are given oldest first, as the model expects. Beam search,
 // or brute force when the model's method is dnn. Queries asking for the same k are searched
 // together. Throws Error only if retrieval itself fails.

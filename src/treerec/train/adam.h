@@ -1,4 +1,4 @@
-// Adam (SPEC §5: lr 1e-3, beta1 0.9, beta2 0.999, eps 1e-8) for the dense parameters, and lazy
+// Adam (ALGORITHMS §5: lr 1e-3, beta1 0.9, beta2 0.999, eps 1e-8) for the dense parameters, and lazy
 // (sparse) Adam for embedding rows: only the rows a batch touched change, in value and in
 // moments; every other row stays bit-identical.
 //
@@ -11,7 +11,7 @@
 // ≈ 3.16 lr. `row_step` instead counts each row's own updates, so every row's first update is
 // about lr, like a dense parameter's; it costs a u32 per row.
 //
-// The learning-rate decay of SPEC §5 (x0.9 after every epoch) is the trainer's: it calls
+// The learning-rate decay of ALGORITHMS §5 (x0.9 after every epoch) is the trainer's: it calls
 // decay_learning_rate(0.9).
 #pragma once
 
@@ -49,7 +49,7 @@ class Adam {
 
   float learning_rate() const { return options_.learning_rate; }
   void set_learning_rate(float lr);
-  // lr *= factor (SPEC §5: 0.9 after every epoch).
+  // lr *= factor (ALGORITHMS §5: 0.9 after every epoch).
   void decay_learning_rate(float factor) { set_learning_rate(options_.learning_rate * factor); }
   std::uint64_t steps() const { return step_; }
   const AdamOptions& options() const { return options_; }

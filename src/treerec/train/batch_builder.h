@@ -1,20 +1,20 @@
-// Turns training samples into model batches with labels (SPEC §5 for the tree methods, SPEC §9
+// Turns training samples into model batches with labels (ALGORITHMS §5 for the tree methods, ALGORITHMS §9
 // for the DNN baseline).
 //
 // Tree methods (tdm, jtm-hi, jtm-h): for a sample whose target item sits on leaf n = π(c), the
 // rows are, level by level for j = 1..l_max, the positive b_j(n) (label 1) followed by that
 // level's k_j negatives (label 0) from LayerSampler.
-//  - tdm: the behaviour features are the same at every level (SPEC §4), so ALL of a sample's
+//  - tdm: the behaviour features are the same at every level (ALGORITHMS §4), so ALL of a sample's
 //    rows form ONE group: the model computes the user part (the window means and, for the DNN
 //    network, W1u·u + b1) once per sample instead of once per level. The logits are the same
 //    as with one group per level; only the work shrinks (about 20 fewer user blocks per sample
 //    at l_max = 21).
 //  - jtm-hi, jtm-h: one group per (sample, level j), holding the behaviours as represented at
 //    level j (BehaviorFeatures) and that level's rows.
-// DNN (SPEC §9: the same network without a tree): one group per sample at the leaf level: the
+// DNN (ALGORITHMS §9: the same network without a tree): one group per sample at the leaf level: the
 // positive leaf π(c), then N negatives drawn uniformly without replacement from the leaves of
 // all other items. Node rows are Tree::node_index of those leaves.
-// HSM (SPEC §9): one group per sample with TDM features; per level j whose positive b_j(n)
+// HSM (ALGORITHMS §9): one group per sample with TDM features; per level j whose positive b_j(n)
 // has a non-empty sibling, the positive (label 1) and the sibling (label 0); levels whose
 // positive is an only child add no row (sample_siblings). Rows per sample therefore vary:
 // rows_per_sample() is the most (2 l_max) and sample_rows() the exact count.

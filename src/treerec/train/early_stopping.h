@@ -1,4 +1,4 @@
-// Early stopping (SPEC §5: train to convergence), shared by every trainer: after each epoch the
+// Early stopping (ALGORITHMS §5: train to convergence), shared by every trainer: after each epoch the
 // validation score (higher is better) is recorded; an epoch is the new best when it beats the
 // best so far by more than min_delta (the first epoch always is), and training stops once
 // `patience` epochs have passed since the best one. The best epoch's model is the result.

@@ -1,4 +1,4 @@
-// Negative sampling per tree level (SPEC §5). For a sample whose target item sits on leaf n,
+// Negative sampling per tree level (ALGORITHMS §5). For a sample whose target item sits on leaf n,
 // the positives are b_j(n) for j = 1..l_max; at each level j, k_j negatives are drawn
 // uniformly without replacement from the level's non-empty nodes, excluding the positive
 // (all of them when the level has no more than k_j others).
@@ -18,7 +18,7 @@ namespace treerec {
 // allows (largest-remainder rounding, as the PyTorch reference does).
 std::vector<std::uint32_t> default_layer_negatives(const Tree& tree, std::uint32_t total);
 
-// HSM (SPEC §9): for the item on `leaf`, appends per level j = 1..l_max whose positive
+// HSM (ALGORITHMS §9): for the item on `leaf`, appends per level j = 1..l_max whose positive
 // b_j(leaf) has a non-empty sibling the pair (positive, sibling) as dense node indices
 // (Tree::node_index). A level whose positive is an only child adds nothing: its conditional
 // probability is 1 by construction (the hierarchical softmax normalises over the non-empty

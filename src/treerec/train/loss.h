@@ -1,4 +1,4 @@
-// The training loss (SPEC §5): binary cross-entropy of every positive and negative row of a
+// The training loss (ALGORITHMS §5): binary cross-entropy of every positive and negative row of a
 // batch, averaged over the batch's rows. With z the logit and y the label (1 or 0),
 //   loss(z, y) = max(z, 0) - z y + log(1 + exp(-|z|))   (= -log σ(z) or -log(1 - σ(z)),
 //                                                        without overflow for any z)

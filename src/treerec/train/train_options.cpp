@@ -11,10 +11,10 @@ const ParamTable<TrainOptions>& train_params() {
   using T = ParamType;
   static const ParamTable<TrainOptions> table = [] {
     ParamTable<TrainOptions> p("training");
-    p.add({.name = "method", .type = T::text, .help = "what is trained (SPEC §9)",
+    p.add({.name = "method", .type = T::text, .help = "what is trained (docs/ALGORITHMS.md §9)",
            .choices = {"tdm", "jtm-hi", "jtm-h", "dnn", "hsm"}, .config = false},
           &TrainOptions::method)
-        .add({.name = "model", .type = T::text, .help = "preference model: dnn (MLP 128-64-24) or attention (SPEC §4)",
+        .add({.name = "model", .type = T::text, .help = "preference model: dnn (MLP 128-64-24) or attention (docs/ALGORITHMS.md §4)",
               .choices = {"dnn", "attention"}},
              &TrainOptions::model)
         .add({.name = "embedding_dim", .type = T::count, .help = "embedding size (the MLP input is 11 times this)",
@@ -39,7 +39,7 @@ const ParamTable<TrainOptions>& train_params() {
               .min = 1},
              &TrainOptions::shard_samples)
         .add({.name = "negatives", .type = T::count,
-              .help = "negatives per sample: spread over the levels, more on deeper ones (tree methods, SPEC §5), "
+              .help = "negatives per sample: spread over the levels, more on deeper ones (tree methods, docs/ALGORITHMS.md §5), "
                       "or drawn from the whole corpus (dnn, youtube); hsm ignores it"},
              &TrainOptions::negatives)
         .add({.name = "layer_negatives", .type = T::counts,

@@ -1,4 +1,4 @@
-// Every option of a training run (SPEC §5, §9). The member initialisers are the defaults, the
+// Every option of a training run (ALGORITHMS §5, §9). The member initialisers are the defaults, the
 // only place they are written; train_params() declares each member once more with its name,
 // range and help, and from that come the CLI flags, the experiment config keys, the checks, the
 // identity and `treerec params`. The trainer records the options in the model file and in
@@ -17,9 +17,9 @@ namespace treerec {
 
 struct TrainOptions {
   std::string method = "tdm";     // tdm | jtm-hi | jtm-h | dnn | hsm (model/model_file.h: parse_method)
-  std::string model = "dnn";      // preference model kind: dnn | attention (SPEC §4)
+  std::string model = "dnn";      // preference model kind: dnn | attention (ALGORITHMS §4)
   std::uint32_t embedding_dim = 24;
-  // The most epochs to train (SPEC §5: train to convergence). With patience > 0 and a
+  // The most epochs to train (ALGORITHMS §5: train to convergence). With patience > 0 and a
   // validation function (Trainer::on_validate), training stops earlier once the validation
   // score has not risen by more than min_delta over the best so far for `patience` epochs, and
   // the model of the best epoch is the result; with patience 0 every epoch runs and the last
@@ -40,7 +40,7 @@ struct TrainOptions {
   std::uint32_t negatives = 100;
   std::vector<std::uint32_t> layer_negatives;
   float learning_rate = 1e-3f;
-  float lr_decay = 0.9f;  // lr *= lr_decay after every epoch (SPEC §5)
+  float lr_decay = 0.9f;  // lr *= lr_decay after every epoch (ALGORITHMS §5)
   std::uint64_t seed = 1;
   int threads = 0;  // 0 = the process default (util/parallel.h); never changes the result
 

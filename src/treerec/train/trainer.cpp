@@ -282,7 +282,7 @@ void Trainer::end_epoch() {
     if (v.fields.is_object())
       for (const auto& [key, value] : v.fields.items()) entry[key] = value;
     entry["valid_score"] = v.score;
-    if (options_.patience > 0) {  // early stopping (SPEC §5)
+    if (options_.patience > 0) {  // early stopping (ALGORITHMS §5)
       if (position_.early.record(s.epoch + 1, v.score, options_.patience, options_.min_delta)) keep_best();
       entry["best_epoch"] = position_.early.best_epoch;
     }
@@ -295,7 +295,7 @@ void Trainer::end_epoch() {
       for (const auto& [key, value] : extra.items()) entry[key] = value;
   }
   history_.push_back(std::move(entry));
-  adam_->decay_learning_rate(options_.lr_decay);  // SPEC §5
+  adam_->decay_learning_rate(options_.lr_decay);  // ALGORITHMS §5
   ++position_.epoch;
   position_.next_batch = 0;
   position_.epoch_loss_sum = 0;

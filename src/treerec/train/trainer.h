@@ -1,4 +1,4 @@
-// Trains a preference model on a dataset and a tree (SPEC §5; the DNN baseline of SPEC §9).
+// Trains a preference model on a dataset and a tree (ALGORITHMS §5; the DNN baseline of ALGORITHMS §9).
 //
 // Each epoch visits every training sample once, in a shuffled order: epoch e's order is a
 // Fisher-Yates permutation drawn from Rng(mix_seed(seed, 1, e)), and the negatives of the
@@ -104,7 +104,7 @@ class Trainer {
   // is absent or damaged, or was made with other options, another dataset or another tree
   // (naming the first difference).
   void resume();
-  // Warm start (SPEC §7.6; JTM's later rounds): replaces the fresh model by a copy of `model`,
+  // Warm start (ALGORITHMS §7.1, §8; JTM's later rounds): replaces the fresh model by a copy of `model`,
   // which was trained on `model_tree` (a tree of the same items). Node rows, and under jtm-h the
   // behaviour rows too (they are node rows), move to this trainer's tree by code
   // (node_row_sources): a node keeps its embedding while items move under it; codes that were

@@ -1,4 +1,4 @@
-// The initial tree from categories (SPEC §3, TDM's initialisation).
+// The initial tree from categories (ALGORITHMS §3, TDM's initialisation).
 #include <algorithm>
 #include <vector>
 

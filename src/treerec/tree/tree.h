@@ -1,4 +1,4 @@
-// The tree index (SPEC §1): a binary tree whose leaves at level l_max hold the items.
+// The tree index (ALGORITHMS §1): a binary tree whose leaves at level l_max hold the items.
 // Codes: root 0, children of c are 2c+1 and 2c+2, level(c) = floor(log2(c + 1)).
 // The assignment π maps each item to a distinct leaf code. Only non-empty nodes (those whose
 // subtree holds an item) are ever sampled, scored or searched; they are numbered densely,
@@ -40,7 +40,7 @@ inline Code ancestor_code(Code c, std::uint32_t level) {
 // level_first_code(l + 1)).
 inline Code level_first_code(std::uint32_t level) { return (Code{1} << level) - 1; }
 // l_max = ceil(log2 |C|), at least 1: a single item still sits on a leaf below the root, so
-// every item has at least one positive (SPEC §5 excludes the root). Throws on 0 items.
+// every item has at least one positive (ALGORITHMS §5 excludes the root). Throws on 0 items.
 std::uint32_t max_level_for(std::uint64_t items);
 
 // A fingerprint of a corpus: XXH3-64 of the raw item ids in dense-id order (each id prefixed by
@@ -91,7 +91,7 @@ class Tree {
   void check_items(const StringTable& item_ids, std::string_view source) const;
 
   // Non-empty nodes of a level, increasing codes. Uniform sampling among a level's non-empty
-  // nodes (SPEC §5) draws k in [0, size) and takes level_nodes(l)[k], whose dense index is
+  // nodes (ALGORITHMS §5) draws k in [0, size) and takes level_nodes(l)[k], whose dense index is
   // level_offset(l) + k.
   std::span<const Code> level_nodes(std::uint32_t level) const;
   // The dense index of level_nodes(level)[0]; level_offset(max_level() + 1) == num_nodes().
@@ -110,7 +110,7 @@ class Tree {
   // Items in increasing order of their leaf codes.
   std::span<const std::uint32_t> items_by_leaf() const { return leaf_item_; }
 
-  // The non-empty children of `c` (none for a leaf or an empty node): beam search (SPEC §6).
+  // The non-empty children of `c` (none for a leaf or an empty node): beam search (ALGORITHMS §6).
   Children children(Code c) const {
     Children r;
     if (c >= code_index_.size() || code_level(c) >= max_level_) return r;
@@ -124,14 +124,14 @@ class Tree {
     if (c < code_index_.size() && code_level(c) < max_level_) __builtin_prefetch(&code_index_[first_child(c)]);
   }
   // b_j(π(item)) and its dense index: JTM-H maps each behaviour to its level-j ancestor
-  // (SPEC §4). The node is never empty, since it holds the item. O(1).
+  // (ALGORITHMS §4). The node is never empty, since it holds the item. O(1).
   Code ancestor(std::uint32_t item, std::uint32_t level) const {
     return ancestor_code(item_leaf_[item], level);
   }
   std::uint32_t ancestor_index(std::uint32_t item, std::uint32_t level) const {
     return code_index_[ancestor(item, level)];
   }
-  // The positives of a sample whose target is `item` (SPEC §5): codes[j - 1] = b_j(π(item))
+  // The positives of a sample whose target is `item` (ALGORITHMS §5): codes[j - 1] = b_j(π(item))
   // for j = 1..l_max (root excluded, leaf included). `codes` must hold max_level() entries.
   void path(std::uint32_t item, std::span<Code> codes) const;
 
@@ -152,7 +152,7 @@ class Tree {
   HugeVector<std::uint32_t> code_index_;  // random lookups: on huge pages
 };
 
-// SPEC §3: sort items by (category, item id), split the list in halves recursively, push a
+// ALGORITHMS §3: sort items by (category, item id), split the list in halves recursively, push a
 // single item down along first children to level l_max. Ids are the dataset's dense ids (its
 // numbering of items and categories). The builder is "category".
 Tree build_category_tree(std::span<const std::uint32_t> item_category, const StringTable& item_ids);
