@@ -6,6 +6,7 @@
 #include <cmath>
 #include <numbers>
 #include <vector>
+#include <nlohmann/json.hpp>
 
 #include "treerec/eval/intervals.h"
 #include "treerec/util/error.h"

@@ -1,6 +1,7 @@
 #include "treerec/eval/metrics.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "treerec/util/error.h"
 

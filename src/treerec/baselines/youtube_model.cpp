@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "treerec/io/binary_file.h"
 #include "treerec/model/layers.h"

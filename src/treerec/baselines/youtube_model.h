@@ -24,7 +24,7 @@
 #include <span>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "treerec/model/model_batch.h"
 #include "treerec/model/parameters.h"

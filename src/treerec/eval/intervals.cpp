@@ -5,6 +5,7 @@
 #include <limits>
 #include <numbers>
 #include <vector>
+#include <nlohmann/json.hpp>
 
 #include "treerec/util/error.h"
 #include "treerec/util/parallel.h"

@@ -16,7 +16,7 @@
 #include <cstdint>
 #include <span>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 namespace treerec {
 

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "treerec/model/model_file.h"
+#include "treerec/model/training_method.h"
 #include "treerec/util/error.h"
 
 namespace treerec {
