@@ -9,7 +9,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -29,13 +28,14 @@ std::string read(const fs::path& path) {
 // Folder -> rank (0 = bottom), from the rows "| `name/` | ..." of the Layers table.
 std::map<std::string, int> layers_from_architecture_page() {
   std::istringstream page(read(kRoot / "docs/ARCHITECTURE.md"));
-  const std::regex row(R"(^\| `([a-z_]+)/` \|)");
   std::vector<std::string> top_down;
   bool in_section = false;
   for (std::string line; std::getline(page, line);) {
     if (line.rfind("## ", 0) == 0) in_section = line == "## Layers";
-    std::smatch m;
-    if (in_section && std::regex_search(line, m, row)) top_down.push_back(m[1]);
+    // A row "| `name/` | ...": the folder name between "| `" and "/` |".
+    const std::size_t end = line.find("/` |");
+    if (in_section && line.rfind("| `", 0) == 0 && end != std::string::npos && end > 3)
+      top_down.push_back(line.substr(3, end - 3));
   }
   std::map<std::string, int> rank;
   for (std::size_t i = 0; i < top_down.size(); ++i)
@@ -46,7 +46,6 @@ std::map<std::string, int> layers_from_architecture_page() {
 TEST(Architecture, EveryIncludePointsDownTheLayers) {
   const std::map<std::string, int> rank = layers_from_architecture_page();
   ASSERT_GE(rank.size(), 5u) << "docs/ARCHITECTURE.md has no Layers table";
-  const std::regex include(R"re(#include "treerec/([a-z_]+)/[^"]+")re");
   std::vector<std::string> problems;
   std::size_t files = 0;
   for (const auto& entry : fs::recursive_directory_iterator(kRoot / "src/treerec")) {
@@ -61,14 +60,20 @@ TEST(Architecture, EveryIncludePointsDownTheLayers) {
     }
     ++files;
     const std::string text = read(entry.path());
-    for (std::sregex_iterator it(text.begin(), text.end(), include), end; it != end; ++it) {
-      const std::string target = (*it)[1];
+    // Every `#include "treerec/<folder>/...`.
+    const std::string directive = "#include \"treerec/";
+    for (std::size_t at = text.find(directive); at != std::string::npos; at = text.find(directive, at + 1)) {
+      const std::size_t begin = at + directive.size();
+      const std::size_t slash = text.find('/', begin);
+      const std::size_t line_end = text.find('\n', begin);
+      if (slash == std::string::npos || slash > line_end) continue;  // treerec/version.h
+      const std::string target = text.substr(begin, slash - begin);
+      const std::string what = text.substr(at, line_end - at);
       const auto to = rank.find(target);
       if (to == rank.end())
-        problems.push_back("src/treerec/" + rel.string() + " includes " + it->str() + ", a folder not in the table");
+        problems.push_back("src/treerec/" + rel.string() + " includes " + what + ", a folder not in the table");
       else if (to->second > own->second)
-        problems.push_back("src/treerec/" + rel.string() + " (" + folder + ") includes " + it->str() +
-                           ", a higher layer");
+        problems.push_back("src/treerec/" + rel.string() + " (" + folder + ") includes " + what + ", a higher layer");
     }
   }
   EXPECT_GT(files, 50u);
