@@ -12,6 +12,8 @@
 #include <sstream>
 #include <string>
 
+#include "treerec/util/error.h"
+
 namespace treerec::test {
 
 // A fresh directory removed at the end of the test.
@@ -59,6 +61,17 @@ inline std::string shared_data_dir() {
   if (var.empty()) GTEST_SKIP() << "../shared/data is absent: real-data test skipped"
 
 // Whether `text` holds `fragment` (CLI output and error messages in assertions).
+// The message of the treerec::Error that f() throws, or "" when it throws none.
+template <typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
 inline bool contains(const std::string& text, const std::string& fragment) {
   return text.find(fragment) != std::string::npos;
 }

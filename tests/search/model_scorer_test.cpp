@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "search/synthetic_scorers.h"
+#include "test_util.h"
 #include "treerec/search/beam_search.h"
 #include "treerec/search/brute_force.h"
 #include "treerec/search/model_retrieval.h"
@@ -198,15 +199,7 @@ INSTANTIATE_TEST_SUITE_P(
       return name;
     });
 
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using test::error_of;
 
 TEST(ModelScorerErrors, MismatchedModelFeaturesAndTree) {
   const Tree tree = test::random_tree(11, 5);

@@ -35,14 +35,7 @@ const ParamTable<Opts>& table() {
   return t;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using test::error_of;
 
 TEST(Params, TextAndJsonSetTheFieldsWithinTheirRanges) {
   Opts o;
