@@ -35,9 +35,7 @@ void train_youtube(const std::string& dataset_path, const std::string& out, cons
                    std::uint32_t valid_users) {
   const Dataset data = Dataset::load(dataset_path);
   YoutubeTrainOptions o;
-  youtube_params().copy_from(o, train_params(), t,
-                             {"embedding_dim", "epochs", "patience", "min_delta", "batch_size", "shard_samples",
-                              "negatives", "learning_rate", "lr_decay", "seed", "threads"});
+  youtube_params().copy_from(o, train_params(), t);
   o.validate(flag_names());
   YoutubeTrainer trainer(data, o);
   std::fprintf(stderr, "training youtube (sampled softmax, %u negatives) on %llu samples per epoch: %u epochs, "

@@ -15,16 +15,13 @@ template <typename O>
 void add_param_flags(CLI::App* cmd, const ParamTable<O>& table, O& options, const std::vector<std::string>& names) {
   for (const std::string& name : names) {
     const ParamSpec& spec = table.entry(name).spec;
-    std::string help = spec.help;
-    const std::string range = param_range_text(spec);
-    if (!range.empty() && spec.type != ParamType::text) help += " (" + range + ")";
-    const std::string type = spec.type == ParamType::text && !spec.choices.empty() ? "{" + range + "}"
+    const std::string type = spec.type == ParamType::text && !spec.choices.empty() ? "{" + param_range_text(spec) + "}"
                                                                                     : param_type_name(spec.type);
     cmd->add_option_function<std::string>(
            flag_of(name), [&table, &options, name](const std::string& text) {
              table.set_text(options, name, text, flag_names());
            },
-           help)
+           param_help(spec))
         ->type_name(type)
         ->default_str(param_text(table.get(options, name)));
   }

@@ -97,10 +97,7 @@ template <typename O>
 std::vector<MethodParam> params_of(const ParamTable<O>& table, const std::vector<std::string>& names) {
   std::vector<MethodParam> out;
   for (const std::string& n : names) {
-    std::string help = table.entry(n).spec.help;
-    const std::string range = param_range_text(table.entry(n).spec);
-    if (!range.empty() && table.entry(n).spec.type != ParamType::text) help += " (" + range + ")";
-    out.push_back({n, param_config_json(table.default_value(n)), help, [&table, n](const nlohmann::json& v, const std::string& key) {
+    out.push_back({n, param_config_json(table.default_value(n)), param_help(table.entry(n).spec), [&table, n](const nlohmann::json& v, const std::string& key) {
                      O scratch{};
                      table.set_json(scratch, n, v, [&key](const std::string&) { return key; });
                    }});

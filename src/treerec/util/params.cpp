@@ -102,6 +102,15 @@ std::vector<std::uint32_t> parse_counts(std::string_view text, const ParamSpec& 
   return out;
 }
 
+// All of `text` as a whole number of type T.
+template <typename T>
+T whole(const ParamSpec& s, std::string_view text, const ParamNamer& namer) {
+  T v = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) bad(namer, s, "'" + std::string(text) + "'");
+  return v;
+}
+
 ParamValue parse(const ParamSpec& s, std::string_view text, const ParamNamer& namer) {
   const std::string quoted = "'" + std::string(text) + "'";
   switch (s.type) {
@@ -109,18 +118,8 @@ ParamValue parse(const ParamSpec& s, std::string_view text, const ParamNamer& na
       if (text == "true" || text == "1") return true;
       if (text == "false" || text == "0") return false;
       bad(namer, s, quoted);
-    case ParamType::integer: {
-      std::int64_t v = 0;
-      const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-      if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) bad(namer, s, quoted);
-      return v;
-    }
-    case ParamType::count: {
-      std::uint64_t v = 0;
-      const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-      if (text.empty() || ec != std::errc() || ptr != text.data() + text.size()) bad(namer, s, quoted);
-      return v;
-    }
+    case ParamType::integer: return whole<std::int64_t>(s, text, namer);
+    case ParamType::count: return whole<std::uint64_t>(s, text, namer);
     case ParamType::real: {
       const std::string copy(text);
       char* end = nullptr;
@@ -287,5 +286,10 @@ std::string ParamTableBase::text(const void* defaults) const {
 
 std::string param_type_name(ParamType t) { return type_name(t); }
 std::string param_range_text(const ParamSpec& s) { return range_text(s); }
+
+std::string param_help(const ParamSpec& s) {
+  const std::string range = range_text(s);
+  return range.empty() || s.type == ParamType::text ? s.help : s.help + " (" + range + ")";
+}
 
 }  // namespace treerec

@@ -93,6 +93,9 @@ nlohmann::json param_config_json(const ParamValue& v);
 // empty when the type alone decides).
 std::string param_type_name(ParamType t);
 std::string param_range_text(const ParamSpec& s);
+// The help line as flags and config keys show it: the help, then the valid values in brackets
+// for numbers.
+std::string param_help(const ParamSpec& s);
 
 template <typename O>
 class ParamTable : public ParamTableBase {
@@ -159,10 +162,12 @@ class ParamTable : public ParamTableBase {
     const O defaults{};
     return entry(name).get(&defaults);
   }
-  // Copies the parameters `names` from another table's options (same names, same types).
+  // Copies into `o` every parameter of this table that `from` declares too (same names, same
+  // types), from `source`.
   template <typename P>
-  void copy_from(O& o, const ParamTable<P>& from, const P& source, const std::vector<std::string>& names) const {
-    for (const std::string& n : names) entry(n).set(&o, from.get(source, n));
+  void copy_from(O& o, const ParamTable<P>& from, const P& source) const {
+    for (const Entry& e : entries())
+      if (from.has(e.spec.name)) e.set(&o, from.get(source, e.spec.name));
   }
   std::string markdown() const override {
     const O defaults{};
