@@ -31,7 +31,7 @@ prep_t=() prep_m=() tree_t=() tree_m=()
 for ((i = 0; i < repeats; i++)); do
   /usr/bin/time -o "$work/time.txt" -f "%e %M" \
     $tr prepare --input "$log" --format userbehavior --out "$work/data.trd" \
-      --valid-users 10000 --test-users 10000 --seed 1 --threads "$threads" 2>"$work/prepare.log"
+      --valid-users 10000 --test-users 10000 --split-seed 1 --threads "$threads" 2>"$work/prepare.log"
   read -r t m <"$work/time.txt"; prep_t+=("$t"); prep_m+=("$m")
   /usr/bin/time -o "$work/time.txt" -f "%e %M" \
     $tr tree init "$work/data.trd" --out "$work/category.tree" 2>"$work/tree.log"

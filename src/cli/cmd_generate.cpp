@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/param_flags.h"
 #include "treerec/data/generator.h"
 #include "treerec/util/error.h"
 
@@ -16,12 +17,9 @@ struct Opts {
   GeneratorOptions gen;
   std::string out;
   std::string truth;
-  bool categories_given = false;
 };
 
 void run(const Opts& opts) {
-  if (opts.categories_given && opts.gen.categories == 0)
-    fail("--categories must be at least 1, got 0");
   const auto start = std::chrono::steady_clock::now();
   const GeneratorSummary s = generate_behavior_log(opts.gen, opts.out, opts.truth);
   const double seconds =
@@ -40,15 +38,6 @@ void run(const Opts& opts) {
   if (!opts.truth.empty())
     std::fprintf(stderr, "generate: wrote the hidden structure to %s\n", opts.truth.c_str());
 }
-
-// CLI11 would wrap "-5" around into a huge unsigned value: reject a sign up front.
-const CLI::Validator kWholeNumber(
-    [](std::string& value) {
-      return value.find('-') == std::string::npos
-                 ? std::string()
-                 : "expected a non-negative whole number, got " + value;
-    },
-    "", "whole number");
 
 const Command kCmd(10, [](CLI::App& app) {
   auto* cmd = app.add_subcommand(
@@ -70,26 +59,11 @@ const Command kCmd(10, [](CLI::App& app) {
   auto opts = std::make_shared<Opts>();
   GeneratorOptions& g = opts->gen;
   cmd->add_option("--out", opts->out, "output CSV file")->required();
-  cmd->add_option("--items", g.items, "number of items (>= 2)")->check(kWholeNumber)->required();
-  cmd->add_option("--users", g.users, "number of users (>= 1)")->check(kWholeNumber)->required();
-  cmd->add_option("--records", g.records, "total number of rows (>= --users)")
-      ->check(kWholeNumber)
-      ->required();
-  cmd->add_option("--seed", g.seed, "random seed")->check(kWholeNumber)->capture_default_str();
-  auto* categories =
-      cmd->add_option("--categories", g.categories,
-                      "number of categories (default: items / 440, at least 1, like UserBehavior)")
-          ->check(kWholeNumber);
-  cmd->add_option("--category-agreement", g.category_agreement,
-                  "fraction of items whose category is the one aligned with their hidden group "
-                  "(the rest get another category uniformly), in [0, 1]")
-      ->capture_default_str();
+  add_param_flags(cmd, generator_params(), g,
+                  {"items", "users", "records", "seed", "categories", "category_agreement"});
   cmd->add_option("--truth", opts->truth, "also write the hidden hierarchy as TSV (columns below)");
   add_threads_option(cmd, g.threads);
-  cmd->callback([opts, categories] {
-    opts->categories_given = categories->count() > 0;
-    run(*opts);
-  });
+  cmd->callback([opts] { run(*opts); });
 });
 
 }  // namespace

@@ -1,5 +1,4 @@
 // treerec stats: a dataset's sizes, as a table or as JSON.
-#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -17,38 +16,6 @@ struct Opts {
   bool json = false;
 };
 
-nlohmann::json dataset_stats(const Dataset& d) {
-  std::uint64_t min_len = 0, max_len = 0;
-  for (std::uint32_t u = 0; u < d.num_users(); ++u) {
-    const std::uint64_t len = d.sequence(u).size();
-    min_len = u == 0 ? len : std::min(min_len, len);
-    max_len = std::max(max_len, len);
-  }
-  nlohmann::json types = nlohmann::json::array();
-  for (std::size_t t = 0; t < d.behavior_types().size(); ++t) types.push_back(d.behavior_types()[t]);
-  const auto& o = d.options();
-  const auto& s = d.source();
-  return {
-      {"users", d.num_users()},
-      {"items", d.num_items()},
-      {"categories", d.num_categories()},
-      {"records", d.num_records()},
-      {"train_users", d.users(Split::train).size()},
-      {"valid_users", d.users(Split::valid).size()},
-      {"test_users", d.users(Split::test).size()},
-      {"train_samples", d.num_train_samples()},
-      {"behavior_types", types},
-      {"min_sequence_length", min_len},
-      {"mean_sequence_length", d.num_users() ? static_cast<double>(d.num_records()) / d.num_users() : 0.0},
-      {"max_sequence_length", max_len},
-      {"min_records", o.min_records},
-      {"seed", o.seed},
-      {"input", s.input},
-      {"format", s.format},
-      {"records_read", s.records_read},
-      {"skipped_lines", s.skipped_lines},
-  };
-}
 
 void run(const Opts& o) {
   const Dataset d = Dataset::load(o.dataset);
@@ -73,7 +40,7 @@ void run(const Opts& o) {
   row("sequence length", "min " + j["min_sequence_length"].dump() + ", mean " + mean + ", max " +
                              j["max_sequence_length"].dump() + " (min records " + j["min_records"].dump() + ")");
   row("train samples", j["train_samples"].dump());
-  row("split seed", j["seed"].dump());
+  row("split seed", j["split_seed"].dump());
 }
 
 const Command kCmd(30, [](CLI::App& app) {

@@ -98,7 +98,7 @@ TEST(PrepareCli, PreparesAUserBehaviorLog) {
   TempDir dir;
   test::write_file(dir.file("log.csv"), userbehavior_log());
   const auto r = run_cli("prepare --input " + dir.file("log.csv") + " --format userbehavior --out " +
-                         dir.file("d.trd") + " --min-records 5 --valid-users 1 --test-users 0.2 --seed 3");
+                         dir.file("d.trd") + " --min-records 5 --valid-users 1 --test-users 0.2 --split-seed 3");
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(r.out.empty()) << r.out;
   EXPECT_TRUE(contains(r.err, "read 39 records")) << r.err;
@@ -110,7 +110,7 @@ TEST(PrepareCli, PreparesAUserBehaviorLog) {
   EXPECT_EQ(d.users(Split::valid).size(), 1u);
   EXPECT_EQ(d.users(Split::test).size(), 1u);
   EXPECT_EQ(d.options().min_records, 5u);
-  EXPECT_EQ(d.options().seed, 3u);
+  EXPECT_EQ(d.options().split_seed, 3u);
   EXPECT_EQ(d.source().format, "userbehavior");
   EXPECT_GE(d.behavior_types().size(), 2u);  // pv, buy (a reader may list more)
   const auto j = nlohmann::json::parse(run_cli("stats --json " + dir.file("d.trd")).out);

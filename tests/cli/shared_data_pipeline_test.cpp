@@ -22,7 +22,7 @@ struct Case {
 
 nlohmann::json prepare_stats_tree(const test::TempDir& dir, const std::string& args) {
   const std::string data = dir.file("d.trd"), tree = dir.file("t.tree");
-  auto r = run_cli("prepare --input " + args + " --out " + data + " --seed 3");
+  auto r = run_cli("prepare --input " + args + " --out " + data + " --split-seed 3");
   EXPECT_EQ(r.status, 0) << r.err;
   r = run_cli("stats " + data + " --json");
   EXPECT_EQ(r.status, 0) << r.err;

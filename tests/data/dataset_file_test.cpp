@@ -41,7 +41,7 @@ PrepareOptions some_options() {
   o.min_records = 12;
   o.valid_users = UserCount{0.2};
   o.test_users = UserCount{3};
-  o.seed = 4;
+  o.split_seed = 4;
   return o;
 }
 
@@ -53,7 +53,7 @@ void expect_same(const Dataset& a, const Dataset& b) {
   EXPECT_EQ(a.options().min_records, b.options().min_records);
   EXPECT_EQ(a.options().valid_users.value, b.options().valid_users.value);
   EXPECT_EQ(a.options().test_users.value, b.options().test_users.value);
-  EXPECT_EQ(a.options().seed, b.options().seed);
+  EXPECT_EQ(a.options().split_seed, b.options().split_seed);
   EXPECT_EQ(a.source().input, b.source().input);
   EXPECT_EQ(a.source().format, b.source().format);
   EXPECT_EQ(a.source().side_file, b.source().side_file);
@@ -228,7 +228,7 @@ PrepareOptions frozen_options() {
   o.min_records = 3;
   o.valid_users = UserCount{1};
   o.test_users = UserCount{1};
-  o.seed = 3;
+  o.split_seed = 3;
   return o;
 }
 
@@ -253,7 +253,7 @@ TEST(DatasetFile, FrozenVersion1StillLoads) {
   EXPECT_EQ(vec(d.sequence(1)), (U32s{0, 3, 1, 2}));  // u2: i1@40, i4@45, i2@50, i3@60
   EXPECT_EQ(vec(d.sequence(2)), (U32s{0, 2, 1}));     // u3: i1@6, i3@7, i2@8
   EXPECT_EQ(d.behavior_types()[1], "buy");
-  EXPECT_EQ(d.options().seed, 3u);
+  EXPECT_EQ(d.options().split_seed, 3u);
   EXPECT_EQ(d.source().input, "frozen.csv");
   EXPECT_EQ(d.source().records_read, 15u);
   // The split of seed 3 (pinned: the Rng and shuffle are portable).

@@ -220,7 +220,7 @@ TEST(Dataset, SplitsUsersDisjointlyAndBySeed) {
   PrepareOptions o = all_train(1);
   o.valid_users = UserCount{0.1};
   o.test_users = UserCount{25};
-  o.seed = 5;
+  o.split_seed = 5;
   const Dataset d = Dataset::build(b.log(), o);
   ASSERT_EQ(d.users(Split::valid).size(), 10u);
   ASSERT_EQ(d.users(Split::test).size(), 25u);
@@ -239,7 +239,7 @@ TEST(Dataset, SplitsUsersDisjointlyAndBySeed) {
   const Dataset same = Dataset::build(b.log(), o);
   EXPECT_EQ(vec(same.users(Split::valid)), vec(d.users(Split::valid)));
   EXPECT_EQ(vec(same.users(Split::test)), vec(d.users(Split::test)));
-  o.seed = 6;
+  o.split_seed = 6;
   const Dataset other = Dataset::build(b.log(), o);
   EXPECT_NE(vec(other.users(Split::valid)), vec(d.users(Split::valid)));
 }

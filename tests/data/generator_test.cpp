@@ -339,24 +339,24 @@ void expect_invalid(const GeneratorOptions& o, const std::string& fragment) {
 TEST(Generator, RejectsBadOptions) {
   GeneratorOptions o = small_options();
   o.items = 1;
-  expect_invalid(o, "--items must be at least 2, got 1");
+  expect_invalid(o, "--items 1: expected a whole number >= 2");
   o = small_options();
   o.users = 0;
-  expect_invalid(o, "--users must be at least 1, got 0");
+  expect_invalid(o, "--users 0: expected a whole number >= 1");
   o = small_options();
   o.records = 199;
   expect_invalid(o, "--records (199) must be at least --users (200)");
   o = small_options();
   o.category_agreement = 1.5;
-  expect_invalid(o, "--category-agreement must be in [0, 1], got 1.5");
+  expect_invalid(o, "--category-agreement 1.5: expected a number from 0 to 1");
   o.category_agreement = std::numeric_limits<double>::quiet_NaN();
-  expect_invalid(o, "--category-agreement must be in [0, 1]");
+  expect_invalid(o, "--category-agreement nan: expected a number from 0 to 1");
   o = small_options();
   o.categories = 3001;
   expect_invalid(o, "--categories (3001) must not exceed --items (3000)");
   o = small_options();
   o.items = std::uint64_t{1} << 33;
-  expect_invalid(o, "--items must be at most");
+  expect_invalid(o, "--items 8589934592: expected a whole number from 2 to 4294967295");
 }
 
 TEST(Generator, BadTruthPathLeavesNoFiles) {
@@ -377,19 +377,19 @@ TEST(Generator, CliRejectsBadFlags) {
   auto r = test::run_cli("generate --items 10 --users 5 --records 4" + out);
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("--records (4) must be at least --users (5)"), std::string::npos) << r.err;
-  r = test::run_cli("generate --items 10 --users 5 --records 50 --categories 0" + out);
+  r = test::run_cli("generate --items 10 --users 5 --records 50 --categories 11" + out);
   EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.err.find("--categories must be at least 1, got 0"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--categories (11) must not exceed --items (10)"), std::string::npos) << r.err;
   r = test::run_cli("generate --items 10 --users 5 --records 50 --category-agreement -0.1" + out);
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("--category-agreement"), std::string::npos) << r.err;
   r = test::run_cli("generate --items -5 --users 5 --records 50" + out);  // no wrap-around
   EXPECT_NE(r.status, 0);
-  EXPECT_NE(r.err.find("--items: expected a non-negative whole number, got -5"), std::string::npos)
+  EXPECT_NE(r.err.find("--items '-5': expected a whole number >= 2"), std::string::npos)
       << r.err;
-  r = test::run_cli("generate --items 10 --users 5" + out);  // --records missing
+  r = test::run_cli("generate --items 10 --users 5 --records 1e3" + out);
   EXPECT_NE(r.status, 0);
-  EXPECT_NE(r.err.find("--records"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--records '1e3': expected a whole number"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir.file("x.csv")));
 }
 

@@ -10,9 +10,15 @@
 namespace treerec {
 namespace {
 
+UserCount parse_user_count(const std::string& text) {
+  PrepareOptions o;
+  prepare_params().set_text(o, "valid_users", text, flag_names());
+  return o.valid_users;
+}
+
 void expect_parse_error(const std::string& text, const std::string& fragment) {
   try {
-    parse_user_count(text, "--valid-users");
+    parse_user_count(text);
     FAIL() << text;
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
@@ -21,16 +27,16 @@ void expect_parse_error(const std::string& text, const std::string& fragment) {
 }
 
 TEST(UserCount, ParsesCountsAndFractions) {
-  EXPECT_EQ(parse_user_count("0", "x").value, 0);
-  EXPECT_EQ(parse_user_count("0.1", "x").value, 0.1);
-  EXPECT_EQ(parse_user_count("1", "x").value, 1);
-  EXPECT_EQ(parse_user_count("5000", "x").value, 5000);
-  EXPECT_EQ(parse_user_count("1e3", "x").value, 1000);
+  EXPECT_EQ(parse_user_count("0").value, 0);
+  EXPECT_EQ(parse_user_count("0.1").value, 0.1);
+  EXPECT_EQ(parse_user_count("1").value, 1);
+  EXPECT_EQ(parse_user_count("5000").value, 5000);
+  EXPECT_EQ(parse_user_count("1e3").value, 1000);
   expect_parse_error("1.5", "neither a fraction");
-  expect_parse_error("-1", "expected a number of users");
-  expect_parse_error("abc", "expected a number of users");
-  expect_parse_error("", "expected a number of users");
-  expect_parse_error("10x", "expected a number of users");
+  expect_parse_error("-1", "expected a number >= 0");
+  expect_parse_error("abc", "expected a number >= 0");
+  expect_parse_error("", "expected a number >= 0");
+  expect_parse_error("10x", "expected a number >= 0");
 }
 
 TEST(UserCount, ResolvesAgainstTheKeptUsers) {

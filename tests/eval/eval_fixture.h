@@ -34,7 +34,7 @@ inline Dataset tiny_dataset(std::uint32_t users = 14, std::uint32_t items = 24,
   o.min_records = 1;
   o.valid_users = UserCount{static_cast<double>(valid)};
   o.test_users = UserCount{static_cast<double>(test)};
-  o.seed = seed;
+  o.split_seed = seed;
   return Dataset::build(b.log(), o, DatasetSource{"tiny.csv", "csv", "", 0, 0});
 }
 

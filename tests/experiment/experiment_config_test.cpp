@@ -111,7 +111,7 @@ TEST(ExperimentConfig, ErrorsNameFileLineAndKey) {
       {"run = [\"tdm\"]\n[dataset]\nsource = \"file\"\npath = \"absent.trec\"\n",
        "a.toml:4: dataset.path: no such file"},
       {"run = [\"tdm\"]\n[dataset]\nsource = \"log\"\n", "'dataset.path' is required"},
-      {head + "valid_users = 2.5\n", "a.toml:5: 'dataset.valid_users'"},
+      {head + "valid_users = 2.5\n", "a.toml:5: dataset.valid_users 2.5: user count 2.5 is neither"},
       {head + "format = \"parquet\"\n", "a.toml:5: dataset.format"},
       {"top = 3\ntop = [\n", "a.toml:2:"},  // a syntax error names its line
   };

@@ -42,7 +42,7 @@ inline Dataset planted_dataset(const PlantedShape& s = {}) {
   o.min_records = 10;
   o.valid_users = UserCount{s.valid_fraction};
   o.test_users = UserCount{0};
-  o.seed = s.seed;
+  o.split_seed = s.seed;
   return Dataset::build(b.log(), o);
 }
 

@@ -229,6 +229,41 @@ void setup_csv(ScanInput& in, const MappedFile& file, const ReadOptions& o) {
 
 }  // namespace
 
+const ParamTable<ReadOptions>& read_params() {
+  using T = ParamType;
+  static const ParamTable<ReadOptions> table = [] {
+    ParamTable<ReadOptions> p("reading a behaviour log");
+    std::vector<std::pair<std::string, LogFormat>> formats;
+    for (std::size_t i = 0; i < std::size(kFormatNames); ++i) formats.emplace_back(kFormatNames[i], static_cast<LogFormat>(i));
+    p.add_enum({.name = "format", .help = "log format (docs/FORMATS.md)"}, &ReadOptions::format, formats)
+        .add({.name = "side_file", .type = T::text,
+              .help = "amazon: the item,category file; movielens: movies.csv (empty: the one beside the log)"},
+             &ReadOptions::side_file)
+        .add({.name = "user_col", .type = T::text, .help = "csv: user column name"}, &ReadOptions::user_col)
+        .add({.name = "item_col", .type = T::text, .help = "csv: item column name"}, &ReadOptions::item_col)
+        .add({.name = "category_col", .type = T::text, .help = "csv: category column name (optional)"},
+             &ReadOptions::category_col)
+        .add({.name = "time_col", .type = T::text, .help = "csv: timestamp column name (optional)"},
+             &ReadOptions::time_col)
+        .add({.name = "behavior_col", .type = T::text, .help = "csv: behaviour column name (optional)"},
+             &ReadOptions::behavior_col)
+        .add_via({.name = "delimiter", .type = T::text,
+                  .help = "csv: the field delimiter, one character or \"tab\" (empty: tab for *.tsv, comma otherwise)"},
+                 [](const ReadOptions& o) -> ParamValue {
+                   return o.delimiter == 0 ? std::string() : o.delimiter == '\t' ? std::string("tab") : std::string(1, o.delimiter);
+                 },
+                 [](ReadOptions& o, const ParamValue& v) {
+                   const auto& text = std::get<std::string>(v);
+                   if (text.size() > 1 && text != "tab" && text != "\\t") fail("expected one character or \"tab\"");
+                   o.delimiter = text.empty() ? 0 : text.size() > 1 ? '\t' : text[0];
+                 })
+        .add({.name = "skip_bad_lines", .type = T::boolean, .help = "skip and count malformed lines instead of failing"},
+             &ReadOptions::skip_bad_lines);
+    return p;
+  }();
+  return table;
+}
+
 LogFormat parse_log_format(const std::string& name) {
   for (std::size_t i = 0; i < std::size(kFormatNames); ++i)
     if (name == kFormatNames[i]) return static_cast<LogFormat>(i);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "treerec/io/string_table.h"
+#include "treerec/util/params.h"
 
 namespace treerec {
 
@@ -46,6 +47,10 @@ struct ReadOptions {
   bool skip_bad_lines = false;
   int threads = 0;  // 0 = all cores
 };
+
+// The reader's parameters (util/params.h): format, side_file, the csv column names, delimiter
+// and skip_bad_lines (not input and threads, which every command names its own way).
+const ParamTable<ReadOptions>& read_params();
 
 // "userbehavior", "amazon", "movielens" or "csv"; throws Error listing these on any other name.
 LogFormat parse_log_format(const std::string& name);

@@ -189,7 +189,7 @@ Dataset Dataset::build(BehaviorLog log, const PrepareOptions& options, DatasetSo
 
   // ALGORITHMS §2.3: the split; ALGORITHMS §2.5: sample counts of train users.
   const auto users = static_cast<std::uint32_t>(im.user_ids.size());
-  const std::vector<Split> split = split_users(users, options.valid_users, options.test_users, options.seed);
+  const std::vector<Split> split = split_users(users, options.valid_users, options.test_users, options.split_seed);
   own.split.resize(users);
   own.sample_offsets.assign(1, 0);
   for (std::uint32_t u = 0; u < users; ++u) {

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "treerec/data/behavior_log.h"
 
 namespace treerec {
@@ -27,7 +29,6 @@ enum class Split : std::uint8_t { train = 0, valid = 1, test = 2 };
 const char* split_name(Split s);
 
 // A count of users (>= 1) or a fraction of the kept users (in (0, 1)); 0 = none.
-// parse_user_count (data/split.h) reads one from a flag.
 struct UserCount {
   double value = 0;
   // 0 -> 0; a fraction -> round(value * users) to nearest (halves away from zero); a whole
@@ -39,9 +40,12 @@ struct PrepareOptions {
   std::uint32_t min_records = 10;  // ALGORITHMS §2.2: users with fewer records are dropped
   UserCount valid_users{0.1};
   UserCount test_users{0.1};
-  std::uint64_t seed = 1;  // the split's seed (ALGORITHMS §2.3)
-  int threads = 0;         // for the per-user sorts; 0 = default; never changes the result
+  std::uint64_t split_seed = 1;  // the split's seed (ALGORITHMS §2.3)
+  int threads = 0;               // for the per-user sorts; 0 = default; never changes the result
 };
+
+// min_records, valid_users, test_users and split_seed (util/params.h).
+const ParamTable<PrepareOptions>& prepare_params();
 
 // Where the records came from; stored in the file for the record, not used by the library.
 struct DatasetSource {
@@ -126,5 +130,9 @@ class Dataset {
  private:
   std::unique_ptr<Impl> impl_;
 };
+
+// Sizes, splits, sequence lengths, preparation options and source, as `treerec stats --json`
+// prints them and experiment reports record them.
+nlohmann::json dataset_stats(const Dataset& d);
 
 }  // namespace treerec

@@ -90,7 +90,7 @@ void Dataset::save(const std::string& path) const {
        {{"min_records", o.min_records},
         {"valid_users", o.valid_users.value},
         {"test_users", o.test_users.value},
-        {"seed", o.seed}}},
+        {"seed", o.split_seed}}},
       {"input",
        {{"path", s.input},
         {"format", s.format},
@@ -136,7 +136,7 @@ Dataset Dataset::load(const std::string& path) {
   im.options.min_records = static_cast<std::uint32_t>(min_records);
   im.options.valid_users.value = meta_double(opt, "valid_users", path);
   im.options.test_users.value = meta_double(opt, "test_users", path);
-  im.options.seed = meta_u64(opt, "seed", path);
+  im.options.split_seed = meta_u64(opt, "seed", path);
   const auto& in = meta_object(meta, "input", path);
   im.source.input = meta_string(in, "path", path);
   im.source.format = meta_string(in, "format", path);
@@ -203,6 +203,39 @@ Dataset Dataset::load(const std::string& path) {
   if (so.front() != 0 || so.back() != samples)
     damaged(path, "section sample_offsets ends at ", so.back(), ", meta says ", samples, " train samples");
   return d;
+}
+
+nlohmann::json dataset_stats(const Dataset& d) {
+  std::uint64_t min_len = 0, max_len = 0;
+  for (std::uint32_t u = 0; u < d.num_users(); ++u) {
+    const std::uint64_t len = d.sequence(u).size();
+    min_len = u == 0 ? len : std::min(min_len, len);
+    max_len = std::max(max_len, len);
+  }
+  nlohmann::json types = nlohmann::json::array();
+  for (std::size_t t = 0; t < d.behavior_types().size(); ++t) types.push_back(d.behavior_types()[t]);
+  const auto& o = d.options();
+  const auto& s = d.source();
+  return {
+      {"users", d.num_users()},
+      {"items", d.num_items()},
+      {"categories", d.num_categories()},
+      {"records", d.num_records()},
+      {"train_users", d.users(Split::train).size()},
+      {"valid_users", d.users(Split::valid).size()},
+      {"test_users", d.users(Split::test).size()},
+      {"train_samples", d.num_train_samples()},
+      {"behavior_types", types},
+      {"min_sequence_length", min_len},
+      {"mean_sequence_length", d.num_users() ? static_cast<double>(d.num_records()) / d.num_users() : 0.0},
+      {"max_sequence_length", max_len},
+      {"min_records", o.min_records},
+      {"split_seed", o.split_seed},
+      {"input", s.input},
+      {"format", s.format},
+      {"records_read", s.records_read},
+      {"skipped_lines", s.skipped_lines},
+  };
 }
 
 }  // namespace treerec

@@ -22,20 +22,39 @@ std::uint64_t default_categories(std::uint64_t items) {
   return std::max<std::uint64_t>(1, items / kItemsPerCategory);
 }
 
-void validate_generator_options(const GeneratorOptions& o) {
-  constexpr std::uint64_t kMaxIds = UINT32_MAX;  // ids are written as 1..n and held in 32 bits
-  if (o.items < 2) fail("--items must be at least 2, got ", o.items);
-  if (o.items > kMaxIds) fail("--items must be at most ", kMaxIds, ", got ", o.items);
-  if (o.users < 1) fail("--users must be at least 1, got ", o.users);
-  if (o.users > kMaxIds) fail("--users must be at most ", kMaxIds, ", got ", o.users);
+const ParamTable<GeneratorOptions>& generator_params() {
+  using T = ParamType;
+  constexpr double kMaxIds = UINT32_MAX;  // ids are written as 1..n and held in 32 bits
+  static const ParamTable<GeneratorOptions> table = [] {
+    ParamTable<GeneratorOptions> p("generating a log");
+    p.add({.name = "items", .type = T::count, .help = "number of items", .min = 2, .max = kMaxIds},
+          &GeneratorOptions::items)
+        .add({.name = "users", .type = T::count, .help = "number of users", .min = 1, .max = kMaxIds},
+             &GeneratorOptions::users)
+        .add({.name = "records", .type = T::count, .help = "number of records (rows), at least users"},
+             &GeneratorOptions::records)
+        .add({.name = "seed", .type = T::count, .help = "seed of the generator"}, &GeneratorOptions::seed)
+        .add({.name = "categories", .type = T::count,
+              .help = "number of categories (0 = items / 440, at least 1, like UserBehavior)"},
+             &GeneratorOptions::categories)
+        .add({.name = "category_agreement", .type = T::real,
+              .help = "fraction of items whose category is the one aligned with their hidden group (the rest get "
+                      "another category uniformly)",
+              .min = 0, .max = 1},
+             &GeneratorOptions::category_agreement);
+    return p;
+  }();
+  return table;
+}
+
+void validate_generator_options(const GeneratorOptions& o, const ParamNamer& name) {
+  generator_params().check(o, name);
   if (o.records < o.users)
-    fail("--records (", o.records, ") must be at least --users (", o.users,
+    fail(name("records"), " (", o.records, ") must be at least ", name("users"), " (", o.users,
          "): every user gets at least one record");
   if (o.categories > o.items)
-    fail("--categories (", o.categories, ") must not exceed --items (", o.items, ")");
-  if (!(o.category_agreement >= 0.0 && o.category_agreement <= 1.0))
-    fail("--category-agreement must be in [0, 1], got ", o.category_agreement);
-  if (o.threads < 0) fail("--threads must be >= 0, got ", o.threads);
+    fail(name("categories"), " (", o.categories, ") must not exceed ", name("items"), " (", o.items, ")");
+  if (o.threads < 0) fail("threads must be >= 0, got ", o.threads);
   TR_CHECK(o.chunk_records > 0 && o.stream_records > 0 && o.batch_records > 0,
            "generator tuning sizes must be positive");
 }

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <string>
 
+#include "treerec/util/params.h"
+
 namespace treerec {
 
 // The time span of the generated timestamps, like UserBehavior's:
@@ -22,9 +24,9 @@ inline constexpr std::int64_t kGeneratedTimeEnd = 1512316800;
 inline constexpr std::uint64_t kItemsPerCategory = 440;
 
 struct GeneratorOptions {
-  std::uint64_t items = 0;    // >= 2; item ids are 1..items
-  std::uint64_t users = 0;    // >= 1; user ids are 1..users
-  std::uint64_t records = 0;  // exactly this many rows; >= users (every user has a row)
+  std::uint64_t items = 10000;     // >= 2; item ids are 1..items
+  std::uint64_t users = 2000;      // >= 1; user ids are 1..users
+  std::uint64_t records = 160000;  // exactly this many rows; >= users (every user has a row)
   std::uint64_t seed = 1;
   std::uint64_t categories = 0;     // 0 = default_categories(items); ids are 1..categories
   double category_agreement = 0.5;  // fraction of items whose category is their group's
@@ -39,9 +41,12 @@ struct GeneratorOptions {
 // max(1, items / 440): UserBehavior's ratio.
 std::uint64_t default_categories(std::uint64_t items);
 
-// Throws Error naming the flag (--items, --users, --records, --categories,
-// --category-agreement) and the bad value when an option is out of range.
-void validate_generator_options(const GeneratorOptions& options);
+// items, users, records, seed, categories and category_agreement (util/params.h).
+const ParamTable<GeneratorOptions>& generator_params();
+
+// Throws Error naming the option through `name` (flags by default: --items, ...) and the bad
+// value when an option is out of range or records < users or categories > items.
+void validate_generator_options(const GeneratorOptions& options, const ParamNamer& name = flag_names());
 
 // The shape of the planted hierarchy: a balanced binary tree of depth `hidden_levels` whose
 // 2^hidden_levels leaves are groups of 32..63 items (one group when items < 64); users'

@@ -35,17 +35,37 @@ std::uint32_t UserCount::resolve(std::uint32_t users) const {
   return static_cast<std::uint32_t>(value);
 }
 
-UserCount parse_user_count(std::string_view text, std::string_view what) {
-  const std::string s(text);
-  char* end = nullptr;
-  const double v = s.empty() ? 0 : std::strtod(s.c_str(), &end);
-  if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(v) || v < 0)
-    fail(what, ": expected a number of users (e.g. 5000) or a fraction in (0, 1) (e.g. 0.1), got '",
-         s, "'");
-  if (v >= 1 && v != std::floor(v))
-    fail(what, ": '", s, "' is neither a fraction in (0, 1) nor a whole number of users");
-  if (v > 4294967295.0) fail(what, ": '", s, "' users is too many");
-  return UserCount{v};
+namespace {
+
+// A user count's parameter: a number >= 0, whole when >= 1.
+template <UserCount PrepareOptions::*field>
+void add_user_count(ParamTable<PrepareOptions>& p, std::string name, std::string help) {
+  p.add_via({.name = std::move(name), .type = ParamType::real, .help = std::move(help), .min = 0},
+            [](const PrepareOptions& o) -> ParamValue { return (o.*field).value; },
+            [](PrepareOptions& o, const ParamValue& v) {
+              const UserCount c{std::get<double>(v)};
+              c.resolve(1000);  // throws for a non-whole count >= 1
+              o.*field = c;
+            });
+}
+
+}  // namespace
+
+const ParamTable<PrepareOptions>& prepare_params() {
+  static const ParamTable<PrepareOptions> table = [] {
+    ParamTable<PrepareOptions> p("preparing a dataset");
+    p.add({.name = "min_records", .type = ParamType::count,
+           .help = "drop users with fewer records (docs/ALGORITHMS.md §2.2)", .min = 1},
+          &PrepareOptions::min_records);
+    add_user_count<&PrepareOptions::valid_users>(p, "valid_users",
+                                                 "validation users: a count (5000) or a fraction of the users (0.1)");
+    add_user_count<&PrepareOptions::test_users>(p, "test_users",
+                                                "test users: a count (5000) or a fraction of the users (0.1)");
+    p.add({.name = "split_seed", .type = ParamType::count, .help = "seed of the user split (docs/ALGORITHMS.md §2.3)"},
+          &PrepareOptions::split_seed);
+    return p;
+  }();
+  return table;
 }
 
 std::vector<Split> split_users(std::uint32_t users, UserCount valid, UserCount test,

@@ -131,22 +131,32 @@ std::uint32_t as_u32(const nlohmann::json& v, const ConfigDocument& doc, const s
   return static_cast<std::uint32_t>(x);
 }
 
-UserCount user_count(const nlohmann::json& v, const ConfigDocument& doc, const std::string& key) {
-  UserCount c{v.get<double>()};
-  try {
-    c.resolve(1000);
-  } catch (const Error& e) {
-    fail(doc.where(key), ": '", key, "': ", e.what());
-  }
-  return c;
+
+
+// The config keys [section] name = default of a parameter table.
+template <typename O>
+void add_section(std::vector<ConfigParam>& out, const std::string& section, const ParamTable<O>& table,
+                 const std::string& help_prefix = "") {
+  for (const auto& e : table.entries())
+    if (e.spec.config)
+      out.push_back({section + "." + e.spec.name, param_config_json(table.default_value(e.spec.name)),
+                     help_prefix + param_help(e.spec)});
 }
 
-char delimiter(const std::string& text, const ConfigDocument& doc) {
-  if (text.empty()) return 0;
-  if (text == "\\t" || text == "tab") return '\t';
-  if (text.size() != 1)
-    fail(doc.where("dataset.delimiter"), ": 'dataset.delimiter' must be one character or \"tab\", got \"", text, "\"");
-  return text[0];
+// Sets `o` from the config's values of the table's keys, checked by the table; errors name the
+// key and its line.
+template <typename O>
+void read_section(const ConfigDocument& doc, const nlohmann::json& values, const std::string& section,
+                  const ParamTable<O>& table, O& o) {
+  for (const auto& e : table.entries()) {
+    if (!e.spec.config) continue;
+    const std::string key = section + "." + e.spec.name;
+    try {
+      table.set_json(o, e.spec.name, values.at(key), config_names(section + "."));
+    } catch (const Error& err) {
+      fail(doc.where(key), ": ", err.what());
+    }
+  }
 }
 
 // `reference` and `pairs` name registered methods (whether run or not).
@@ -161,7 +171,8 @@ void check_method_name(const ConfigDocument& doc, const std::string& key, const 
 }  // namespace
 
 const std::vector<ConfigParam>& experiment_params() {
-  static const std::vector<ConfigParam> params = {
+  static const std::vector<ConfigParam> params = [] {
+    std::vector<ConfigParam> p = {
       {"name", "", "title of the report"},
       {"run", paper_methods(), "the methods to run and compare, in this order"},
       {"seeds", nlohmann::json::array({1}),
@@ -184,28 +195,12 @@ const std::vector<ConfigParam>& experiment_params() {
       {"dataset.source", "log", "where the data comes from: file (a prepared dataset), log (a raw "
        "behaviour log, prepared once into DIR/dataset.trec) or generated (the built-in generator)"},
       {"dataset.path", "", "source = file: the dataset file; source = log: the behaviour log"},
-      {"dataset.format", "userbehavior", "source = log: userbehavior, amazon, movielens or csv"},
-      {"dataset.side_file", "", "amazon: the item,category file; movielens: movies.csv (empty: the one "
-       "beside the log)"},
-      {"dataset.user_col", "", "csv: user column name"},
-      {"dataset.item_col", "", "csv: item column name"},
-      {"dataset.category_col", "", "csv: category column name (optional)"},
-      {"dataset.time_col", "", "csv: timestamp column name (optional)"},
-      {"dataset.behavior_col", "", "csv: behaviour column name (optional)"},
-      {"dataset.delimiter", "", "csv: the delimiter, one character or \"tab\" (empty: tab for *.tsv, comma otherwise)"},
-      {"dataset.skip_bad_lines", false, "skip and count malformed lines instead of failing"},
-      {"dataset.min_records", 10, "drop users with fewer records (docs/ALGORITHMS.md §2.2)"},
-      {"dataset.valid_users", 0.1, "validation users: a count (5000) or a fraction of the users (0.1)"},
-      {"dataset.test_users", 0.1, "test users: a count (5000) or a fraction of the users (0.1)"},
-      {"dataset.split_seed", 1, "seed of the user split (docs/ALGORITHMS.md §2.3)"},
-      {"generate.items", 10000, "source = generated: number of items"},
-      {"generate.users", 2000, "source = generated: number of users"},
-      {"generate.records", 160000, "source = generated: number of records (>= users)"},
-      {"generate.seed", 7, "source = generated: seed of the generator"},
-      {"generate.categories", 0, "source = generated: number of categories (0 = items / 440)"},
-      {"generate.category_agreement", 0.5,
-       "source = generated: fraction of items whose category matches their hidden group"},
   };
+    add_section(p, "dataset", read_params());
+    add_section(p, "dataset", prepare_params());
+    add_section(p, "generate", generator_params(), "source = generated: ");
+    return p;
+  }();
   return params;
 }
 
@@ -276,40 +271,19 @@ ExperimentConfig experiment_config(const ConfigDocument& doc) {
   if (c.source != "generated" && !fs::exists(c.dataset_path))
     fail(doc.where("dataset.path"), ": dataset.path: no such file: ", c.dataset_path);
 
-  c.format = v["dataset.format"].get<std::string>();
-  try {
-    c.read.format = parse_log_format(c.format);
-  } catch (const Error& e) {
-    fail(doc.where("dataset.format"), ": dataset.format: ", e.what());
-  }
+  read_section(doc, v, "dataset", read_params(), c.read);
+  c.format = log_format_name(c.read.format);
   c.read.input = c.dataset_path;
-  c.read.side_file = resolve_path(v["dataset.side_file"].get<std::string>(), doc.path);
-  c.read.user_col = v["dataset.user_col"].get<std::string>();
-  c.read.item_col = v["dataset.item_col"].get<std::string>();
-  c.read.category_col = v["dataset.category_col"].get<std::string>();
-  c.read.time_col = v["dataset.time_col"].get<std::string>();
-  c.read.behavior_col = v["dataset.behavior_col"].get<std::string>();
-  c.read.delimiter = delimiter(v["dataset.delimiter"].get<std::string>(), doc);
-  c.read.skip_bad_lines = v["dataset.skip_bad_lines"].get<bool>();
+  c.read.side_file = resolve_path(c.read.side_file, doc.path);
   c.read.threads = c.threads;
-
-  c.prepare.min_records = as_u32(v["dataset.min_records"], doc, "dataset.min_records");
-  if (c.prepare.min_records == 0) fail(doc.where("dataset.min_records"), ": 'dataset.min_records' must be at least 1");
-  c.prepare.valid_users = user_count(v["dataset.valid_users"], doc, "dataset.valid_users");
-  c.prepare.test_users = user_count(v["dataset.test_users"], doc, "dataset.test_users");
-  c.prepare.seed = v["dataset.split_seed"].get<std::uint64_t>();
+  read_section(doc, v, "dataset", prepare_params(), c.prepare);
   c.prepare.threads = c.threads;
 
-  c.generate.items = v["generate.items"].get<std::uint64_t>();
-  c.generate.users = v["generate.users"].get<std::uint64_t>();
-  c.generate.records = v["generate.records"].get<std::uint64_t>();
-  c.generate.seed = v["generate.seed"].get<std::uint64_t>();
-  c.generate.categories = v["generate.categories"].get<std::uint64_t>();
-  c.generate.category_agreement = v["generate.category_agreement"].get<double>();
+  read_section(doc, v, "generate", generator_params(), c.generate);
   c.generate.threads = c.threads;
   if (c.source == "generated") {
     try {
-      validate_generator_options(c.generate);
+      validate_generator_options(c.generate, config_names("generate."));
     } catch (const Error& e) {
       fail(doc.where("generate"), ": [generate]: ", e.what());
     }

@@ -43,21 +43,6 @@ nlohmann::json read_json(const std::string& path) {
   }
 }
 
-nlohmann::json dataset_stats(const Dataset& d) {
-  return {{"users", d.num_users()},
-          {"items", d.num_items()},
-          {"categories", d.num_categories()},
-          {"records", d.num_records()},
-          {"train_users", d.users(Split::train).size()},
-          {"valid_users", d.users(Split::valid).size()},
-          {"test_users", d.users(Split::test).size()},
-          {"train_samples", d.num_train_samples()},
-          {"min_records", d.options().min_records},
-          {"split_seed", d.options().seed},
-          {"input", d.source().input},
-          {"format", d.source().format},
-          {"records_read", d.source().records_read}};
-}
 
 // The dataset: loaded (source = file), or prepared once into DIR/dataset.trec, whose recipe
 // DIR/dataset.json must match for it to be reused.

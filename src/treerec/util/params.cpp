@@ -35,8 +35,9 @@ std::string number_text(double x) {
 }
 
 // ">= 1", "> 0", "in (0, 1]", "from 1 to 4096", "dnn, attention", or "" when the type alone
-// decides.
-std::string range_text(const ParamSpec& s) {
+// decides. Help leaves out an upper bound that is only the field's own limit; an error (`full`)
+// gives it.
+std::string range_text(const ParamSpec& s, bool full = false) {
   if (s.type == ParamType::text) {
     std::string out;
     for (const std::string& c : s.choices) out += (out.empty() ? "" : ", ") + c;
@@ -44,7 +45,7 @@ std::string range_text(const ParamSpec& s) {
   }
   if (s.type != ParamType::integer && s.type != ParamType::count && s.type != ParamType::real) return "";
   const bool has_min = std::isfinite(s.min) && !(s.type == ParamType::count && s.min <= 0 && !s.above);
-  const bool has_max = std::isfinite(s.max) && s.max < 2147483647.0;  // a field's own limit is not news
+  const bool has_max = std::isfinite(s.max) && (full || s.max < 2147483647.0);
   if (has_min && has_max) {
     if (s.above) return "in (" + number_text(s.min) + ", " + number_text(s.max) + "]";
     return "from " + number_text(s.min) + " to " + number_text(s.max);
@@ -54,7 +55,8 @@ std::string range_text(const ParamSpec& s) {
   return "";
 }
 
-[[noreturn]] void bad(const ParamNamer& namer, const ParamSpec& s, const std::string& got) {
+// `too_big`: the value is above the maximum, so the error gives it even when help leaves it out.
+[[noreturn]] void bad(const ParamNamer& namer, const ParamSpec& s, const std::string& got, bool too_big = false) {
   std::string want;
   switch (s.type) {
     case ParamType::boolean: want = "true or false"; break;
@@ -64,7 +66,7 @@ std::string range_text(const ParamSpec& s) {
     case ParamType::text: want = "text"; break;
     case ParamType::counts: want = "a list of whole numbers >= 0 (k1,k2,...)"; break;
   }
-  const std::string range = range_text(s);
+  const std::string range = range_text(s, too_big);
   if (!range.empty()) want = s.type == ParamType::text ? "one of " + range : want + " " + range;
   else if (s.type == ParamType::count) want += " >= 0";
   fail(namer(s.name), " ", got, ": expected ", want);
@@ -84,7 +86,7 @@ void check_value(const ParamSpec& s, const ParamValue& v, const ParamNamer& name
     return;
   }
   const bool low = s.above ? !(x > s.min) : !(x >= s.min);
-  if (!std::isfinite(x) || low || x > s.max) bad(namer, s, param_text(v));
+  if (!std::isfinite(x) || low || x > s.max) bad(namer, s, param_text(v), x > s.max);
 }
 
 std::vector<std::uint32_t> parse_counts(std::string_view text, const ParamSpec& s, const ParamNamer& namer) {
@@ -230,11 +232,19 @@ void ParamTableBase::add_entry(Entry e) {
   entries_.push_back(std::move(e));
 }
 
+void ParamTableBase::store(const Entry& e, void* o, const ParamValue& v, const ParamNamer& namer) {
+  try {
+    e.set(o, v);
+  } catch (const Error& err) {  // a value the field cannot take (add_via)
+    fail(namer(e.spec.name), " ", param_text(v), ": ", err.what());
+  }
+}
+
 void ParamTableBase::set_text(void* o, std::string_view name, std::string_view text, const ParamNamer& namer) const {
   const Entry& e = entry(name);
   const ParamValue v = parse(e.spec, text, namer);
   check_value(e.spec, v, namer);
-  e.set(o, v);
+  store(e, o, v, namer);
 }
 
 void ParamTableBase::set_json(void* o, std::string_view name, const nlohmann::json& value,
@@ -242,7 +252,7 @@ void ParamTableBase::set_json(void* o, std::string_view name, const nlohmann::js
   const Entry& e = entry(name);
   const ParamValue v = from_json(e.spec, value, namer);
   check_value(e.spec, v, namer);
-  e.set(o, v);
+  store(e, o, v, namer);
 }
 
 void ParamTableBase::check(const void* o, const ParamNamer& namer) const {

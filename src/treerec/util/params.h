@@ -78,6 +78,7 @@ class ParamTableBase {
   std::string markdown(const void* defaults) const;
   std::string text(const void* defaults) const;
   void add_entry(Entry e);
+  static void store(const Entry& e, void* o, const ParamValue& v, const ParamNamer& namer);
 
  private:
   std::string area_;
@@ -133,6 +134,16 @@ class ParamTable : public ParamTableBase {
                  for (const auto& [text, value] : names)
                    if (std::get<std::string>(v) == text) static_cast<O*>(o)->*field = value;
                }});
+    return *this;
+  }
+
+  // Declares a parameter stored some other way: `get(const O&)` returns its value as the spec's
+  // type, `set(O&, value)` stores one that has passed the type and range checks and may throw
+  // Error for a value it cannot take (the table names the parameter in front of the message).
+  template <typename Get, typename Set>
+  ParamTable& add_via(ParamSpec spec, Get get, Set set) {
+    add_entry({std::move(spec), [get](const void* o) -> ParamValue { return get(*static_cast<const O*>(o)); },
+               [set](void* o, const ParamValue& v) { set(*static_cast<O*>(o), v); }});
     return *this;
   }
 
