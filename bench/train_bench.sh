@@ -22,7 +22,7 @@ mkdir -p "$work"
 if [ ! -f "$work/data.trd" ]; then
   $tr generate --out "$work/log.csv" --items 1477922 --users 200000 --records 24000000 --seed 1
   $tr prepare --input "$work/log.csv" --format userbehavior --out "$work/data.trd" \
-    --valid-users 1000 --test-users 1000 --seed 1
+    --valid-users 1000 --test-users 1000 --split-seed 1
   $tr tree init "$work/data.trd" --out "$work/category.tree"
 fi
 items=$($tr stats "$work/data.trd" --json | sed -n 's/.*"items": *\([0-9]*\).*/\1/p')

@@ -18,7 +18,7 @@ $tr generate --out "$work/log.csv" --items 10000 --users 2000 --records 160000 -
   --truth "$work/truth.tsv"
 echo "== prepare"
 $tr prepare --input "$work/log.csv" --format userbehavior --out "$work/dataset.trd" \
-  --valid-users 200 --test-users 200 --seed 7
+  --valid-users 200 --test-users 200 --split-seed 7
 echo "== stats"
 $tr stats "$work/dataset.trd"
 echo "== tree init (category tree, ALGORITHMS §3)"

@@ -1,4 +1,5 @@
 #include "cli/baseline_commands.h"
+#include "cli/param_flags.h"
 
 #include <chrono>
 #include <cstdio>
@@ -18,11 +19,9 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 void train_itemcf(const std::string& dataset_path, const std::string& out, const TrainOptions& t,
-                  const ItemCfTrainOpts& o) {
+                  const ItemCfOptions& o) {
   const Dataset data = Dataset::load(dataset_path);
-  ItemCfOptions opts;
-  opts.neighbours = o.neighbours;
-  opts.max_history = o.max_history;
+  ItemCfOptions opts = o;
   opts.threads = t.threads;
   std::fprintf(stderr, "building Item-CF (K = %u, last %u records per train user) on %zu train users, %u items\n",
                opts.neighbours, opts.max_history, data.users(Split::train).size(), data.num_items());
@@ -62,17 +61,12 @@ void train_youtube(const std::string& dataset_path, const std::string& out, cons
 
 bool is_treeless_baseline(const std::string& method) { return method == "itemcf" || method == "youtube"; }
 
-void add_itemcf_train_options(CLI::App* cmd, ItemCfTrainOpts& o) {
-  cmd->add_option("--neighbours", o.neighbours, "itemcf: K, neighbours kept per item")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  cmd->add_option("--max-history", o.max_history,
-                  "itemcf: most recent records per train user counted for co-occurrence (0 = all)")
-      ->capture_default_str();
+void add_itemcf_train_options(CLI::App* cmd, ItemCfOptions& o) {
+  add_param_flags(cmd, itemcf_params(), o, {"neighbours", "max_history"});
 }
 
 void train_treeless_baseline(const std::string& dataset_path, const std::string& out, const TrainOptions& t,
-                             const ItemCfTrainOpts& itemcf, std::uint32_t valid_users) {
+                             const ItemCfOptions& itemcf, std::uint32_t valid_users) {
   if (t.method == "itemcf") return train_itemcf(dataset_path, out, t, itemcf);
   if (t.method == "youtube") return train_youtube(dataset_path, out, t, valid_users);
   fail("method ", t.method, " needs a tree (--tree)");
@@ -81,11 +75,7 @@ void train_treeless_baseline(const std::string& dataset_path, const std::string&
 void add_baseline_retrieve_options(CLI::App* cmd, BaselineRetrieveOpts& o) {
   cmd->add_flag("--approximate", o.approximate,
                 "youtube: approximate top M with an HNSW graph (hnswlib) instead of the exact inner products");
-  cmd->add_option("--hnsw-m", o.hnsw.m, "youtube --approximate: HNSW graph degree M")->capture_default_str();
-  cmd->add_option("--hnsw-ef", o.hnsw.ef, "youtube --approximate: search candidate list (raised to --top)")
-      ->capture_default_str();
-  cmd->add_option("--hnsw-ef-construction", o.hnsw.ef_construction,
-                  "youtube --approximate: build candidate list")->capture_default_str();
+  add_param_flags(cmd, hnsw_params(), o.hnsw, {"hnsw_m", "hnsw_ef", "hnsw_ef_construction", "hnsw_parallel_build"});
 }
 
 BaselineLists retrieve_baseline(const std::string& model_path, const Dataset& dataset,
@@ -117,7 +107,7 @@ BaselineLists retrieve_baseline(const std::string& model_path, const Dataset& da
   r.lists = youtube_retrieve_exact(*trained.model, histories, ro);
   if (o.approximate) {
     HnswOptions h = o.hnsw;
-    h.build_threads = threads;  // 1: a reproducible graph
+    if (h.build_threads != 1) h.build_threads = threads;  // --hnsw-parallel-build; else reproducible
     const YoutubeHnswIndex index(*trained.model, h);
     RankedLists approx = index.search(histories, ro);
     r.hnsw_recall = overlap_fraction(r.lists, approx);

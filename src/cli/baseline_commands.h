@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "treerec/baselines/item_cf.h"
 #include "treerec/baselines/youtube_retrieval.h"
 #include "treerec/data/dataset.h"
 #include "treerec/search/ranked_lists.h"
@@ -20,24 +21,21 @@ namespace treerec::cli {
 // True for the methods that train without a tree: itemcf, youtube.
 bool is_treeless_baseline(const std::string& method);
 
-struct ItemCfTrainOpts {
-  std::uint32_t neighbours = 50;
-  std::uint32_t max_history = 200;
-};
 // Adds --neighbours and --max-history (Item-CF only) to `train`.
-void add_itemcf_train_options(CLI::App* cmd, ItemCfTrainOpts& o);
+void add_itemcf_train_options(CLI::App* cmd, ItemCfOptions& o);
 
 // Trains itemcf or youtube on `dataset_path` and writes `out`. The common options (epochs,
 // batch, negatives, lr, lr_decay, embedding_dim, seed, threads, shard_samples) come from `t`;
 // youtube reports recall on the first `valid_users` validation users after every epoch.
 void train_treeless_baseline(const std::string& dataset_path, const std::string& out, const TrainOptions& t,
-                             const ItemCfTrainOpts& itemcf, std::uint32_t valid_users);
+                             const ItemCfOptions& itemcf, std::uint32_t valid_users);
 
 struct BaselineRetrieveOpts {
   bool approximate = false;  // youtube: HNSW instead of exact
   HnswOptions hnsw;
 };
-// Adds --approximate, --hnsw-m, --hnsw-ef, --hnsw-ef-construction to evaluate/retrieve.
+// Adds --approximate, --hnsw-m, --hnsw-ef, --hnsw-ef-construction, --hnsw-parallel-build to
+// evaluate/retrieve.
 void add_baseline_retrieve_options(CLI::App* cmd, BaselineRetrieveOpts& o);
 
 struct BaselineLists {

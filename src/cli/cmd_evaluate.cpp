@@ -8,6 +8,8 @@
 
 #include "cli/baseline_commands.h"
 #include "cli/command.h"
+#include "cli/param_flags.h"
+#include "treerec/search/model_retrieval.h"
 #include "cli/model_inputs.h"
 #include "treerec/eval/evaluate.h"
 #include "treerec/baselines/model_kind.h"
@@ -24,8 +26,7 @@ struct Opts {
   std::string tree;
   std::string split = "valid";
   bool json = false;
-  std::uint32_t beam = 200;
-  std::uint32_t top = 200;
+  RetrievalOptions retrieval;  // beam and top
   bool brute_force = false;
   bool popular = false;
   std::uint32_t max_users = 0;
@@ -45,17 +46,17 @@ void print(const Opts& o, const std::string& method, const std::string& retrieva
     if (!o.popular) {
       j["model"] = o.model;
       j["tree"] = o.tree;
-      if (retrieval == "beam") j["beam"] = o.beam;
+      if (retrieval == "beam") j["beam"] = o.retrieval.beam;
     }
-    j["top"] = o.top;
+    j["top"] = o.retrieval.top;
     j["seconds"] = r.seconds;
     j["nodes_scored_per_user"] = r.nodes_scored_per_user;
     std::printf("%s\n", j.dump(2).c_str());
     return;
   }
   std::string head = cat("method: ", method, ", split: ", o.split, ", retrieval: ", retrieval);
-  if (retrieval == "beam") head += cat(" (k = ", o.beam, ")");
-  std::printf("%s, M = %u\n%s", head.c_str(), o.top, m.table().c_str());
+  if (retrieval == "beam") head += cat(" (k = ", o.retrieval.beam, ")");
+  std::printf("%s, M = %u\n%s", head.c_str(), o.retrieval.top, m.table().c_str());
   std::printf("time: %.3f s\nnodes scored per user: %.1f\n", r.seconds, r.nodes_scored_per_user);
 }
 
@@ -63,8 +64,8 @@ void run(const Opts& o) {
   set_default_threads(o.threads);
   EvaluateOptions eo;
   eo.split = o.split == "test" ? Split::test : Split::valid;
-  eo.beam = o.beam;
-  eo.top = o.top;
+  eo.beam = o.retrieval.beam;
+  eo.top = o.retrieval.top;
   eo.max_users = o.max_users;
   eo.threads = o.threads;
   if (o.popular) {
@@ -76,9 +77,9 @@ void run(const Opts& o) {
     const auto t0 = std::chrono::steady_clock::now();
     const Dataset dataset = Dataset::load(o.dataset);
     const auto users = evaluation_users(dataset, eo.split, eo.max_users);
-    const BaselineLists b = retrieve_baseline(o.model, dataset, o.dataset, users, o.top, o.threads, o.baseline);
+    const BaselineLists b = retrieve_baseline(o.model, dataset, o.dataset, users, o.retrieval.top, o.threads, o.baseline);
     EvaluateResult r;
-    r.metrics = measure_lists(dataset, users, b.lists, o.top);
+    r.metrics = measure_lists(dataset, users, b.lists, o.retrieval.top);
     std::uint64_t scored = 0;
     for (std::uint64_t s : b.lists.scored) scored += s;
     r.nodes_scored_per_user = static_cast<double>(scored) / static_cast<double>(users.size());
@@ -109,12 +110,7 @@ const Command kCmd(70, [](CLI::App& app) {
       ->check(CLI::IsMember({"valid", "test"}))
       ->capture_default_str();
   cmd->add_flag("--json", opts->json, "print one JSON object instead of a table");
-  auto* beam = cmd->add_option("--beam", opts->beam, "beam size k: nodes kept per level")
-                   ->check(CLI::PositiveNumber)
-                   ->capture_default_str();
-  cmd->add_option("--top", opts->top, "items retrieved per user, M")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
+  auto* beam = add_param_flags(cmd, retrieval_params(), opts->retrieval, {"beam", "top"})[0];
   auto* brute = cmd->add_flag("--brute-force", opts->brute_force,
                               "score every item instead of beam search (always so for dnn)");
   auto* popular = cmd->add_flag("--popular", opts->popular,

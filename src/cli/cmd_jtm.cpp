@@ -22,7 +22,6 @@ struct Opts {
   std::string dataset;
   std::string tree;
   std::string out;
-  std::string relearn = "jtm";
   std::string method;  // default: jtm-h for jtm, tdm for kmeans
   JointOptions joint;
 };
@@ -30,7 +29,6 @@ struct Opts {
 void run(Opts& o) {
   const auto t0 = std::chrono::steady_clock::now();
   JointOptions& j = o.joint;
-  j.relearn = parse_relearn(o.relearn);
   j.train.method = !o.method.empty() ? o.method : j.relearn == Relearn::jtm ? "jtm-h" : "tdm";
   j.kmeans.seed = j.learn.seed;
   j.train.validate(flag_names());
@@ -77,26 +75,16 @@ const Command kCmd(55, [](CLI::App& app) {
   cmd->add_option("--out,-o", opts->out,
                   "output folder: round-N/{tree,model,round.json}, rounds.json, best.model, best.tree")
       ->required();
-  cmd->add_option("--rounds", j.rounds, "rounds T of (train, evaluate, learn the tree)")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  cmd->add_option("--relearn", opts->relearn,
-                  "how the tree is relearned after each round: jtm (tree learning, docs/ALGORITHMS.md §7), kmeans (balanced "
-                  "2-means on the leaf embeddings, TDM's re-clustering) or none (the same tree: warm-started "
-                  "rounds only, the control for jtm)")
-      ->check(CLI::IsMember({"jtm", "kmeans", "none"}))
-      ->capture_default_str();
+  add_param_flags(cmd, joint_params(), j, {"rounds", "relearn"});
   cmd->add_option("--method", opts->method, "training method (default: jtm-h for jtm, tdm for kmeans)")
       ->check(CLI::IsMember({"tdm", "jtm-hi", "jtm-h"}));
   add_train_flags(cmd, j.train)
       ->description("most training epochs per round (early stopping on the validation users usually ends sooner)");
   add_param_flags(cmd, learn_params(), j.learn,
                   {"gap", "assign", "assign_candidates", "lookahead", "never_worse", "max_samples_per_item"});
+  add_param_flags(cmd, kmeans_params(), j.kmeans, {"kmeans_iterations"});
   cmd->add_option("--tree-seed", j.learn.seed, "seed of tree learning and k-means")->capture_default_str();
-  cmd->add_option("--valid-users", j.valid_users,
-                  "validation users, a random sample drawn by --seed: recall@200 stops each round's training "
-                  "early and picks the best round (0 = skip: every epoch runs, the last round is kept)")
-      ->capture_default_str();
+  add_param_flags(cmd, joint_params(), j, {"valid_users"});
   cmd->add_flag("--resume", j.resume,
                 "continue the run in --out: finished rounds are kept, an interrupted training continues from "
                 "its checkpoint (starts afresh if the folder holds no run)");

@@ -15,6 +15,7 @@
 
 #include "cli/baseline_commands.h"
 #include "cli/command.h"
+#include "cli/param_flags.h"
 #include "cli/model_inputs.h"
 #include "treerec/baselines/model_kind.h"
 #include "treerec/io/atomic_file.h"
@@ -32,8 +33,7 @@ struct Opts {
   std::string out;
   std::string split = "valid";
   std::string users;  // file of raw user ids, one per line
-  std::uint32_t top = 200;
-  std::uint32_t beam = 200;
+  RetrievalOptions retrieval;  // beam and top
   bool brute_force = false;
   int threads = 0;
   BaselineRetrieveOpts baseline;
@@ -89,11 +89,11 @@ void run(const Opts& o) {
   if (model_file_kind(o.model) != ModelKind::preference) {  // itemcf, youtube: no tree
     const Dataset dataset = Dataset::load(o.dataset);
     const std::vector<std::uint32_t> users = query_users(o, dataset);
-    const BaselineLists b = retrieve_baseline(o.model, dataset, o.dataset, users, o.top, o.threads, o.baseline);
+    const BaselineLists b = retrieve_baseline(o.model, dataset, o.dataset, users, o.retrieval.top, o.threads, o.baseline);
     write_lists(o.out, dataset, users, b.lists);
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::fprintf(stderr, "retrieve: %zu users, method %s, %s, top %u, %.2f s -> %s\n", users.size(), b.method.c_str(),
-                 b.retrieval.c_str(), o.top, secs, o.out.c_str());
+                 b.retrieval.c_str(), o.retrieval.top, secs, o.out.c_str());
     return;
   }
   if (o.tree.empty()) fail(o.model, " is a tree model: retrieve needs --tree");
@@ -102,8 +102,8 @@ void run(const Opts& o) {
 
   const EvalUserHistories histories(in.dataset, users);
   RetrievalOptions ro;
-  ro.beam = o.beam;
-  ro.top = o.top;
+  ro.beam = o.retrieval.beam;
+  ro.top = o.retrieval.top;
   ro.brute_force = o.brute_force || in.method.brute_force;  // dnn has no tree model (ALGORITHMS §9)
   ro.path_sum = in.method.hsm;
   ro.threads = o.threads;
@@ -112,8 +112,8 @@ void run(const Opts& o) {
   write_lists(o.out, in.dataset, users, lists);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::fprintf(stderr, "retrieve: %zu users, method %s, %s, top %u, %.2f s -> %s\n", users.size(),
-               in.method.name.c_str(), ro.brute_force ? "brute force" : cat("beam k = ", o.beam).c_str(),
-               o.top, secs, o.out.c_str());
+               in.method.name.c_str(), ro.brute_force ? "brute force" : cat("beam k = ", o.retrieval.beam).c_str(),
+               o.retrieval.top, secs, o.out.c_str());
 }
 
 // JSON lines in raw ids (see the top of this file).
@@ -159,10 +159,7 @@ const Command kCmd(60, [](CLI::App& app) {
   cmd->add_option("--users", opts->users,
                   "file of raw user ids, one per line (any users of the dataset), instead of --split")
       ->excludes(split);
-  cmd->add_option("--top", opts->top, "items per user, M")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--beam", opts->beam, "beam size k: nodes kept per level")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
+  add_param_flags(cmd, retrieval_params(), opts->retrieval, {"top", "beam"});
   cmd->add_flag("--brute-force", opts->brute_force, "score every item instead of beam search (always so for dnn)");
   add_baseline_retrieve_options(cmd, opts->baseline);
   add_threads_option(cmd, opts->threads);

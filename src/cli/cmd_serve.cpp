@@ -18,6 +18,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/param_flags.h"
 #include "treerec/serve/server.h"
 #include "treerec/util/error.h"
 
@@ -96,39 +97,11 @@ const Command kCmd(80, [](CLI::App& app) {
   cmd->add_option("--port", o->port, "port to listen on (0: any free port)")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
-  cmd->add_option("--beam", s.beam, "beam width k of the search (a request's k is used when larger)")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  cmd->add_option("--threads", s.threads, "HTTP worker threads (0: cores + 4)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  cmd->add_option("--max-concurrent", s.max_concurrent,
-                  "recommendation requests answered at once; more get 503 (0: cores)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  cmd->add_option("--batch-threads", s.batch_threads, "retrieval threads of one batch request (0: all cores)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  cmd->add_option("--max-body-bytes", s.limits.max_body_bytes, "largest request body; larger get 413")
-      ->check(CLI::Range(std::size_t{64}, std::size_t{1} << 30))
-      ->capture_default_str();
-  cmd->add_option("--max-behaviors", s.limits.max_behaviors,
-                  "most behaviours in one query (only the most recent 69 are used)")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  cmd->add_option("--max-exclude", s.limits.max_exclude, "most excluded ids in one query")->capture_default_str();
-  cmd->add_option("--max-k", s.limits.max_k, "largest k a request may ask for")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  cmd->add_option("--default-k", s.limits.default_k, "k of a request that gives none")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  cmd->add_option("--max-batch", s.limits.max_batch, "most queries in one batch request")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  cmd->add_option("--keep-alive-max", s.keep_alive_max, "requests per keep-alive connection")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
+  add_param_flags(cmd, serve_params(), s,
+                  {"beam", "threads", "max_concurrent", "batch_threads", "keep_alive_max", "keep_alive_seconds",
+                   "read_timeout_seconds"});
+  add_param_flags(cmd, serve_limit_params(), s.limits,
+                  {"max_body_bytes", "max_behaviors", "max_exclude", "max_k", "default_k", "max_batch"});
   cmd->callback([o] { run(o->server, o->host, o->port); });
 });
 

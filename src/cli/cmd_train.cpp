@@ -34,7 +34,7 @@ struct Opts {
   std::string init_model;  // warm start (ALGORITHMS §8)
   std::string init_tree;   // the tree init_model was trained on
   bool model_given = false, dim_given = false;
-  ItemCfTrainOpts itemcf;
+  ItemCfOptions itemcf;
 };
 
 // Warm start: the initial model and the tree it was trained on (--init-tree, else the tree its

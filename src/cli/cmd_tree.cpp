@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/param_flags.h"
 #include "treerec/data/dataset.h"
 #include "treerec/io/atomic_file.h"
 #include "treerec/model/model_file.h"
@@ -176,6 +177,7 @@ const Command kCmd(40, [](CLI::App& app) {
   init->add_option("--model-tree", init_opts->model_tree,
                    "--kmeans: the tree that model was trained on (default: the tree file its training recorded)");
   init->add_option("--seed", init_opts->kmeans_options.seed, "--kmeans: seed of the centroids")->capture_default_str();
+  add_param_flags(init, kmeans_params(), init_opts->kmeans_options, {"kmeans_iterations"});
   add_threads_option(init, init_opts->kmeans_options.threads);
   init->callback([init_opts] { run_init(*init_opts); });
 

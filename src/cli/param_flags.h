@@ -12,8 +12,11 @@
 
 namespace treerec::cli {
 
+// Returns the flags, in the order of `names`.
 template <typename O>
-void add_param_flags(CLI::App* cmd, const ParamTable<O>& table, O& options, const std::vector<std::string>& names) {
+std::vector<CLI::Option*> add_param_flags(CLI::App* cmd, const ParamTable<O>& table, O& options,
+                                          const std::vector<std::string>& names) {
+  std::vector<CLI::Option*> flags;
   for (const std::string& name : names) {
     const ParamSpec& spec = table.entry(name).spec;
     const std::string type = spec.type == ParamType::text && !spec.choices.empty() ? "{" + param_range_text(spec) + "}"
@@ -29,7 +32,9 @@ void add_param_flags(CLI::App* cmd, const ParamTable<O>& table, O& options, cons
                      ->type_name(boolean ? "[bool]" : type);
     if (boolean) flag->expected(0, 1);  // CLI11 passes "" for a bare flag: true
     else flag->default_str(def);
+    flags.push_back(flag);
   }
+  return flags;
 }
 
 }  // namespace treerec::cli

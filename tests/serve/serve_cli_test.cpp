@@ -109,7 +109,7 @@ TEST(ServeCli, StartFailuresAreClearErrors) {
   EXPECT_TRUE(has(missing.err, "none.tree")) << missing.err;
   const auto bad_k = test::run_cli("serve --model " + f.jtm + " --tree " + f.tree + " --port 0 --max-k 10");
   EXPECT_EQ(bad_k.status, 1);
-  EXPECT_TRUE(has(bad_k.err, "default k must be in [1, max k = 10], got 200")) << bad_k.err;
+  EXPECT_TRUE(has(bad_k.err, "--default-k 200 is above --max-k 10")) << bad_k.err;
   const auto bad_host = test::run_cli("serve --model " + f.jtm + " --tree " + f.tree + " --host 203.0.113.1 --port 0");
   EXPECT_EQ(bad_host.status, 1);
   EXPECT_TRUE(has(bad_host.err, "cannot listen on 203.0.113.1:0")) << bad_host.err;

@@ -81,8 +81,21 @@ bool better(const Neighbour& a, const Neighbour& b) { return ranks_before(a.weig
 
 }  // namespace
 
-void ItemCfOptions::validate() const {
-  if (neighbours < 1) fail("--neighbours ", neighbours, ": Item-CF keeps at least 1 neighbour per item");
+const ParamTable<ItemCfOptions>& itemcf_params() {
+  static const ParamTable<ItemCfOptions> table = [] {
+    ParamTable<ItemCfOptions> p("Item-CF");
+    p.add({.name = "neighbours", .type = ParamType::count, .help = "K: neighbours kept per item", .min = 1},
+          &ItemCfOptions::neighbours)
+        .add({.name = "max_history", .type = ParamType::count,
+              .help = "most recent records per train user counted for co-occurrence (0 = all)"},
+             &ItemCfOptions::max_history);
+    return p;
+  }();
+  return table;
+}
+
+void ItemCfOptions::validate(const ParamNamer& name) const {
+  itemcf_params().check(*this, name);
   if (threads < 0) fail("--threads ", threads, ": expected 0 (all cores) or more");
 }
 

@@ -46,8 +46,11 @@ struct ItemCfOptions {
   int threads = 0;                  // 0 = the process default; never changes the model
 
   // Throws Error naming the option that is out of range.
-  void validate() const;
+  void validate(const ParamNamer& name = flag_names()) const;
 };
+
+// neighbours and max_history (util/params.h).
+const ParamTable<ItemCfOptions>& itemcf_params();
 
 struct ItemCfRetrieveOptions {
   std::uint32_t top = 200;      // M >= 1

@@ -99,10 +99,26 @@ RankedLists youtube_retrieve_exact(const YoutubeModel& model, const QueryHistori
   return BruteForce(bf).search(InnerProductFactory(model, histories), all_queries(histories));
 }
 
-void HnswOptions::validate() const {
-  if (m < 2 || m > 1024) fail("--hnsw-m ", m, ": expected 2 to 1024");
-  if (ef_construction < 1) fail("--hnsw-ef-construction must be at least 1");
-  if (ef < 1) fail("--hnsw-ef must be at least 1");
+const ParamTable<HnswOptions>& hnsw_params() {
+  using T = ParamType;
+  static const ParamTable<HnswOptions> table = [] {
+    ParamTable<HnswOptions> p("the YouTube baseline's HNSW index");
+    p.add({.name = "hnsw_m", .type = T::count, .help = "HNSW graph degree M", .min = 2, .max = 1024}, &HnswOptions::m)
+        .add({.name = "hnsw_ef", .type = T::count, .help = "HNSW search candidate list (raised to the top M)", .min = 1},
+             &HnswOptions::ef)
+        .add({.name = "hnsw_ef_construction", .type = T::count, .help = "HNSW build candidate list", .min = 1},
+             &HnswOptions::ef_construction)
+        .add_via({.name = "hnsw_parallel_build", .type = T::boolean,
+                  .help = "build the HNSW graph on all threads (faster; the graph then depends on the threads)"},
+                 [](const HnswOptions& o) -> ParamValue { return o.build_threads != 1; },
+                 [](HnswOptions& o, const ParamValue& v) { o.build_threads = std::get<bool>(v) ? 0 : 1; });
+    return p;
+  }();
+  return table;
+}
+
+void HnswOptions::validate(const ParamNamer& name) const {
+  hnsw_params().check(*this, name);
   if (build_threads < 0) fail("hnsw build threads ", build_threads, ": expected 0 (all cores) or more");
 }
 

@@ -18,6 +18,7 @@
 #include "treerec/baselines/youtube_model.h"
 #include "treerec/search/model_scorer.h"
 #include "treerec/search/ranked_lists.h"
+#include "treerec/util/params.h"
 
 namespace treerec {
 
@@ -40,8 +41,11 @@ struct HnswOptions {
   int build_threads = 1;                // 1 = reproducible graph; 0 = the process default
 
   // Throws Error naming the option that is out of range.
-  void validate() const;
+  void validate(const ParamNamer& name = flag_names()) const;
 };
+
+// hnsw_m, hnsw_ef, hnsw_ef_construction and hnsw_parallel_build (util/params.h).
+const ParamTable<HnswOptions>& hnsw_params();
 
 class YoutubeHnswIndex {
  public:

@@ -42,8 +42,7 @@ void log(const MethodContext& ctx, const std::string& line) {
 MethodOutcome run_itemcf(const MethodContext& ctx) {
   MethodOutcome out;
   ItemCfOptions o;
-  o.neighbours = get<std::uint32_t>(ctx, "neighbours");
-  o.max_history = get<std::uint32_t>(ctx, "max_history");
+  apply_settings(itemcf_params(), ctx, "itemcf", o);
   o.threads = ctx.threads;
   const std::string path = work_file(ctx, "itemcf.model");
   auto t0 = Clock::now();
@@ -127,10 +126,8 @@ MethodOutcome run_youtube(const MethodContext& ctx) {
   out.lists = youtube_retrieve_exact(*model, histories, ro);
   out.retrieve_seconds = seconds_since(t0);
   HnswOptions h;
-  h.m = get<std::uint32_t>(ctx, "hnsw_m");
-  h.ef = get<std::uint32_t>(ctx, "hnsw_ef");
-  h.ef_construction = get<std::uint32_t>(ctx, "hnsw_ef_construction");
-  h.build_threads = get<bool>(ctx, "hnsw_parallel_build") ? ctx.threads : 1;
+  apply_settings(hnsw_params(), ctx, "youtube", h);
+  if (h.build_threads != 1) h.build_threads = ctx.threads;
   t0 = Clock::now();
   const YoutubeHnswIndex index(*model, h);
   const double build = seconds_since(t0);
@@ -214,25 +211,21 @@ std::vector<MethodInfo> baseline_methods() {
   m.push_back({"itemcf",
                "Item-CF (docs/ALGORITHMS.md §9): cosine item-item similarity from train users' co-occurrences, top K "
                "neighbours per item, score = sum of the user's items' weights",
-               {{"neighbours", 50, "K: neighbours kept per item"},
-                {"max_history", 200, "most recent records per train user counted (0 = all)"}},
+               params_of(itemcf_params(), {"neighbours", "max_history"}),
                run_itemcf});
   m.push_back({"youtube",
                "YouTube product-DNN (docs/ALGORITHMS.md §9): window means through an MLP 128-64-24, inner product with "
                "item embeddings, sampled softmax, exact top-M (HNSW recall reported)",
                with(params_of(youtube_params(), {"epochs", "patience", "min_delta", "batch_size", "negatives",
                                                  "learning_rate", "lr_decay", "embedding_dim"}),
-                    {{"hnsw_m", 16, "HNSW graph degree"},
-                {"hnsw_ef", 200, "HNSW search candidate list (at least M)"},
-                {"hnsw_ef_construction", 200, "HNSW build candidate list"},
-                {"hnsw_parallel_build", false, "build the HNSW graph on all threads (not reproducible)"}}),
+                    params_of(hnsw_params(), {"hnsw_m", "hnsw_ef", "hnsw_ef_construction", "hnsw_parallel_build"})),
                run_youtube});
   m.push_back({"hsm",
                "HSM (docs/ALGORITHMS.md §9): the tree model trained with each positive's sibling as negative, beam "
                "search by path probability",
                with(params_of(train_params(), {"epochs", "patience", "min_delta", "batch_size", "learning_rate",
                                                "lr_decay", "embedding_dim", "model"}),
-                    {{"beam", 200, "beam size k"}}),
+                    params_of(retrieval_params(), {"beam"})),
                run_hsm});
   return m;
 }

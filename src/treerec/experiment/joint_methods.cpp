@@ -12,9 +12,9 @@
 namespace treerec {
 namespace {
 
-std::vector<MethodParam> joint_params(Relearn relearn) {
+std::vector<MethodParam> joint_method_params(Relearn relearn) {
   const bool jtm = relearn == Relearn::jtm;
-  std::vector<MethodParam> p = {{"rounds", 3, "T: rounds of (train to convergence, validate, relearn the tree)"}};
+  std::vector<MethodParam> p = params_of(joint_params(), {"rounds"});
   if (relearn != Relearn::none) {
     for (MethodParam c : convergence_params()) {
       c.help += " (per round)";
@@ -26,13 +26,13 @@ std::vector<MethodParam> joint_params(Relearn relearn) {
   const std::vector<MethodParam> rest =
       params_of(train_params(), {"model", "batch_size", "negatives", "embedding_dim", "learning_rate", "lr_decay"});
   p.insert(p.end(), rest.begin(), rest.end());
-  p.push_back({"valid_users", 1000, "validation users that pick the best round when the experiment gives none"});
+  p.push_back(params_of(joint_params(), {"valid_users"})[0]);
   if (jtm) {
     const std::vector<MethodParam> learn = params_of(
         learn_params(), {"gap", "assign", "assign_candidates", "max_samples_per_item", "lookahead", "never_worse"});
     p.insert(p.end(), learn.begin(), learn.end());
   } else if (relearn == Relearn::kmeans) {
-    p.push_back({"kmeans_iterations", 10, "k-means: Lloyd iterations per node at most"});
+    p.push_back(params_of(kmeans_params(), {"kmeans_iterations"})[0]);
   }
   return p;
 }
@@ -52,12 +52,11 @@ std::vector<std::uint32_t> jtm_round_epochs(const MethodContext& ctx) {
 
 MethodOutcome run_joint(const MethodContext& ctx, Relearn relearn) {
   if (ctx.work_dir.empty()) fail("method ", relearn_name(relearn), " needs a work folder");
-  const nlohmann::json& s = ctx.settings;
   JointOptions o;
   o.relearn = relearn;
-  o.rounds = s.at("rounds").get<std::uint32_t>();
   o.train.method = relearn == Relearn::kmeans ? "tdm" : "jtm-h";
   const std::string name = relearn == Relearn::jtm ? "jtm" : relearn == Relearn::kmeans ? "tdm-kmeans" : "jtm-h-same-epochs";
+  apply_settings(joint_params(), ctx, name, o);  // rounds, valid_users
   apply_settings(train_params(), ctx, name, o.train);  // epochs, patience, min_delta only where the method has them
   if (relearn == Relearn::none) {  // jtm's epochs, round by round, on the initial tree
     o.round_epochs = jtm_round_epochs(ctx);
@@ -70,11 +69,10 @@ MethodOutcome run_joint(const MethodContext& ctx, Relearn relearn) {
   if (relearn == Relearn::jtm) {
     apply_settings(learn_params(), ctx, name, o.learn);
   } else if (relearn == Relearn::kmeans) {
-    o.kmeans.iterations = s.at("kmeans_iterations").get<std::uint32_t>();
+    apply_settings(kmeans_params(), ctx, name, o.kmeans);
   }
   o.learn.seed = o.kmeans.seed = ctx.seed;
   o.valid_user_list.assign(ctx.valid_users.begin(), ctx.valid_users.end());
-  o.valid_users = s.at("valid_users").get<std::uint32_t>();
   o.resume = true;  // reuse what an earlier, killed experiment finished
   o.log = ctx.log;
 
@@ -126,14 +124,14 @@ std::vector<MethodInfo> joint_methods() {
   return {
       {"jtm",
        "JTM (docs/ALGORITHMS.md §8): JTM-H trained jointly with tree learning (Algorithm 2), best round by validation recall@200",
-       joint_params(Relearn::jtm), [](const MethodContext& c) { return run_joint(c, Relearn::jtm); }},
+       joint_method_params(Relearn::jtm), [](const MethodContext& c) { return run_joint(c, Relearn::jtm); }},
       {"tdm-kmeans",
        "TDM with its tree re-clustered by balanced 2-means on the leaf embeddings after every round (docs/ALGORITHMS.md §3)",
-       joint_params(Relearn::kmeans), [](const MethodContext& c) { return run_joint(c, Relearn::kmeans); }},
+       joint_method_params(Relearn::kmeans), [](const MethodContext& c) { return run_joint(c, Relearn::kmeans); }},
       {"jtm-h-same-epochs",
        "JTM-H on the category tree, trained in jtm's rounds with jtm's epochs (up to its best round), warm "
        "started the same way: jtm without tree learning, so the difference is the learned tree (docs/ALGORITHMS.md §8)",
-       joint_params(Relearn::none), [](const MethodContext& c) { return run_joint(c, Relearn::none); }},
+       joint_method_params(Relearn::none), [](const MethodContext& c) { return run_joint(c, Relearn::none); }},
   };
 }
 

@@ -31,7 +31,7 @@ std::vector<MethodParam> model_params(bool tree_method) {
   p.insert(p.end(), rest.begin(), rest.end());
   if (tree_method) {
     p.push_back(params_of(train_params(), {"layer_negatives"})[0]);
-    p.push_back({"beam", 200, "k: beam width of the layer-wise beam search (docs/ALGORITHMS.md §6)"});
+    p.push_back(params_of(retrieval_params(), {"beam"})[0]);
   }
   return p;
 }

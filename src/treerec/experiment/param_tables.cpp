@@ -1,11 +1,22 @@
 #include "treerec/experiment/param_tables.h"
 
+#include "treerec/baselines/item_cf.h"
+#include "treerec/baselines/youtube_retrieval.h"
+#include "treerec/data/generator.h"
+#include "treerec/experiment/experiment_config.h"
+#include "treerec/learn/joint_learning.h"
 #include "treerec/learn/tree_learner.h"
+#include "treerec/search/model_retrieval.h"
+#include "treerec/serve/server.h"
 #include "treerec/train/train_options.h"
 
 namespace treerec {
 
-std::vector<const ParamTableBase*> param_tables() { return {&train_params(), &learn_params()}; }
+std::vector<const ParamTableBase*> param_tables() {
+  return {&read_params(),      &prepare_params(), &generator_params(), &train_params(),
+          &learn_params(),     &kmeans_params(),  &joint_params(),     &retrieval_params(),
+          &itemcf_params(),    &hnsw_params(),    &serve_params(),     &serve_limit_params()};
+}
 
 std::string params_markdown() {
   std::string out =
@@ -15,6 +26,14 @@ std::string params_markdown() {
       "`-` for `_`. \"Changes the model\" parameters are part of a run's identity: a checkpoint, a joint\n"
       "run or an experiment's finished method resumes or is reused only under equal values.\n";
   for (const ParamTableBase* t : param_tables()) out += "\n## " + t->area() + "\n\n" + t->markdown();
+  out += "\n## experiment (config keys only)\n\n"
+         "The top-level keys of a `treerec experiment` config; its [dataset] and [generate] keys are the\n"
+         "parameters of reading, preparing and generating above, and a method's [methods.NAME] keys are\n"
+         "the parameters of its areas (`treerec experiment --help-config` lists them all).\n\n"
+         "| key | default | what it does |\n|---|---|---|\n";
+  for (const ConfigParam& p : experiment_params())
+    if (p.key.find('.') == std::string::npos)
+      out += "| `" + p.key + "` | `" + p.default_value.dump() + "` | " + p.help + " |\n";
   return out;
 }
 
@@ -22,6 +41,9 @@ std::string params_text() {
   std::string out;
   for (const ParamTableBase* t : param_tables())
     out += (out.empty() ? "" : "\n") + t->area() + " parameters:\n" + t->text();
+  out += "\nexperiment config keys (top level; see treerec experiment --help-config):\n";
+  for (const ConfigParam& p : experiment_params())
+    if (p.key.find('.') == std::string::npos) out += "  " + p.key + " = " + p.default_value.dump() + "  " + p.help + "\n";
   return out;
 }
 

@@ -76,21 +76,36 @@ const char* relearn_name(Relearn r) {
   return "none";
 }
 
-Relearn parse_relearn(const std::string& name) {
-  if (name == "jtm") return Relearn::jtm;
-  if (name == "kmeans") return Relearn::kmeans;
-  if (name == "none") return Relearn::none;
-  fail("--relearn '", name, "': expected jtm (tree learning, docs/ALGORITHMS.md §7), kmeans (TDM re-clustering, docs/ALGORITHMS.md §3) or "
-       "none (the same tree every round)");
+const ParamTable<JointOptions>& joint_params() {
+  using T = ParamType;
+  static const ParamTable<JointOptions> table = [] {
+    ParamTable<JointOptions> p("joint learning");
+    p.add({.name = "rounds", .type = T::count, .help = "T: rounds of (train to convergence, validate, relearn the tree)",
+           .min = 1, .identity = false},
+          &JointOptions::rounds)
+        .add_enum({.name = "relearn",
+                   .help = "how the tree is relearned after each round: jtm (tree learning, docs/ALGORITHMS.md §7), "
+                           "kmeans (balanced 2-means on the leaf embeddings, TDM's re-clustering) or none (the same "
+                           "tree: warm-started rounds only, the control for jtm)",
+                   .config = false},
+                  &JointOptions::relearn, {{"jtm", Relearn::jtm}, {"kmeans", Relearn::kmeans}, {"none", Relearn::none}})
+        .add({.name = "valid_users", .type = T::count,
+              .help = "validation users, a seeded random sample: recall@200 on them stops each round's training early "
+                      "and picks the best round (0 = none: every epoch runs, the last round is kept; an experiment "
+                      "uses its monitor_users when it has any)"},
+             &JointOptions::valid_users);
+    return p;
+  }();
+  return table;
 }
 
-void JointOptions::validate() const {
-  train.validate();
-  if (rounds < 1) fail("--rounds must be at least 1");
+void JointOptions::validate(const ParamNamer& name) const {
+  train.validate(name);
+  joint_params().check(*this, name);
   if (parse_method(train.method).brute_force)
     fail("joint learning needs a tree method (tdm, jtm-hi, jtm-h), not ", train.method);
-  if (relearn == Relearn::jtm) learn_params().check(learn, plain_names());
-  if (relearn == Relearn::kmeans && kmeans.iterations < 1) fail("k-means needs at least 1 iteration");
+  if (relearn == Relearn::jtm) learn_params().check(learn, name);
+  if (relearn == Relearn::kmeans) kmeans_params().check(kmeans, name);
   if (!round_epochs.empty() && round_epochs.size() < rounds)
     fail("round_epochs lists ", round_epochs.size(), " rounds, fewer than the ", rounds, " rounds to run");
   for (std::uint32_t e : round_epochs)

@@ -49,7 +49,6 @@ namespace treerec {
 // round (the control that isolates what the learned tree adds: the same warm-started rounds).
 enum class Relearn { jtm, kmeans, none };
 const char* relearn_name(Relearn r);  // "jtm", "kmeans", "none"
-Relearn parse_relearn(const std::string& name);  // throws Error listing the names
 
 struct JointOptions {
   std::uint32_t rounds = 3;  // T >= 1
@@ -73,11 +72,15 @@ struct JointOptions {
   std::function<void(const std::string&)> log;  // progress lines (may be empty)
   Trainer::ProgressFn progress;                  // per training batch (may be empty)
 
-  void validate() const;  // throws Error naming the option
+  void validate(const ParamNamer& name = flag_names()) const;  // throws Error naming the option
   // What decides the result (a resumed run must match): all but rounds, threads, resume,
   // callbacks, checkpoint timing and max_batches.
   nlohmann::json identity_json() const;
 };
+
+// rounds, relearn and valid_users (util/params.h); the training, tree-learning and k-means
+// parameters are train_params(), learn_params() and kmeans_params().
+const ParamTable<JointOptions>& joint_params();
 
 struct RoundStats {
   std::uint32_t round = 0;  // 1-based

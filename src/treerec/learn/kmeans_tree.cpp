@@ -12,6 +12,18 @@
 #include "treerec/util/random.h"
 
 namespace treerec {
+
+const ParamTable<KMeansTreeOptions>& kmeans_params() {
+  static const ParamTable<KMeansTreeOptions> table = [] {
+    ParamTable<KMeansTreeOptions> p("k-means re-clustering");
+    p.add({.name = "kmeans_iterations", .type = ParamType::count,
+           .help = "k-means: Lloyd iterations per node at most (a node stops once its split no longer changes)",
+           .min = 1},
+          &KMeansTreeOptions::iterations);
+    return p;
+  }();
+  return table;
+}
 namespace {
 
 // Sums over items are taken in blocks of this many positions and the block sums are added in

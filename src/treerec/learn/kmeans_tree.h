@@ -11,6 +11,7 @@
 
 #include "treerec/io/string_table.h"
 #include "treerec/tree/tree.h"
+#include "treerec/util/params.h"
 
 namespace treerec {
 
@@ -23,6 +24,9 @@ struct KMeansTreeOptions {
   std::uint64_t seed = 1;
   int threads = 0;  // 0 = the process default; never changes the tree
 };
+
+// kmeans_iterations (util/params.h); the seed is each caller's (a round's or --seed).
+const ParamTable<KMeansTreeOptions>& kmeans_params();
 
 // Balanced recursive 2-means on `embeddings` (item-major: item i is [i * dim, (i + 1) * dim)).
 // Node c's split starts from centroids picked with Rng(mix_seed(seed, c)): a random item a,

@@ -10,6 +10,19 @@
 #include "treerec/util/logistic.h"
 
 namespace treerec {
+
+const ParamTable<RetrievalOptions>& retrieval_params() {
+  static const ParamTable<RetrievalOptions> table = [] {
+    ParamTable<RetrievalOptions> p("retrieval");
+    p.add({.name = "beam", .type = ParamType::count,
+           .help = "k: beam width, nodes kept per level of the layer-wise beam search (docs/ALGORITHMS.md §6)", .min = 1},
+          &RetrievalOptions::beam)
+        .add({.name = "top", .type = ParamType::count, .help = "M: items retrieved per user", .min = 1},
+             &RetrievalOptions::top);
+    return p;
+  }();
+  return table;
+}
 namespace {
 
 // HSM's scores (ALGORITHMS §9): log p̂(n | parent(n), u) = log sigmoid(logit) = -log(1 + e^-z),

@@ -11,6 +11,7 @@
 #include "treerec/search/model_scorer.h"
 #include "treerec/search/ranked_lists.h"
 #include "treerec/tree/tree.h"
+#include "treerec/util/params.h"
 
 namespace treerec {
 
@@ -28,6 +29,9 @@ struct RetrievalOptions {
   // ranking beyond the last bits of the BLAS products (model_scorer.h).
   std::size_t scratch_bytes = std::size_t{32} << 20;
 };
+
+// beam and top (util/params.h).
+const ParamTable<RetrievalOptions>& retrieval_params();
 
 // Row q of the result holds query q's best min(M, |C|) items, best first, with their logits
 // (node-score ranking; with path_sum: their path's log-probability; ties by the smaller leaf

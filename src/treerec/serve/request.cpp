@@ -80,11 +80,37 @@ RecommendRequest read_query(const json& j, const ServeLimits& limits, const std:
 
 }  // namespace
 
-void ServeLimits::validate() const {
-  TR_CHECK(max_body_bytes >= 64, "max body bytes must be at least 64, got ", max_body_bytes);
-  TR_CHECK(max_k >= 1, "max k must be at least 1, got ", max_k);
-  TR_CHECK(default_k >= 1 && default_k <= max_k, "default k must be in [1, max k = ", max_k, "], got ", default_k);
-  TR_CHECK(max_batch >= 1, "max batch must be at least 1, got ", max_batch);
+const ParamTable<ServeLimits>& serve_limit_params() {
+  using T = ParamType;
+  static const ParamTable<ServeLimits> table = [] {
+    ParamTable<ServeLimits> p("serving limits");
+    p.add({.name = "max_body_bytes", .type = T::count, .help = "largest request body; larger get 413", .min = 64,
+           .max = 1 << 30, .identity = false, .config = false},
+          &ServeLimits::max_body_bytes)
+        .add({.name = "max_behaviors", .type = T::count,
+              .help = "most behaviours in one query (only the most recent 69 are used)", .min = 1, .identity = false,
+              .config = false},
+             &ServeLimits::max_behaviors)
+        .add({.name = "max_exclude", .type = T::count, .help = "most excluded ids in one query", .identity = false,
+              .config = false},
+             &ServeLimits::max_exclude)
+        .add({.name = "max_k", .type = T::count, .help = "largest k a request may ask for", .min = 1,
+              .identity = false, .config = false},
+             &ServeLimits::max_k)
+        .add({.name = "default_k", .type = T::count, .help = "k of a request that gives none (at most max_k)",
+              .min = 1, .identity = false, .config = false},
+             &ServeLimits::default_k)
+        .add({.name = "max_batch", .type = T::count, .help = "most queries in one batch request", .min = 1,
+              .identity = false, .config = false},
+             &ServeLimits::max_batch);
+    return p;
+  }();
+  return table;
+}
+
+void ServeLimits::validate(const ParamNamer& name) const {
+  serve_limit_params().check(*this, name);
+  if (default_k > max_k) fail(name("default_k"), " ", default_k, " is above ", name("max_k"), " ", max_k);
 }
 
 RecommendRequest parse_recommend(std::string_view body, const ServeLimits& limits) {

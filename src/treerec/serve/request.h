@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "treerec/util/error.h"
+#include "treerec/util/params.h"
 
 namespace treerec {
 
@@ -23,8 +24,11 @@ struct ServeLimits {
   std::uint32_t default_k = 200;       // k when a request leaves it out (ALGORITHMS §6: M = 200)
   std::uint32_t max_batch = 256;       // queries per batch request
   // Throws Error naming the limit that is out of range (e.g. default_k > max_k).
-  void validate() const;
+  void validate(const ParamNamer& name = flag_names()) const;
 };
+
+// The limits above (util/params.h); none changes a model.
+const ParamTable<ServeLimits>& serve_limit_params();
 
 // One query: `{"behaviors": [...], "k": 200, "exclude": [...]}`.
 struct RecommendRequest {

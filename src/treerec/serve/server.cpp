@@ -47,15 +47,42 @@ std::string label_value(std::string_view s) {
 
 }  // namespace
 
-void ServerOptions::validate() const {
-  limits.validate();
-  TR_CHECK(beam >= 1, "beam must be at least 1, got ", beam);
-  TR_CHECK(threads >= 0, "threads must be 0 (cores + 4) or more, got ", threads);
-  TR_CHECK(max_concurrent >= 0, "max concurrent must be 0 (cores) or more, got ", max_concurrent);
-  TR_CHECK(batch_threads >= 0, "batch threads must be 0 (all cores) or more, got ", batch_threads);
-  TR_CHECK(keep_alive_max >= 1, "keep-alive max must be at least 1, got ", keep_alive_max);
-  TR_CHECK(keep_alive_seconds >= 1, "keep-alive seconds must be at least 1, got ", keep_alive_seconds);
-  TR_CHECK(read_timeout_seconds >= 1, "read timeout must be at least 1 second, got ", read_timeout_seconds);
+const ParamTable<ServerOptions>& serve_params() {
+  using T = ParamType;
+  static const ParamTable<ServerOptions> table = [] {
+    ParamTable<ServerOptions> p("serving");
+    auto serving = [](ParamSpec s) {  // no serving setting changes a model or is a config key
+      s.identity = s.config = false;
+      return s;
+    };
+    p.add(serving({.name = "beam", .type = T::count,
+                   .help = "beam width k of the search (a request's k is used when larger)", .min = 1}),
+          &ServerOptions::beam)
+        .add(serving({.name = "threads", .type = T::integer, .help = "HTTP worker threads (0: cores + 4)", .min = 0}),
+             &ServerOptions::threads)
+        .add(serving({.name = "max_concurrent", .type = T::integer,
+                      .help = "recommendation requests answered at once; more get 503 (0: cores)", .min = 0}),
+             &ServerOptions::max_concurrent)
+        .add(serving({.name = "batch_threads", .type = T::integer,
+                      .help = "retrieval threads of one batch request (0: all cores)", .min = 0}),
+             &ServerOptions::batch_threads)
+        .add(serving({.name = "keep_alive_max", .type = T::integer, .help = "requests per keep-alive connection",
+                      .min = 1}),
+             &ServerOptions::keep_alive_max)
+        .add(serving({.name = "keep_alive_seconds", .type = T::integer,
+                      .help = "idle keep-alive connections are closed after this many seconds", .min = 1}),
+             &ServerOptions::keep_alive_seconds)
+        .add(serving({.name = "read_timeout_seconds", .type = T::integer,
+                      .help = "a client slower than this to send its request is dropped", .min = 1}),
+             &ServerOptions::read_timeout_seconds);
+    return p;
+  }();
+  return table;
+}
+
+void ServerOptions::validate(const ParamNamer& name) const {
+  limits.validate(name);
+  serve_params().check(*this, name);
 }
 
 struct Server::Impl {

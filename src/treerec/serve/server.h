@@ -22,6 +22,7 @@
 #include <memory>
 #include <string>
 
+#include "treerec/search/model_retrieval.h"
 #include "treerec/serve/request.h"
 #include "treerec/serve/serving_model.h"
 
@@ -31,7 +32,7 @@ struct ServerOptions {
   std::string model_path;  // trained model file (`treerec train`)
   std::string tree_path;   // the tree file it was trained with
   ServeLimits limits;
-  std::uint32_t beam = 200;     // beam width k (at least the request's k is used), ALGORITHMS §6
+  std::uint32_t beam = RetrievalOptions{}.beam;  // beam width k (at least the request's k is used), ALGORITHMS §6
   int threads = 0;              // HTTP worker threads; 0 = cores + 4
   int max_concurrent = 0;       // recommendation requests at once; 0 = cores; more get 503
   int batch_threads = 1;        // retrieval threads of one batch request; 0 = all cores
@@ -42,8 +43,12 @@ struct ServerOptions {
   // snapshot, just before retrieval (lets a test hold a request in flight).
   std::function<void()> before_retrieval;
   // Throws Error naming the option that is out of range.
-  void validate() const;
+  void validate(const ParamNamer& name = flag_names()) const;
 };
+
+// beam, threads, max_concurrent, batch_threads and the keep-alive and timeout settings
+// (util/params.h); the limits are serve_limit_params().
+const ParamTable<ServerOptions>& serve_params();
 
 struct ReloadResult {
   bool ok = false;
