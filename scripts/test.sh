@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs the whole test suite twice: optimised, then under
-# AddressSanitizer + UndefinedBehaviorSanitizer. Exits non-zero if anything fails.
+# AddressSanitizer + UndefinedBehaviorSanitizer; after the optimised run, checks that the
+# installed library links from another project. Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -12,4 +13,5 @@ for variant in release asan; do
   echo "== $variant tests"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir "$dir" --output-on-failure -j "$jobs"
+  if [ "$variant" = release ]; then bash scripts/check_install.sh; fi
 done

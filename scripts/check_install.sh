@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the release build into a temporary prefix and builds and runs examples/link_treerec,
+# a separate CMake project that finds the library with find_package(treerec). Run after
+# `bash scripts/build.sh release`; scripts/test.sh runs it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cmake --install build --prefix "$tmp/prefix" > "$tmp/install.log"
+cmake -S examples/link_treerec -B "$tmp/build" -G Ninja -DCMAKE_PREFIX_PATH="$tmp/prefix" > "$tmp/configure.log" \
+  || { cat "$tmp/configure.log"; exit 1; }
+cmake --build "$tmp/build" > "$tmp/build.log" || { cat "$tmp/build.log"; exit 1; }
+mkdir -p "$tmp/work"
+"$tmp/build/link_treerec" "$tmp/work"
+echo "install check: passed (find_package(treerec) from a separate project)"
