@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "treerec/data/dataset.h"
-#include "treerec/model/behavior_features.h"
+#include "treerec/model/hierarchical_preference.h"
 #include "treerec/model/preference_model.h"
 #include "treerec/search/model_retrieval.h"
 #include "treerec/search/model_scorer.h"
@@ -87,7 +87,7 @@ int main(int argc, char** argv) try {
   const auto dataset = treerec::Dataset::load(argv[1]);
   const auto tree = treerec::Tree::load(argv[2]);
   const auto method = treerec::parse_method(method_name);
-  const treerec::BehaviorFeatures features(method.representation, tree);
+  const treerec::HierarchicalPreference features(method.representation, tree);
   treerec::ModelConfig config;
   config.representation = method.representation;
   config.behavior_rows = features.num_rows();

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "treerec/io/string_table.h"
-#include "treerec/model/behavior_features.h"
+#include "treerec/model/hierarchical_preference.h"
 #include "treerec/model/preference_model.h"
 #include "treerec/model/model_file.h"
 #include "treerec/tree/tree.h"
@@ -48,7 +48,7 @@ int main(int argc, char** argv) try {
   treerec::ModelConfig config;
   config.kind = kind;
   config.representation = method.representation;
-  config.behavior_rows = treerec::BehaviorFeatures(method.representation, tree).num_rows();
+  config.behavior_rows = treerec::HierarchicalPreference(method.representation, tree).num_rows();
   config.node_rows = tree.num_nodes();
   const auto model = treerec::PreferenceModel::create(config, seed);
   treerec::TrainingInfo info;

@@ -18,7 +18,7 @@
 #include <string>
 
 #include "treerec/data/dataset.h"
-#include "treerec/model/behavior_features.h"
+#include "treerec/model/hierarchical_preference.h"
 #include "treerec/model/preference_model.h"
 #include "treerec/model/model_file.h"
 #include "treerec/learn/tree_learner.h"
@@ -101,7 +101,7 @@ int main(int argc, char** argv) try {
   double t0 = now();
   const treerec::Dataset dataset = synthetic_dataset(items, samples);
   const treerec::Tree tree = treerec::build_category_tree(dataset.item_categories(), dataset.item_ids());
-  const treerec::BehaviorFeatures features(m.representation, tree);
+  const treerec::HierarchicalPreference features(m.representation, tree);
   treerec::ModelConfig config;
   config.representation = m.representation;
   config.behavior_rows = features.num_rows();

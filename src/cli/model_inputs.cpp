@@ -10,7 +10,7 @@ namespace treerec::cli {
 ModelInputs ModelInputs::load(const std::string& dataset_path, const std::string& model_path,
                               const std::string& tree_path) {
   ModelInputs in{Dataset::load(dataset_path), Tree::load(tree_path), load_trained_model(model_path),
-                 Method{}, BehaviorFeatures{}};
+                 Method{}, HierarchicalPreference{}};
   in.tree.check_items(in.dataset.item_ids(), dataset_path);
   check_model_tree(in.trained.info, in.tree, model_path, tree_path);
   in.method = parse_method(in.trained.info.method);
@@ -18,7 +18,7 @@ ModelInputs ModelInputs::load(const std::string& dataset_path, const std::string
   if (r != in.method.representation)
     fail(model_path, ": method ", in.method.name, " uses the ", representation_name(in.method.representation),
          " representation but the model was built with ", representation_name(r));
-  in.features = BehaviorFeatures(r, in.tree);
+  in.features = HierarchicalPreference(r, in.tree);
   try {
     check_model_fits(*in.trained.model, in.features, in.tree);
   } catch (const Error& e) {

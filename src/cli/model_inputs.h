@@ -7,7 +7,7 @@
 #include <string>
 
 #include "treerec/data/dataset.h"
-#include "treerec/model/behavior_features.h"
+#include "treerec/model/hierarchical_preference.h"
 #include "treerec/model/model_file.h"
 #include "treerec/tree/tree.h"
 
@@ -18,7 +18,7 @@ struct ModelInputs {
   Tree tree;
   TrainedModel trained;
   Method method;
-  BehaviorFeatures features;  // the model's representation on `tree`
+  HierarchicalPreference features;  // the model's representation on `tree`
 
   // Loads the three files and checks: the tree holds the dataset's items (Tree::check_items),
   // the model was trained on this tree (check_model_tree), the model's representation is its

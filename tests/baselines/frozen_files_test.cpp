@@ -27,11 +27,7 @@ Dataset frozen_log() {
   const char* seqs[] = {"abcabc", "abdabd", "bcebce", "aadeed", "ecbaec", "ddbbaa"};
   for (int u = 0; u < 6; ++u)
     for (const char* c = seqs[u]; *c; ++c) b.add(cat("u", u), std::string(1, *c), "x", t++);
-  PrepareOptions o;
-  o.min_records = 1;
-  o.valid_users = UserCount{0};
-  o.test_users = UserCount{0};
-  return Dataset::build(b.log(), o);
+  return b.dataset();
 }
 
 TEST(FrozenBaselineFiles, Version1FilesStillLoad) {

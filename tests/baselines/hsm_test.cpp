@@ -43,7 +43,7 @@ TEST(Hsm, SiblingsAreTheOnlyNegatives) {
 TEST(Hsm, BatchBuilderLabelsPairsAndCountsRows) {
   const Dataset d = test::tiny_dataset(6, 6, 0, 0);  // one train sample per record from position 5
   const Tree tree = test::category_tree(d);
-  const BehaviorFeatures features(Representation::tdm, tree);
+  const HierarchicalPreference features(Representation::tdm, tree);
   const BatchBuilder b = BatchBuilder::siblings(d, tree, features);
   EXPECT_EQ(b.rows_per_sample(), 2 * tree.max_level());
   TrainBatch batch;
@@ -59,7 +59,7 @@ TEST(Hsm, BatchBuilderLabelsPairsAndCountsRows) {
     EXPECT_EQ(batch.model.nodes, want);
     for (std::size_t r = 0; r < batch.num_rows(); ++r) EXPECT_EQ(batch.labels[r], r % 2 == 0 ? 1.0f : 0.0f);
   }
-  const BehaviorFeatures jtm(Representation::jtm_h, tree);
+  const HierarchicalPreference jtm(Representation::jtm_h, tree);
   EXPECT_THROW(BatchBuilder::siblings(d, tree, jtm), Error);
 }
 
@@ -72,7 +72,7 @@ void constant_logit(PreferenceModel& model, float z) {
 
 TEST(Hsm, PathProbabilitiesMultiplyAlongThePath) {
   const Tree tree = hand_tree();
-  const BehaviorFeatures features(Representation::tdm, tree);
+  const HierarchicalPreference features(Representation::tdm, tree);
   auto model = PreferenceModel::create(test::model_config("dnn", Representation::tdm, tree), 3);
   HistoryLists queries;
   queries.add(std::vector<std::uint32_t>{1, 2});

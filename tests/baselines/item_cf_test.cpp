@@ -29,11 +29,7 @@ Dataset hand_log() {
   for (const char* item : {"a", "b"}) b.add("u2", item, "x", t++);
   for (const char* item : {"b", "c", "d"}) b.add("u3", item, "x", t++);
   for (const char* item : {"a", "a", "d"}) b.add("u4", item, "x", t++);
-  PrepareOptions o;
-  o.min_records = 1;
-  o.valid_users = UserCount{0};
-  o.test_users = UserCount{0};
-  return Dataset::build(b.log(), o);
+  return b.dataset();
 }
 
 std::map<std::string, std::uint32_t> item_ids(const Dataset& d) {

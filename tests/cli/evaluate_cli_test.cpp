@@ -72,7 +72,7 @@ TEST(EvaluateCli, TableAndJsonAgreeWithTheLibrary) {
   o.split = Split::test;
   o.beam = 4;
   o.top = 50;
-  const EvaluateResult r = evaluate(d, t, *m.model, BehaviorFeatures(Representation::jtm_h, t), o);
+  const EvaluateResult r = evaluate(d, t, *m.model, HierarchicalPreference(Representation::jtm_h, t), o);
   for (const std::uint32_t c : {10u, 50u}) {
     EXPECT_DOUBLE_EQ(j[cat("precision@", c)].get<double>(), r.metrics.get(c).precision);
     EXPECT_DOUBLE_EQ(j[cat("recall@", c)].get<double>(), r.metrics.get(c).recall);
@@ -160,7 +160,7 @@ TEST(RetrieveCli, WritesJsonLinesWithRawIds) {
   const TrainedModel m = load_trained_model(f.jtm);
   const auto users = d.users(Split::valid);
   const EvalUserHistories h(d, users);
-  const RankedLists want = retrieve(*m.model, BehaviorFeatures(Representation::jtm_h, t), t, h,
+  const RankedLists want = retrieve(*m.model, HierarchicalPreference(Representation::jtm_h, t), t, h,
                                     {.beam = 10, .top = 7});
   ASSERT_EQ(lines.size(), users.size());
   for (std::size_t q = 0; q < users.size(); ++q) {

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "data/log_builder.h"
 #include "test_util.h"
 #include "treerec/data/dataset.h"
 #include "treerec/tree/tree.h"
@@ -14,6 +15,7 @@ namespace {
 
 using test::run_cli;
 using test::TempDir;
+using test::all_train;
 
 // The category tree of 7 items a..g with categories 2, 0, 1, 0, 2, 1, 0: leaves 13, 7, 11, 9,
 // 14, 12, 10 (hand-computed in category_tree_test.cpp).
@@ -112,14 +114,10 @@ TEST(TreeCli, InitBuildsTheCategoryTreeOfADataset) {
       log.behavior.push_back(0);
     }
   log.lines_read = log.records();
-  PrepareOptions opts;
-  opts.min_records = 1;
-  opts.valid_users = UserCount{0};
-  opts.test_users = UserCount{0};
 
   TempDir dir;
   const std::string data_path = dir.file("data.bin");
-  Dataset::build(std::move(log), opts).save(data_path);
+  Dataset::build(std::move(log), all_train()).save(data_path);
   const std::string tree_path = dir.file("t.tree");
   const auto r = run_cli("tree init " + data_path + " --out " + tree_path);
   ASSERT_EQ(r.status, 0) << r.err;

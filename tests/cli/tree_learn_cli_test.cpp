@@ -57,7 +57,7 @@ TEST(TreeLearnCli, LearnWritesATreeAndAgreesWithTheLibrary) {
   const TrainedModel m = load_trained_model(f.jtm);
   TreeLearnOptions o;
   o.gap = 2;
-  const BehaviorFeatures features(Representation::jtm_h, t);
+  const HierarchicalPreference features(Representation::jtm_h, t);
   const TreeLearnResult lib = learn_tree(d, t, *m.model, features, o);
   const Tree learned = Tree::load(out);
   EXPECT_EQ(learned.builder(), lib.kept_old ? "category" : "learned");

@@ -14,19 +14,13 @@
 namespace treerec {
 namespace {
 
+using test::all_train;
+
 using U32s = std::vector<std::uint32_t>;
 
 template <typename T>
 std::vector<T> vec(std::span<const T> s) {
   return {s.begin(), s.end()};
-}
-
-PrepareOptions all_train(std::uint32_t min_records) {
-  PrepareOptions o;
-  o.min_records = min_records;
-  o.valid_users = UserCount{0};
-  o.test_users = UserCount{0};
-  return o;
 }
 
 // d: 2 records (dropped at min_records 3), a: 4 records, b: 3 records. Item X first appears

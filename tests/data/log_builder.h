@@ -1,13 +1,25 @@
-// Builds a BehaviorLog by hand for the data tests: raw ids are numbered in order of first
-// appearance, as the real readers do.
+// Builds a BehaviorLog by hand for the tests: raw ids are numbered in order of first
+// appearance, as the real readers do. The tests' hand-made datasets start here: dataset()
+// prepares the log with every user kept and in the training split (all_train()).
 #pragma once
 
 #include <map>
 #include <string>
 
 #include "treerec/data/behavior_log.h"
+#include "treerec/data/dataset.h"
 
 namespace treerec::test {
+
+// Keeps users with at least `min_records` records, all of them train users (no validation or
+// test split).
+inline PrepareOptions all_train(std::uint32_t min_records = 1) {
+  PrepareOptions o;
+  o.min_records = min_records;
+  o.valid_users = UserCount{0};
+  o.test_users = UserCount{0};
+  return o;
+}
 
 class LogBuilder {
  public:
@@ -24,6 +36,8 @@ class LogBuilder {
     return *this;
   }
   BehaviorLog log() const { return log_; }
+  // The log prepared with `options` (default: every user, all train users).
+  Dataset dataset(const PrepareOptions& options = all_train()) const { return Dataset::build(log(), options); }
 
  private:
   static std::uint32_t id(std::map<std::string, std::uint32_t>& map, StringTable& table, const std::string& raw) {

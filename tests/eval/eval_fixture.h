@@ -8,7 +8,7 @@
 
 #include "data/log_builder.h"
 #include "treerec/data/dataset.h"
-#include "treerec/model/behavior_features.h"
+#include "treerec/model/hierarchical_preference.h"
 #include "treerec/model/preference_model.h"
 #include "treerec/model/model_file.h"
 #include "treerec/tree/tree.h"
@@ -45,7 +45,7 @@ inline ModelConfig model_config(const std::string& kind, Representation rep, con
   c.embedding_dim = 4;
   c.hidden = {8, 6, 4};
   c.attention_hidden = 4;
-  c.behavior_rows = BehaviorFeatures(rep, tree).num_rows();
+  c.behavior_rows = HierarchicalPreference(rep, tree).num_rows();
   c.node_rows = tree.num_nodes();
   c.embedding_init_std = 0.5f;
   return c;

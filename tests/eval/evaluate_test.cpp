@@ -20,7 +20,7 @@ struct Fixture {
   Tree tree = build_category_tree(data.item_categories(), data.item_ids());
   std::unique_ptr<PreferenceModel> model = PreferenceModel::create(
       test::model_config("dnn", Representation::jtm_h, tree), 21);
-  BehaviorFeatures features{Representation::jtm_h, tree};
+  HierarchicalPreference features{Representation::jtm_h, tree};
 };
 
 // precision, recall, F of one user at cutoff m, from first principles.
@@ -149,7 +149,7 @@ TEST(Evaluate, CutoffsAndErrors) {
   }
   // A model whose representation differs from the features' is refused.
   Fixture f;
-  const BehaviorFeatures tdm(Representation::tdm, f.tree);
+  const HierarchicalPreference tdm(Representation::tdm, f.tree);
   EXPECT_THROW(evaluate(f.data, f.tree, *f.model, tdm, {}), Error);
 }
 

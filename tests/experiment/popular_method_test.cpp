@@ -15,11 +15,7 @@ namespace treerec {
 namespace {
 
 TEST(BaselineMethods, PopularGivesEveryUserTheMostPopularItems) {
-  test::PlantedShape s;
-  s.users = 60;
-  s.records = 14;
-  s.valid_fraction = 0.2;
-  const Dataset d = test::planted_dataset(s);
+  const Dataset d = test::planted_with_validation();
   const Tree tree = test::category_tree(d);
   const auto users = d.users(Split::valid);
   const MethodInfo& m = find_method("popular");

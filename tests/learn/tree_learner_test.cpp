@@ -24,7 +24,7 @@ struct LearnSetup {
   Dataset data;
   Tree tree;
   std::unique_ptr<PreferenceModel> model;
-  BehaviorFeatures features;
+  HierarchicalPreference features;
 
   double objective(const Tree& t) const { return tree_objective(data, tree, *model, features, t); }
 };
@@ -215,7 +215,7 @@ TEST(TreeLearner, RejectsBadInputs) {
     EXPECT_NE(std::string(e.what()).find("--gap 0 is out of range"), std::string::npos) << e.what();
   }
   o.gap = 7;
-  const BehaviorFeatures tdm(Representation::tdm, s.tree);
+  const HierarchicalPreference tdm(Representation::tdm, s.tree);
   try {
     learn_tree(s.data, s.tree, *s.model, tdm, o);
     FAIL() << "no error";

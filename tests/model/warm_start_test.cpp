@@ -2,7 +2,7 @@
 // their codes.
 #include <gtest/gtest.h>
 
-#include "treerec/model/behavior_features.h"
+#include "treerec/model/hierarchical_preference.h"
 #include "treerec/model/preference_model.h"
 #include "treerec/train/adam.h"
 #include "treerec/tree/tree.h"

@@ -27,7 +27,7 @@ ModelConfig small_config(const std::string& kind, Representation rep, const Tree
   c.embedding_dim = 4;
   c.hidden = {6, 5, 3};
   c.attention_hidden = 4;
-  c.behavior_rows = BehaviorFeatures(rep, tree).num_rows();
+  c.behavior_rows = HierarchicalPreference(rep, tree).num_rows();
   c.node_rows = tree.num_nodes();
   c.embedding_init_std = 0.5f;
   return c;
@@ -45,7 +45,7 @@ HistoryLists test_histories(std::uint32_t items) {
   return h;
 }
 
-// ALGORITHMS §4, written out without BehaviorFeatures: the most recent 69 behaviours, most recent
+// ALGORITHMS §4, written out without HierarchicalPreference: the most recent 69 behaviours, most recent
 // first, as rows of the representation's behaviour table at `level`.
 std::vector<std::uint32_t> hand_rows(std::span<const std::uint32_t> history, Representation rep,
                                      const Tree& tree, std::uint32_t level) {
@@ -88,7 +88,7 @@ class ModelScorer : public ::testing::TestWithParam<Case> {
 
 TEST_P(ModelScorer, NodeScoresEqualDirectForward) {
   const Tree tree = test::random_tree(11, 5);  // l_max 4, 11 of 16 leaves used
-  const BehaviorFeatures features(rep, tree);
+  const HierarchicalPreference features(rep, tree);
   const auto model = PreferenceModel::create(small_config(kind, rep, tree), 17);
   const HistoryLists h = test_histories(tree.num_items());
   const ModelNodeScorerFactory factory(*model, features, tree, h);
@@ -124,7 +124,7 @@ TEST_P(ModelScorer, NodeScoresEqualDirectForward) {
 
 TEST_P(ModelScorer, ItemScoresAreTheLeafScores) {
   const Tree tree = test::random_tree(11, 6);
-  const BehaviorFeatures features(rep, tree);
+  const HierarchicalPreference features(rep, tree);
   const auto model = PreferenceModel::create(small_config(kind, rep, tree), 18);
   const HistoryLists h = test_histories(tree.num_items());
   const ModelItemScorerFactory factory(*model, features, tree, h);
@@ -147,7 +147,7 @@ TEST_P(ModelScorer, ItemScoresAreTheLeafScores) {
 // brute force's top M (scores equal up to the last bits of BLAS over other batch shapes).
 TEST_P(ModelScorer, BeamSearchWithFullBeamEqualsBruteForce) {
   const Tree tree = test::random_tree(37, 7);  // l_max 6
-  const BehaviorFeatures features(rep, tree);
+  const HierarchicalPreference features(rep, tree);
   const auto model = PreferenceModel::create(small_config(kind, rep, tree), 19);
   HistoryLists h = test_histories(tree.num_items());
   for (std::uint32_t q = 0; q < 6; ++q) {
@@ -205,12 +205,12 @@ TEST(ModelScorerErrors, MismatchedModelFeaturesAndTree) {
   const Tree tree = test::random_tree(11, 5);
   const Tree other = test::random_tree(20, 5);
   const HistoryLists h = test_histories(11);
-  const BehaviorFeatures features(Representation::jtm_h, tree);
+  const HierarchicalPreference features(Representation::jtm_h, tree);
   const auto model = PreferenceModel::create(small_config("dnn", Representation::jtm_h, tree), 1);
-  EXPECT_NE(error_of([&] { (void)ModelNodeScorerFactory(*model, BehaviorFeatures(Representation::jtm_h, other), tree, h); })
+  EXPECT_NE(error_of([&] { (void)ModelNodeScorerFactory(*model, HierarchicalPreference(Representation::jtm_h, other), tree, h); })
                 .find("built for another tree"),
             std::string::npos);
-  EXPECT_NE(error_of([&] { (void)ModelItemScorerFactory(*model, BehaviorFeatures(Representation::tdm, tree), tree, h); })
+  EXPECT_NE(error_of([&] { (void)ModelItemScorerFactory(*model, HierarchicalPreference(Representation::tdm, tree), tree, h); })
                 .find("trained with the jtm-h representation but the features use tdm"),
             std::string::npos);
   const auto wrong_nodes = PreferenceModel::create(small_config("dnn", Representation::jtm_h, other), 1);

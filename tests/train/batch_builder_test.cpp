@@ -20,11 +20,7 @@ Dataset tiny_dataset() {
   test::LogBuilder b;
   const char* seq[] = {"a", "b", "c", "d", "e", "a", "b", "c"};
   for (int t = 0; t < 8; ++t) b.add("u", seq[t], "x", t);
-  PrepareOptions o;
-  o.min_records = 1;
-  o.valid_users = UserCount{0};
-  o.test_users = UserCount{0};
-  return Dataset::build(b.log(), o);
+  return b.dataset();
 }
 
 // Items a..e (dense 0..4) on leaves 13, 7, 10, 8, 11 (l_max 3):
@@ -55,7 +51,7 @@ void expect_level(const U32s& nodes, std::size_t at, std::uint32_t positive, std
 TEST(BatchBuilder, TdmPutsEverySampleRowInOneGroup) {
   const Dataset d = tiny_dataset();
   const Tree tree = tiny_tree(d);
-  const BehaviorFeatures f(Representation::tdm, tree);
+  const HierarchicalPreference f(Representation::tdm, tree);
   const auto builder = BatchBuilder::tree_levels(d, tree, f, {1, 2, 3});
   EXPECT_EQ(builder.rows_per_sample(), 3u + 6u);
   EXPECT_EQ(builder.groups_per_sample(), 1u);
@@ -92,7 +88,7 @@ TEST(BatchBuilder, TdmPutsEverySampleRowInOneGroup) {
 TEST(BatchBuilder, JtmHasOneGroupPerLevelWithThatLevelsBehaviours) {
   const Dataset d = tiny_dataset();
   const Tree tree = tiny_tree(d);
-  const BehaviorFeatures tdm(Representation::tdm, tree), h(Representation::jtm_h, tree),
+  const HierarchicalPreference tdm(Representation::tdm, tree), h(Representation::jtm_h, tree),
       hi(Representation::jtm_hi, tree);
   const auto tdm_builder = BatchBuilder::tree_levels(d, tree, tdm, {1, 2, 3});
   const auto h_builder = BatchBuilder::tree_levels(d, tree, h, {1, 2, 3});
@@ -122,7 +118,7 @@ TEST(BatchBuilder, JtmHasOneGroupPerLevelWithThatLevelsBehaviours) {
 TEST(BatchBuilder, DnnScoresTheLeafAgainstOtherItemsLeaves) {
   const Dataset d = tiny_dataset();
   const Tree tree = tiny_tree(d);
-  const BehaviorFeatures f(Representation::tdm, tree);
+  const HierarchicalPreference f(Representation::tdm, tree);
   const U32s leaf_rows{11, 7, 9, 8, 10};  // node_index of each item's leaf
   {
     const auto all = BatchBuilder::corpus(d, tree, f, 4);  // every other item
@@ -164,7 +160,7 @@ TEST(BatchBuilder, DnnScoresTheLeafAgainstOtherItemsLeaves) {
 TEST(BatchBuilder, RejectsImpossibleLevelCounts) {
   const Dataset d = tiny_dataset();
   const Tree tree = tiny_tree(d);
-  const BehaviorFeatures f(Representation::tdm, tree);
+  const HierarchicalPreference f(Representation::tdm, tree);
   EXPECT_THROW(BatchBuilder::tree_levels(d, tree, f, {2, 1, 1}), Error);  // level 1: one other node
   EXPECT_THROW(BatchBuilder::tree_levels(d, tree, f, {1, 1}), Error);     // 3 levels
 }
@@ -172,7 +168,7 @@ TEST(BatchBuilder, RejectsImpossibleLevelCounts) {
 TEST(BatchBuilder, ReservedBatchDoesNotReallocate) {
   const Dataset d = tiny_dataset();
   const Tree tree = tiny_tree(d);
-  const BehaviorFeatures f(Representation::jtm_h, tree);
+  const HierarchicalPreference f(Representation::jtm_h, tree);
   const auto builder = BatchBuilder::tree_levels(d, tree, f, {1, 2, 3});
   TrainBatch b;
   builder.reserve(b, 3);

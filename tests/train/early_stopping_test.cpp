@@ -48,7 +48,7 @@ TrainOptions options() {
 
 // Validation scores by epoch: the best is epoch 2, then two epochs without progress.
 Trainer::ValidateFn scripted(std::vector<double> scores) {
-  return [scores, epoch = std::size_t{0}](const PreferenceModel&, const BehaviorFeatures&) mutable {
+  return [scores, epoch = std::size_t{0}](const PreferenceModel&, const HierarchicalPreference&) mutable {
     return Validation{scores.at(epoch++), {{"scripted", true}}};
   };
 }

@@ -48,6 +48,16 @@ inline Dataset planted_dataset(const PlantedShape& s = {}) {
 
 inline Tree category_tree(const Dataset& d) { return build_category_tree(d.item_categories(), d.item_ids()); }
 
+// The experiment-method tests' input: 60 planted users of 14 records, 20 % of them validation
+// users.
+inline Dataset planted_with_validation() {
+  PlantedShape s;
+  s.users = 60;
+  s.records = 14;
+  s.valid_fraction = 0.2;
+  return planted_dataset(s);
+}
+
 // A small planted dataset (40 users of 14 records, 20 % validation users) and its category
 // tree, saved as files in a temporary folder: the CLI tests' common input.
 struct PlantedFiles {

@@ -48,7 +48,7 @@ Metrics measure_lists(const Dataset& dataset, std::span<const std::uint32_t> use
 }
 
 EvaluateResult evaluate(const Dataset& dataset, const Tree& tree, const PreferenceModel& model,
-                        const BehaviorFeatures& features, const EvaluateOptions& options) {
+                        const HierarchicalPreference& features, const EvaluateOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
   TR_CHECK(dataset.num_items() == tree.num_items(), "the dataset has ", dataset.num_items(),
            " items but the tree ", tree.num_items(), ": the tree was built for another dataset");

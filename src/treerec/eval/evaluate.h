@@ -9,7 +9,7 @@
 
 #include "treerec/data/dataset.h"
 #include "treerec/eval/metrics.h"
-#include "treerec/model/behavior_features.h"
+#include "treerec/model/hierarchical_preference.h"
 #include "treerec/model/preference_model.h"
 #include "treerec/search/ranked_lists.h"
 #include "treerec/tree/tree.h"
@@ -55,6 +55,6 @@ Metrics measure_lists(const Dataset& dataset, std::span<const std::uint32_t> use
 // Users are the split's (evaluation_users), each queried with Dataset::eval_features; the
 // search runs on options.threads threads and its result does not depend on their number.
 EvaluateResult evaluate(const Dataset& dataset, const Tree& tree, const PreferenceModel& model,
-                        const BehaviorFeatures& features, const EvaluateOptions& options);
+                        const HierarchicalPreference& features, const EvaluateOptions& options);
 
 }  // namespace treerec

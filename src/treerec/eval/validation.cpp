@@ -27,7 +27,7 @@ Validation validation_of(const Dataset& dataset, std::span<const std::uint32_t> 
 
 Trainer::ValidateFn tree_validator(const Dataset& dataset, const Tree& tree, std::span<const std::uint32_t> users,
                                    const ValidationOptions& options) {
-  return [&dataset, &tree, users, options](const PreferenceModel& model, const BehaviorFeatures& features) {
+  return [&dataset, &tree, users, options](const PreferenceModel& model, const HierarchicalPreference& features) {
     const auto t0 = std::chrono::steady_clock::now();
     RetrievalOptions ro;
     ro.top = options.top;

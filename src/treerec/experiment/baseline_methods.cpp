@@ -187,7 +187,7 @@ MethodOutcome run_hsm(const MethodContext& ctx) {
     out.history = trainer->history();
   }
   out.train_seconds = seconds_since(t0);
-  const BehaviorFeatures features(Representation::tdm, tree);
+  const HierarchicalPreference features(Representation::tdm, tree);
   t0 = Clock::now();
   out.lists = retrieve(*model, features, tree, EvalUserHistories(ctx.dataset, ctx.users), ro);
   out.retrieve_seconds = seconds_since(t0);

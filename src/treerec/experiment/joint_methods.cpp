@@ -85,7 +85,7 @@ MethodOutcome run_joint(const MethodContext& ctx, Relearn relearn) {
   const TrainedModel best = load_trained_model(joint.best_model);
   const Tree tree = Tree::load(joint.best_tree);
   check_model_tree(best.info, tree, joint.best_model, joint.best_tree);
-  const BehaviorFeatures features(best.model->config().representation, tree);
+  const HierarchicalPreference features(best.model->config().representation, tree);
   const auto t1 = std::chrono::steady_clock::now();
   RetrievalOptions ro;
   ro.top = ctx.top;

@@ -77,7 +77,7 @@ std::vector<MethodParam> convergence_params() {
 
 namespace {
 
-RankedLists retrieve_for(const MethodContext& ctx, const PreferenceModel& model, const BehaviorFeatures& features,
+RankedLists retrieve_for(const MethodContext& ctx, const PreferenceModel& model, const HierarchicalPreference& features,
                          bool brute_force, std::span<const std::uint32_t> users) {
   const EvalUserHistories histories(ctx.dataset, users);
   RetrievalOptions ro;

@@ -293,7 +293,7 @@ class JointRun {
     }
     const TrainedModel trained = load_trained_model(model_path);
     check_model_tree(trained.info, tree, model_path, tree_path);
-    const BehaviorFeatures features(trained.model->config().representation, tree);
+    const HierarchicalPreference features(trained.model->config().representation, tree);
     stats.round = r;
     stats.history = trained.info.history;
     stats.epochs = static_cast<std::uint32_t>(trained.info.history.size());
@@ -372,7 +372,7 @@ class JointRun {
     return validation_users(data_, o_.valid_users, o_.train.seed);
   }
 
-  void validate(const Tree& tree, const PreferenceModel& model, const BehaviorFeatures& features, RoundStats& s) {
+  void validate(const Tree& tree, const PreferenceModel& model, const HierarchicalPreference& features, RoundStats& s) {
     const std::vector<std::uint32_t> users = valid_users();
     if (users.empty()) return;
     const auto t0 = Clock::now();
@@ -387,7 +387,7 @@ class JointRun {
     s.eval_seconds = seconds_since(t0);
   }
 
-  Tree learn(std::uint32_t r, const Tree& tree, const PreferenceModel& model, const BehaviorFeatures& features,
+  Tree learn(std::uint32_t r, const Tree& tree, const PreferenceModel& model, const HierarchicalPreference& features,
              RoundStats& s) {
     if (o_.relearn == Relearn::none) return tree;
     if (o_.relearn == Relearn::kmeans) {

@@ -66,7 +66,7 @@ std::unique_ptr<PreferenceModel> with_zero_node_row(const PreferenceModel& model
 }
 
 SampleScorer::SampleScorer(const Dataset& dataset, const Tree& model_tree, const PreferenceModel& model,
-                           const BehaviorFeatures& features)
+                           const HierarchicalPreference& features)
     : dataset_(dataset), tree_(model_tree), model_(model), features_(features),
       zero_row_(static_cast<std::uint32_t>(model_tree.num_nodes())),
       rows_budget_(forward_rows_budget(model.config())), state_(model.make_state()) {

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "treerec/data/dataset.h"
-#include "treerec/model/behavior_features.h"
+#include "treerec/model/hierarchical_preference.h"
 #include "treerec/model/preference_model.h"
 #include "treerec/tree/tree.h"
 
@@ -48,7 +48,7 @@ struct LevelNodes {
 class SampleScorer {
  public:
   SampleScorer(const Dataset& dataset, const Tree& model_tree, const PreferenceModel& model,
-               const BehaviorFeatures& features);
+               const HierarchicalPreference& features);
 
   // sums[k] += Σ_{s ∈ samples} log p̂(code_k | u_s at its level), k running over the codes of
   // `sets` in order. One batch group per (sample, set) — one per sample for tdm features — whose
@@ -63,7 +63,7 @@ class SampleScorer {
   const Dataset& dataset_;
   const Tree& tree_;
   const PreferenceModel& model_;
-  const BehaviorFeatures& features_;
+  const HierarchicalPreference& features_;
   std::uint32_t zero_row_;
   std::size_t rows_budget_;
   std::unique_ptr<ModelState> state_;

@@ -43,7 +43,7 @@ void for_each_dynamic(std::size_t n, int threads, std::size_t grain,
 int worker_count(int threads) { return std::max(1, threads > 0 ? threads : default_threads()); }
 
 void check_inputs(const Dataset& dataset, const Tree& tree, const PreferenceModel& model,
-                  const BehaviorFeatures& features) {
+                  const HierarchicalPreference& features) {
   tree.check_items(dataset.item_ids(), "the dataset");
   if (features.representation() != model.config().representation)
     fail("the behaviour features use ", representation_name(features.representation()),
@@ -166,7 +166,7 @@ std::vector<std::uint64_t> moved_per_level(const Tree& from, const Tree& to) {
 }
 
 TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const PreferenceModel& model,
-                           const BehaviorFeatures& features, const TreeLearnOptions& options) {
+                           const HierarchicalPreference& features, const TreeLearnOptions& options) {
   if (options.gap < 1 || options.gap > kMaxGap)
     fail("--gap ", options.gap, " is out of range: expected 1 to ", kMaxGap);
   check_inputs(dataset, old_tree, model, features);
@@ -382,7 +382,7 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
 }
 
 double tree_objective(const Dataset& dataset, const Tree& model_tree, const PreferenceModel& model,
-                      const BehaviorFeatures& features, const Tree& tree, std::uint32_t max_samples_per_item,
+                      const HierarchicalPreference& features, const Tree& tree, std::uint32_t max_samples_per_item,
                       std::uint64_t seed, int threads) {
   check_inputs(dataset, model_tree, model, features);
   TR_CHECK(tree.num_items() == model_tree.num_items() && tree.max_level() == model_tree.max_level() &&

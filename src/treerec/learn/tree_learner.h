@@ -13,7 +13,7 @@
 // descendants of n_i at level l, with weight
 //     W(c, n) = Σ_{(u,c) ∈ A_c} Σ_{j=s+1..l} log p̂(b_j(n) | u),
 // A_c the training samples whose target is c (Dataset::train_sample order, optionally capped),
-// the user features built as in training under π_old (BehaviorFeatures of the model's
+// the user features built as in training under π_old (HierarchicalPreference of the model's
 // representation on π_old). Each subtree is then solved alone under the capacity 2^(l_max - l)
 // per node: exactly (a transportation problem, assignment_solver.h; by default each item's arcs
 // are pruned to its best `assign_candidates` plus its old node) or by the paper's greedy with
@@ -43,7 +43,7 @@
 #include <vector>
 
 #include "treerec/data/dataset.h"
-#include "treerec/model/behavior_features.h"
+#include "treerec/model/hierarchical_preference.h"
 #include "treerec/model/preference_model.h"
 #include "treerec/tree/tree.h"
 #include "treerec/util/params.h"
@@ -109,7 +109,7 @@ struct TreeLearnResult {
 // The objective L(π) is the total log-likelihood Σ_c Σ_{A_c} Σ_{j=1..l_max} log p̂(b_j(π(c)) | u)
 // of the positives (seed Part A) with the node rows above; tree_objective() computes it for any tree.
 TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const PreferenceModel& model,
-                           const BehaviorFeatures& features, const TreeLearnOptions& options);
+                           const HierarchicalPreference& features, const TreeLearnOptions& options);
 
 // L(π) = Σ_c Σ_{(u,c) ∈ A_c} Σ_{j=1..l_max} log p̂(b_j(π(c)) | u) for the assignment π of `tree`,
 // scored by `model` with the features of `model_tree` (the tree the model was trained on;
@@ -119,7 +119,7 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
 // must hold the same items with the same l_max. This is learn_tree's objective_old for
 // tree == model_tree and its objective_learned for the learned tree.
 double tree_objective(const Dataset& dataset, const Tree& model_tree, const PreferenceModel& model,
-                      const BehaviorFeatures& features, const Tree& tree,
+                      const HierarchicalPreference& features, const Tree& tree,
                       std::uint32_t max_samples_per_item = 0, std::uint64_t seed = 1, int threads = 0);
 
 // Entry l (0..l_max): items whose level-l ancestor differs between the two trees (same items).

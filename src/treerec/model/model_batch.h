@@ -2,7 +2,7 @@
 //
 // A batch is G groups and R rows.
 //  - A group is one user at one tree level: the behaviour-table rows of that user's behaviours
-//    as represented for that level (BehaviorFeatures), most recent first, at most 69 (ALGORITHMS §4).
+//    as represented for that level (HierarchicalPreference), most recent first, at most 69 (ALGORITHMS §4).
 //    Group g's behaviours are features[feature_offsets[g], feature_offsets[g + 1]) (CSR).
 //    A group may have no behaviours (all windows are then zero).
 //  - A row is one target node scored for its group: its row in the node embedding table

@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "treerec/model/behavior_features.h"
+#include "treerec/model/hierarchical_preference.h"
 #include "treerec/model/preference_model.h"
 #include "treerec/model/training_method.h"
 

@@ -7,7 +7,7 @@
 
 namespace treerec {
 
-void check_model_fits(const PreferenceModel& model, const BehaviorFeatures& features,
+void check_model_fits(const PreferenceModel& model, const HierarchicalPreference& features,
                       const Tree& tree) {
   const ModelConfig& c = model.config();
   TR_CHECK(features.max_level() == tree.max_level() && features.num_items() == tree.num_items(),

@@ -5,7 +5,7 @@
 
 #include <cstddef>
 
-#include "treerec/model/behavior_features.h"
+#include "treerec/model/hierarchical_preference.h"
 #include "treerec/model/preference_model.h"
 #include "treerec/tree/tree.h"
 
@@ -14,7 +14,7 @@ namespace treerec {
 // Throws Error unless the model, the features and the tree belong together: the features were
 // built for this tree with the model's representation, and the model's tables have the rows
 // the tree and the representation need.
-void check_model_fits(const PreferenceModel& model, const BehaviorFeatures& features,
+void check_model_fits(const PreferenceModel& model, const HierarchicalPreference& features,
                       const Tree& tree);
 
 // How many rows one forward call may hold so that a model's scratch space stays near `bytes`

@@ -8,7 +8,7 @@
 // thread order and applies the optimizer (train/adam.h).
 //
 // Implementations, created by name: "dnn" (dnn_model.h) and "attention" (attention_model.h).
-// Tables: parameters().tables[kBehaviorTable] embeds behaviours (rows as BehaviorFeatures
+// Tables: parameters().tables[kBehaviorTable] embeds behaviours (rows as HierarchicalPreference
 // maps them), tables[kNodeTable] embeds target nodes (rows = Tree::node_index).
 //
 // Files: inside any BinaryWriter/Reader container, sections "<prefix>.config" (JSON: kind,
@@ -26,7 +26,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "treerec/model/behavior_features.h"
+#include "treerec/model/hierarchical_preference.h"
 #include "treerec/model/model_batch.h"
 #include "treerec/model/parameters.h"
 
@@ -46,7 +46,7 @@ struct ModelConfig {
   std::uint32_t embedding_dim = 24;
   std::vector<std::uint32_t> hidden{128, 64, 24};
   std::uint32_t attention_hidden = 36;  // attention model only
-  std::uint64_t behavior_rows = 0;      // BehaviorFeatures::num_rows()
+  std::uint64_t behavior_rows = 0;      // HierarchicalPreference::num_rows()
   std::uint64_t node_rows = 0;          // Tree::num_nodes()
   float embedding_init_std = 0.05f;     // embeddings start as N(0, std^2)
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "treerec/model/behavior_features.h"
+#include "treerec/model/hierarchical_preference.h"
 
 namespace treerec {
 

@@ -62,7 +62,7 @@ class LogSigmoidFactory final : public NodeScorerFactory {
 
 }  // namespace
 
-RankedLists retrieve(const PreferenceModel& model, const BehaviorFeatures& features,
+RankedLists retrieve(const PreferenceModel& model, const HierarchicalPreference& features,
                      const Tree& tree, const QueryHistories& histories,
                      const RetrievalOptions& options, const ExcludeFn& exclude) {
   TR_CHECK(histories.size() <= 0xFFFFFFFFu, "at most 2^32 - 1 queries per call, got ",

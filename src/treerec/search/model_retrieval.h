@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "treerec/model/behavior_features.h"
+#include "treerec/model/hierarchical_preference.h"
 #include "treerec/model/preference_model.h"
 #include "treerec/search/model_scorer.h"
 #include "treerec/search/ranked_lists.h"
@@ -39,7 +39,7 @@ const ParamTable<RetrievalOptions>& retrieval_params();
 // cost. Items in exclude(q) are never returned for query q (ranked_lists.h; beam search may then
 // return fewer than M). Throws Error on bad options (brute_force with path_sum) or if the model,
 // features and tree do not belong together.
-RankedLists retrieve(const PreferenceModel& model, const BehaviorFeatures& features,
+RankedLists retrieve(const PreferenceModel& model, const HierarchicalPreference& features,
                      const Tree& tree, const QueryHistories& histories,
                      const RetrievalOptions& options, const ExcludeFn& exclude = {});
 

@@ -37,7 +37,7 @@ namespace {
 // The shared half of both scorers: the query batch, the model batch and the model's scratch.
 class ModelRunner {
  public:
-  ModelRunner(const PreferenceModel& model, const BehaviorFeatures& features, const Tree& tree,
+  ModelRunner(const PreferenceModel& model, const HierarchicalPreference& features, const Tree& tree,
               const QueryHistories& histories)
       : model_(model), features_(features), tree_(tree), histories_(histories),
         state_(model.make_state()) {}
@@ -66,7 +66,7 @@ class ModelRunner {
 
  private:
   const PreferenceModel& model_;
-  const BehaviorFeatures& features_;
+  const HierarchicalPreference& features_;
   const Tree& tree_;
   const QueryHistories& histories_;
   std::unique_ptr<ModelState> state_;
@@ -133,7 +133,7 @@ class ModelItemScorer final : public ItemScorer {
 }  // namespace
 
 ModelNodeScorerFactory::ModelNodeScorerFactory(const PreferenceModel& model,
-                                               const BehaviorFeatures& features, const Tree& tree,
+                                               const HierarchicalPreference& features, const Tree& tree,
                                                const QueryHistories& histories)
     : model_(model), features_(features), tree_(tree), histories_(histories) {
   check_model_fits(model_, features_, tree_);
@@ -144,7 +144,7 @@ std::unique_ptr<NodeScorer> ModelNodeScorerFactory::make() const {
 }
 
 ModelItemScorerFactory::ModelItemScorerFactory(const PreferenceModel& model,
-                                               const BehaviorFeatures& features, const Tree& tree,
+                                               const HierarchicalPreference& features, const Tree& tree,
                                                const QueryHistories& histories)
     : model_(model), features_(features), tree_(tree), histories_(histories) {
   check_model_fits(model_, features_, tree_);

@@ -4,7 +4,7 @@
 // A query is a user's behaviour history, OLDEST first, as the dataset stores it (QueryHistories
 // gives it by query index: a dataset's evaluation users, or ad-hoc lists when serving). For
 // each scoring call the scorer builds one ModelBatch for the whole query batch: one group per
-// query (its history mapped for the call's level by BehaviorFeatures), whose rows are the
+// query (its history mapped for the call's level by HierarchicalPreference), whose rows are the
 // query's candidate nodes; one forward pass gives every score. Scores are the model's logits,
 // an increasing function of p̂(n | u), which is all node-score ranking needs (ALGORITHMS §6).
 //
@@ -20,7 +20,7 @@
 #include <span>
 #include <vector>
 
-#include "treerec/model/behavior_features.h"
+#include "treerec/model/hierarchical_preference.h"
 #include "treerec/model/model_fit.h"
 #include "treerec/model/preference_model.h"
 #include "treerec/search/item_scorer.h"
@@ -73,13 +73,13 @@ class HistoryLists final : public QueryHistories {
 class ModelNodeScorerFactory final : public NodeScorerFactory {
  public:
   // Throws Error (check_model_fits) if the three do not belong together.
-  ModelNodeScorerFactory(const PreferenceModel& model, const BehaviorFeatures& features,
+  ModelNodeScorerFactory(const PreferenceModel& model, const HierarchicalPreference& features,
                          const Tree& tree, const QueryHistories& histories);
   std::unique_ptr<NodeScorer> make() const override;
 
  private:
   const PreferenceModel& model_;
-  const BehaviorFeatures& features_;
+  const HierarchicalPreference& features_;
   const Tree& tree_;
   const QueryHistories& histories_;
 };
@@ -90,14 +90,14 @@ class ModelNodeScorerFactory final : public NodeScorerFactory {
 class ModelItemScorerFactory final : public ItemScorerFactory {
  public:
   // Throws Error (check_model_fits) if the three do not belong together.
-  ModelItemScorerFactory(const PreferenceModel& model, const BehaviorFeatures& features,
+  ModelItemScorerFactory(const PreferenceModel& model, const HierarchicalPreference& features,
                          const Tree& tree, const QueryHistories& histories);
   std::uint32_t num_items() const override { return tree_.num_items(); }
   std::unique_ptr<ItemScorer> make() const override;
 
  private:
   const PreferenceModel& model_;
-  const BehaviorFeatures& features_;
+  const HierarchicalPreference& features_;
   const Tree& tree_;
   const QueryHistories& histories_;
 };

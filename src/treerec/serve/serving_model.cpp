@@ -69,7 +69,7 @@ std::shared_ptr<const ServingModel> ServingModel::load(const std::string& model_
   if (r != m->method_.representation)
     fail(model_path, ": method ", m->method_.name, " uses the ", representation_name(m->method_.representation),
          " representation but the model was built with ", representation_name(r));
-  m->features_ = BehaviorFeatures(r, m->tree_);
+  m->features_ = HierarchicalPreference(r, m->tree_);
   try {
     check_model_fits(*m->trained_.model, m->features_, m->tree_);
   } catch (const Error& e) {

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "treerec/model/behavior_features.h"
+#include "treerec/model/hierarchical_preference.h"
 #include "treerec/model/preference_model.h"
 #include "treerec/serve/request.h"
 #include "treerec/model/model_file.h"
@@ -41,7 +41,7 @@ class ServingModel {
   const TrainingInfo& info() const { return trained_.info; }
   const Method& method() const { return method_; }
   const Tree& tree() const { return tree_; }
-  const BehaviorFeatures& features() const { return features_; }
+  const HierarchicalPreference& features() const { return features_; }
   const std::string& model_path() const { return model_path_; }
   const std::string& tree_path() const { return tree_path_; }
 
@@ -61,7 +61,7 @@ class ServingModel {
   Tree tree_;
   TrainedModel trained_;
   Method method_;
-  BehaviorFeatures features_;
+  HierarchicalPreference features_;
   std::unique_ptr<StringTable> id_names_;
   std::unique_ptr<IdMap> ids_;
   std::string version_;

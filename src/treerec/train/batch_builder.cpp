@@ -6,7 +6,7 @@
 
 namespace treerec {
 
-BatchBuilder::BatchBuilder(const Dataset& dataset, const Tree& tree, const BehaviorFeatures& features)
+BatchBuilder::BatchBuilder(const Dataset& dataset, const Tree& tree, const HierarchicalPreference& features)
     : dataset_(&dataset), tree_(&tree), features_(&features) {
   TR_CHECK(dataset.num_items() == tree.num_items(), "the dataset has ", dataset.num_items(),
            " items but the tree holds ", tree.num_items(), ": the tree was built for another dataset");
@@ -14,7 +14,7 @@ BatchBuilder::BatchBuilder(const Dataset& dataset, const Tree& tree, const Behav
            "the behaviour features were built for another tree");
 }
 
-BatchBuilder BatchBuilder::tree_levels(const Dataset& dataset, const Tree& tree, const BehaviorFeatures& features,
+BatchBuilder BatchBuilder::tree_levels(const Dataset& dataset, const Tree& tree, const HierarchicalPreference& features,
                                        std::vector<std::uint32_t> layer_negatives) {
   BatchBuilder b(dataset, tree, features);
   b.sampler_.emplace(tree, std::move(layer_negatives));
@@ -24,7 +24,7 @@ BatchBuilder BatchBuilder::tree_levels(const Dataset& dataset, const Tree& tree,
   return b;
 }
 
-BatchBuilder BatchBuilder::corpus(const Dataset& dataset, const Tree& tree, const BehaviorFeatures& features,
+BatchBuilder BatchBuilder::corpus(const Dataset& dataset, const Tree& tree, const HierarchicalPreference& features,
                                   std::uint32_t negatives) {
   BatchBuilder b(dataset, tree, features);
   if (std::uint64_t{negatives} + 1 > tree.num_items())
@@ -39,7 +39,7 @@ BatchBuilder BatchBuilder::corpus(const Dataset& dataset, const Tree& tree, cons
   return b;
 }
 
-BatchBuilder BatchBuilder::siblings(const Dataset& dataset, const Tree& tree, const BehaviorFeatures& features) {
+BatchBuilder BatchBuilder::siblings(const Dataset& dataset, const Tree& tree, const HierarchicalPreference& features) {
   TR_CHECK(features.representation() == Representation::tdm, "hsm uses the tdm representation, not ",
            representation_name(features.representation()));
   BatchBuilder b(dataset, tree, features);

@@ -10,7 +10,7 @@
 //    as with one group per level; only the work shrinks (about 20 fewer user blocks per sample
 //    at l_max = 21).
 //  - jtm-hi, jtm-h: one group per (sample, level j), holding the behaviours as represented at
-//    level j (BehaviorFeatures) and that level's rows.
+//    level j (HierarchicalPreference) and that level's rows.
 // DNN (ALGORITHMS §9: the same network without a tree): one group per sample at the leaf level: the
 // positive leaf π(c), then N negatives drawn uniformly without replacement from the leaves of
 // all other items. Node rows are Tree::node_index of those leaves.
@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "treerec/data/dataset.h"
-#include "treerec/model/behavior_features.h"
+#include "treerec/model/hierarchical_preference.h"
 #include "treerec/model/model_batch.h"
 #include "treerec/train/layer_sampler.h"
 #include "treerec/tree/tree.h"
@@ -52,15 +52,15 @@ class BatchBuilder {
   // A tree method: layer_negatives[j - 1] = k_j for j = 1..l_max. Throws Error when a level
   // cannot supply k_j distinct negatives (LayerSampler). All referenced objects must outlive
   // the builder; `features` must be built for `tree`.
-  static BatchBuilder tree_levels(const Dataset& dataset, const Tree& tree, const BehaviorFeatures& features,
+  static BatchBuilder tree_levels(const Dataset& dataset, const Tree& tree, const HierarchicalPreference& features,
                                   std::vector<std::uint32_t> layer_negatives);
   // The DNN baseline: `negatives` leaves per sample from the other items. Throws Error when the
   // corpus has fewer than negatives + 1 items.
-  static BatchBuilder corpus(const Dataset& dataset, const Tree& tree, const BehaviorFeatures& features,
+  static BatchBuilder corpus(const Dataset& dataset, const Tree& tree, const HierarchicalPreference& features,
                              std::uint32_t negatives);
 
   // HSM: each positive's sibling is its level's negative. `features` must be TDM features.
-  static BatchBuilder siblings(const Dataset& dataset, const Tree& tree, const BehaviorFeatures& features);
+  static BatchBuilder siblings(const Dataset& dataset, const Tree& tree, const HierarchicalPreference& features);
 
   // Rows and groups one sample adds (fixed for a builder; for siblings() the most rows).
   std::uint32_t rows_per_sample() const { return rows_per_sample_; }
@@ -77,14 +77,14 @@ class BatchBuilder {
   void reserve(TrainBatch& out, std::size_t samples) const;
 
  private:
-  BatchBuilder(const Dataset& dataset, const Tree& tree, const BehaviorFeatures& features);
+  BatchBuilder(const Dataset& dataset, const Tree& tree, const HierarchicalPreference& features);
   void add_levels(std::span<const std::uint32_t> history, std::uint32_t target, Rng& rng, TrainBatch& out) const;
   void add_corpus(std::span<const std::uint32_t> history, std::uint32_t target, Rng& rng, TrainBatch& out) const;
   void add_siblings(std::span<const std::uint32_t> history, std::uint32_t target, TrainBatch& out) const;
 
   const Dataset* dataset_;
   const Tree* tree_;
-  const BehaviorFeatures* features_;
+  const HierarchicalPreference* features_;
   std::optional<LayerSampler> sampler_;  // tree methods
   std::uint32_t negatives_ = 0;          // dnn
   std::vector<std::uint32_t> leaf_row_;  // dnn: item -> node_index(leaf(item))

@@ -55,7 +55,7 @@ TrainOptions prepare(TrainOptions o, const Dataset& dataset, const Tree& tree) {
   return o;
 }
 
-BatchBuilder make_builder(const Dataset& dataset, const Tree& tree, const BehaviorFeatures& features,
+BatchBuilder make_builder(const Dataset& dataset, const Tree& tree, const HierarchicalPreference& features,
                           const TrainOptions& o, const Method& method) {
   if (method.brute_force) return BatchBuilder::corpus(dataset, tree, features, o.negatives);
   if (method.hsm) return BatchBuilder::siblings(dataset, tree, features);
@@ -141,7 +141,7 @@ void Trainer::resume() {
 }
 
 namespace {
-// Rows of the behaviour table a model trained on `tree` has (BehaviorFeatures::num_rows, without
+// Rows of the behaviour table a model trained on `tree` has (HierarchicalPreference::num_rows, without
 // building the jtm-h ancestor table).
 std::uint64_t behavior_rows_for(Representation r, const Tree& tree) {
   switch (r) {

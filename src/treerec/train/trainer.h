@@ -32,7 +32,7 @@
 #include <nlohmann/json.hpp>
 
 #include "treerec/data/dataset.h"
-#include "treerec/model/behavior_features.h"
+#include "treerec/model/hierarchical_preference.h"
 #include "treerec/model/preference_model.h"
 #include "treerec/train/batch_builder.h"
 #include "treerec/train/checkpoint.h"
@@ -84,7 +84,7 @@ class Trainer {
   // Returns fields to add to the epoch's history entry (e.g. validation metrics), or null.
   using EpochEndFn = std::function<nlohmann::json(const EpochSummary&)>;
   // Scores the model after an epoch (eval/validation.h builds one for recall@M).
-  using ValidateFn = std::function<Validation(const PreferenceModel&, const BehaviorFeatures&)>;
+  using ValidateFn = std::function<Validation(const PreferenceModel&, const HierarchicalPreference&)>;
 
   // Checks the options and that `tree` holds the dataset's items (Tree::check_items), builds the
   // behaviour features, the sampler, a fresh model and the optimizer. Throws Error naming the
@@ -135,7 +135,7 @@ class Trainer {
   const TrainPosition& position() const { return position_; }
   std::uint64_t batches_per_epoch() const { return batches_per_epoch_; }
   const PreferenceModel& model() const { return *model_; }
-  const BehaviorFeatures& features() const { return features_; }
+  const HierarchicalPreference& features() const { return features_; }
   const nlohmann::json& history() const { return history_; }
   // What the checkpoint must match: options, model config, dataset and tree fingerprints.
   const nlohmann::json& identity() const { return identity_; }
@@ -159,7 +159,7 @@ class Trainer {
   const Tree& tree_;
   TrainOptions options_;
   Method method_;
-  BehaviorFeatures features_;
+  HierarchicalPreference features_;
   BatchBuilder builder_;
   std::unique_ptr<PreferenceModel> model_;
   std::unique_ptr<PreferenceModel> best_;  // early stopping: the best epoch's model so far

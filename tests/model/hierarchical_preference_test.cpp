@@ -1,4 +1,4 @@
-#include "treerec/model/behavior_features.h"
+#include "treerec/model/hierarchical_preference.h"
 
 #include <gtest/gtest.h>
 
@@ -25,7 +25,7 @@ Tree tiny_tree() {
   return Tree({13, 7, 10, 8, 11}, 3, ids);
 }
 
-TEST(BehaviorFeatures, NamesRoundTrip) {
+TEST(HierarchicalPreference, NamesRoundTrip) {
   for (Representation r : {Representation::tdm, Representation::jtm_hi, Representation::jtm_h})
     EXPECT_EQ(parse_representation(representation_name(r)), r);
   EXPECT_EQ(parse_representation("jtm_h"), Representation::jtm_h);
@@ -38,25 +38,25 @@ TEST(BehaviorFeatures, NamesRoundTrip) {
   }
 }
 
-TEST(BehaviorFeatures, TdmUsesTheItemAtEveryLevel) {
+TEST(HierarchicalPreference, TdmUsesTheItemAtEveryLevel) {
   const Tree tree = tiny_tree();
-  const BehaviorFeatures f(Representation::tdm, tree);
+  const HierarchicalPreference f(Representation::tdm, tree);
   EXPECT_EQ(f.num_rows(), 5u);
   for (std::uint32_t l = 0; l <= 3; ++l) EXPECT_EQ(f.row(2, l), 2u);
 }
 
-TEST(BehaviorFeatures, JtmHiHasOneTablePerLevel) {
+TEST(HierarchicalPreference, JtmHiHasOneTablePerLevel) {
   const Tree tree = tiny_tree();
-  const BehaviorFeatures f(Representation::jtm_hi, tree);
+  const HierarchicalPreference f(Representation::jtm_hi, tree);
   EXPECT_EQ(f.num_rows(), 4u * 5u);
   EXPECT_EQ(f.row(2, 0), 2u);
   EXPECT_EQ(f.row(2, 1), 7u);
   EXPECT_EQ(f.row(4, 3), 19u);
 }
 
-TEST(BehaviorFeatures, JtmHUsesTheAncestorsNodeIndex) {
+TEST(HierarchicalPreference, JtmHUsesTheAncestorsNodeIndex) {
   const Tree tree = tiny_tree();
-  const BehaviorFeatures f(Representation::jtm_h, tree);
+  const HierarchicalPreference f(Representation::jtm_h, tree);
   EXPECT_EQ(f.num_rows(), 12u);
   // Expected by hand from the picture: per item, levels 0..3.
   const std::vector<std::vector<std::uint32_t>> expected{
@@ -74,7 +74,7 @@ TEST(BehaviorFeatures, JtmHUsesTheAncestorsNodeIndex) {
 }
 
 // Brute force on a random tree: the precomputed table against node_index of the ancestor.
-TEST(BehaviorFeatures, JtmHMatchesBruteForceOnARandomTree) {
+TEST(HierarchicalPreference, JtmHMatchesBruteForceOnARandomTree) {
   Rng rng(17);
   std::vector<Code> leaves(1024);  // 1000 items on random leaves of level 10: some empty
   for (std::size_t i = 0; i < leaves.size(); ++i) leaves[i] = 1023 + i;
@@ -83,16 +83,16 @@ TEST(BehaviorFeatures, JtmHMatchesBruteForceOnARandomTree) {
   StringTable ids;
   for (std::size_t i = 0; i < leaves.size(); ++i) ids.add(std::to_string(i));
   const Tree tree(leaves, 10, ids);
-  const BehaviorFeatures f(Representation::jtm_h, tree);
+  const HierarchicalPreference f(Representation::jtm_h, tree);
   EXPECT_EQ(f.num_rows(), tree.num_nodes());
   for (std::uint32_t item = 0; item < 1000; ++item)
     for (std::uint32_t l = 0; l <= 10; ++l)
       ASSERT_EQ(f.row(item, l), tree.node_index(ancestor_code(tree.leaf(item), l))) << item << " " << l;
 }
 
-TEST(BehaviorFeatures, GroupsAreMostRecentFirstAndAtMost69) {
+TEST(HierarchicalPreference, GroupsAreMostRecentFirstAndAtMost69) {
   const Tree tree = tiny_tree();
-  const BehaviorFeatures f(Representation::jtm_h, tree);
+  const HierarchicalPreference f(Representation::jtm_h, tree);
   ModelBatch batch;
   const std::vector<std::uint32_t> history{1, 0, 4};  // oldest first
   f.add_group(history, 2, batch);
@@ -104,7 +104,7 @@ TEST(BehaviorFeatures, GroupsAreMostRecentFirstAndAtMost69) {
   std::vector<std::uint32_t> long_history(80);
   for (std::size_t i = 0; i < long_history.size(); ++i) long_history[i] = i < 11 ? 0 : 2;
   std::vector<std::uint32_t> rows;
-  BehaviorFeatures(Representation::tdm, tree).map(long_history, 1, rows);
+  HierarchicalPreference(Representation::tdm, tree).map(long_history, 1, rows);
   EXPECT_EQ(rows, std::vector<std::uint32_t>(69, 2));  // the 11 oldest (item 0) are dropped
 
   rows.clear();

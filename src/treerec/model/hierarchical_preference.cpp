@@ -1,4 +1,4 @@
-#include "treerec/model/behavior_features.h"
+#include "treerec/model/hierarchical_preference.h"
 
 #include <algorithm>
 #include <numeric>
@@ -29,7 +29,7 @@ Representation parse_representation(const std::string& name) {
   fail("unknown behaviour representation '", name, "': expected tdm, jtm-hi or jtm-h");
 }
 
-BehaviorFeatures::BehaviorFeatures(Representation representation, const Tree& tree)
+HierarchicalPreference::HierarchicalPreference(Representation representation, const Tree& tree)
     : representation_(representation), max_level_(tree.max_level()), num_items_(tree.num_items()) {
   const std::uint64_t levels = std::uint64_t{max_level_} + 1;
   switch (representation_) {
@@ -75,20 +75,20 @@ BehaviorFeatures::BehaviorFeatures(Representation representation, const Tree& tr
   });
 }
 
-void BehaviorFeatures::check(std::span<const std::uint32_t> history, std::uint32_t level) const {
+void HierarchicalPreference::check(std::span<const std::uint32_t> history, std::uint32_t level) const {
   TR_CHECK(level <= max_level_, "level ", level, " is below the tree's leaves (l_max ", max_level_, ")");
   for (std::uint32_t item : history)
     TR_CHECK(item < num_items_, "behaviour item ", item, " is not in the tree (", num_items_, " items)");
 }
 
-void BehaviorFeatures::map(std::span<const std::uint32_t> history, std::uint32_t level,
+void HierarchicalPreference::map(std::span<const std::uint32_t> history, std::uint32_t level,
                            std::vector<std::uint32_t>& out) const {
   if (history.size() > kMaxBehaviors) history = history.last(kMaxBehaviors);
   check(history, level);
   for (std::size_t i = history.size(); i-- > 0;) out.push_back(row(history[i], level));
 }
 
-void BehaviorFeatures::add_group(std::span<const std::uint32_t> history, std::uint32_t level,
+void HierarchicalPreference::add_group(std::span<const std::uint32_t> history, std::uint32_t level,
                                  ModelBatch& batch) const {
   map(history, level, batch.features);
   batch.feature_offsets.push_back(batch.features.size());

@@ -1,5 +1,6 @@
-// Behaviour feature representations (ALGORITHMS §4, "seed, Part D"): which row of the behaviour
-// embedding table stands for behaviour item c when the model scores a node at level l.
+// The hierarchical user preference representation (ALGORITHMS §4; the JTM paper's section of
+// that name): which row of the behaviour embedding table stands for behaviour item c when the
+// model scores a node at level l.
 //  - tdm:    row c at every level (behaviours are leaf items).
 //  - jtm_hi: a separate table per level, stored as one table: row l * |C| + c
 //            (levels 0..l_max, so (l_max + 1) * |C| rows; level 0 is never scored in practice).
@@ -28,11 +29,11 @@ const char* representation_name(Representation r);
 // Accepts the names above (also with '_'); throws Error listing them otherwise.
 Representation parse_representation(const std::string& name);
 
-class BehaviorFeatures {
+class HierarchicalPreference {
  public:
-  BehaviorFeatures() = default;
+  HierarchicalPreference() = default;
   // Precomputes the mapping for `tree`; rebuild it whenever the tree changes.
-  BehaviorFeatures(Representation representation, const Tree& tree);
+  HierarchicalPreference(Representation representation, const Tree& tree);
 
   Representation representation() const { return representation_; }
   std::uint32_t max_level() const { return max_level_; }
