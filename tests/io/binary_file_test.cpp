@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -89,6 +90,47 @@ TEST(BinaryFile, RejectsTruncatedCorruptedForeignAndNewer) {
   test::write_file(path, good);
   expect_error(path, "another kind", "TRECOTHR");
   expect_error(path, "version 2 is not supported", "TRECTEST", 1);
+}
+
+// The header's fields at their offsets (io/binary_file.cpp, Header).
+constexpr std::size_t kFormatVersion = 8, kTableOffset = 24, kSectionCount = 32, kReserved = 48;
+
+std::string with_u64(std::string file, std::size_t at, std::uint64_t value) {
+  std::memcpy(file.data() + at, &value, 8);
+  return file;
+}
+
+TEST(BinaryFile, CraftedHeadersGiveErrorsNotCrashes) {
+  TempDir dir;
+  const auto path = dir.file("x.bin");
+  write_sample(path);
+  const std::string good = test::read_file(path);
+  std::uint64_t table = 0, count = 0;
+  std::memcpy(&table, good.data() + kTableOffset, 8);
+  std::memcpy(&count, good.data() + kSectionCount, 8);
+  ASSERT_EQ(good.size(), table + count * 72);
+  // A huge table_offset whose sum with section_count * 72 wraps around to the file size: the
+  // body's checksum still matched (version 1 did not cover the header) and the table pointed
+  // far outside the mapping.
+  const std::uint64_t wrapped_count = good.size() / 72 + 2, k = 72 * wrapped_count - good.size();
+  test::write_file(path, with_u64(with_u64(good, kSectionCount, wrapped_count), kTableOffset, ~k + 1));
+  expect_error(path, "bad section table");
+  test::write_file(path, with_u64(good, kSectionCount, ~std::uint64_t{0}));
+  expect_error(path, "bad section table");
+  test::write_file(path, with_u64(good, kTableOffset, good.size() + 72));
+  expect_error(path, "bad section table");
+  // Every other header byte is covered by the checksum (container version 2) or checked.
+  std::string edited = good;
+  edited[kFormatVersion] = 1;
+  test::write_file(path, edited);
+  expect_error(path, "checksum");
+  edited = good;
+  edited[kReserved + 3] = 'x';
+  test::write_file(path, edited);
+  expect_error(path, "reserved header bytes");
+  // A header cut short is a truncated file of its kind, not "another kind".
+  test::write_file(path, good.substr(0, 40));
+  expect_error(path, "truncated test file (too short: 40 bytes");
 }
 
 TEST(BinaryFile, FailedWriteLeavesNoFile) {

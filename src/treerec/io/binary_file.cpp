@@ -12,7 +12,9 @@ namespace treerec {
 static_assert(std::endian::native == std::endian::little, "treerec files are little-endian");
 
 namespace {
-constexpr std::uint32_t kContainerVersion = 1;
+// Container version 2 checksums the header too (its checksum field as zero); version 1 files,
+// whose checksum covers the bytes after the header only, are still read.
+constexpr std::uint32_t kContainerVersion = 2;
 constexpr std::size_t kHeaderBytes = 64;
 constexpr std::size_t kNameBytes = 48;
 constexpr std::size_t kEntryBytes = kNameBytes + 8 + 8 + 4 + 4;
@@ -29,6 +31,16 @@ struct Header {
   char reserved[16];
 };
 static_assert(sizeof(Header) == kHeaderBytes);
+
+// The version-2 checksum: XXH3 of the header (checksum field zero) followed by the XXH3 of
+// everything after it.
+std::uint64_t header_checksum(Header h, std::uint64_t body_digest) {
+  h.checksum = 0;
+  char buf[kHeaderBytes + 8];
+  std::memcpy(buf, &h, kHeaderBytes);
+  std::memcpy(buf + kHeaderBytes, &body_digest, 8);
+  return xxh3(buf, sizeof buf);
+}
 
 std::string magic8(std::string_view magic) {
   TR_CHECK(!magic.empty() && magic.size() <= 8, "file magic must be 1 to 8 characters: ", magic);
@@ -102,7 +114,7 @@ void BinaryWriter::commit() {
   h.container_version = kContainerVersion;
   h.file_bytes = file_->offset();
   h.section_count = entries_.size();
-  h.checksum = hash_->digest();
+  h.checksum = header_checksum(h, hash_->digest());
   file_->write_at(0, &h, sizeof h);
   file_->commit();
 }
@@ -111,26 +123,32 @@ BinaryReader::BinaryReader(const std::string& path, std::string_view magic,
                            std::string_view what, std::uint32_t max_version)
     : file_(path), what_(what) {
   const std::string want = magic8(magic);
-  if (file_.size() < kHeaderBytes || std::memcmp(file_.data(), want.data(), 8) != 0) {
-    if (file_.size() >= 8 && std::memcmp(file_.data(), "TREC", 4) == 0)
-      fail(path, ": is a treerec file of another kind, expected a ", what, " file");
-    fail(path, ": not a treerec ", what, " file (", file_.size() < kHeaderBytes ? "too short" : "wrong magic number",
-         ")");
-  }
+  const bool treerec = file_.size() >= 8 && std::memcmp(file_.data(), "TREC", 4) == 0;
+  if (treerec && std::memcmp(file_.data(), want.data(), 8) != 0)
+    fail(path, ": is a treerec file of another kind, expected a ", what, " file");
+  if (file_.size() < kHeaderBytes)
+    fail(path, treerec ? ": truncated " : ": not a treerec ", what, " file (too short: ", file_.size(),
+         " bytes, a header alone is ", kHeaderBytes, ")");
+  if (std::memcmp(file_.data(), want.data(), 8) != 0)
+    fail(path, ": not a treerec ", what, " file (wrong magic number)");
   Header h;
   std::memcpy(&h, file_.data(), sizeof h);
-  if (h.container_version != kContainerVersion)
-    fail(path, ": unsupported container version ", h.container_version);
+  if (h.container_version != 1 && h.container_version != kContainerVersion)
+    fail(path, ": unsupported container version ", h.container_version, " (this build reads 1 and 2)");
   if (h.format_version == 0 || h.format_version > max_version)
     fail(path, ": ", what, " format version ", h.format_version,
          " is not supported (this build reads versions 1 to ", max_version, ")");
   if (h.file_bytes != file_.size())
     fail(path, ": truncated or damaged ", what, " file: header says ", h.file_bytes,
          " bytes, the file has ", file_.size());
-  if (h.section_count > (1u << 16) || h.table_offset < kHeaderBytes ||
-      h.table_offset + h.section_count * kEntryBytes != h.file_bytes)
+  // No sum here may wrap around: table_offset is checked against the size first.
+  if (h.section_count > (1u << 16) || h.table_offset < kHeaderBytes || h.table_offset > h.file_bytes ||
+      h.file_bytes - h.table_offset != h.section_count * kEntryBytes)
     fail(path, ": damaged ", what, " file: bad section table");
-  const std::uint64_t sum = xxh3(file_.data() + kHeaderBytes, file_.size() - kHeaderBytes);
+  if (std::any_of(std::begin(h.reserved), std::end(h.reserved), [](char c) { return c != 0; }))
+    fail(path, ": damaged ", what, " file: reserved header bytes are not zero");
+  const std::uint64_t body = xxh3(file_.data() + kHeaderBytes, file_.size() - kHeaderBytes);
+  const std::uint64_t sum = h.container_version == 1 ? body : header_checksum(h, body);
   if (sum != h.checksum) fail(path, ": corrupted ", what, " file: checksum mismatch");
   version_ = h.format_version;
   const char* table = file_.data() + h.table_offset;
