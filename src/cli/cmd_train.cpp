@@ -55,12 +55,7 @@ InitModel load_init_model(Opts& o) {
     tree_path = rec.at("tree").get<std::string>();
   }
   m.tree = Tree::load(tree_path);
-  check_model_tree(m.trained.info, m.tree, o.init_model, tree_path);
-  if (rec.contains("tree_assignment_xxh3")) {
-    if (rec.at("tree_assignment_xxh3") != hex64(m.tree.assignment_fingerprint()))
-      fail(o.init_model, " was trained on another assignment of the items than ", tree_path,
-           ": give its tree with --init-tree");
-  }
+  check_model_tree(m.trained.info, m.tree, o.init_model, tree_path);  // and its assignment
   if (!o.model_given) o.train.model = m.trained.model->kind();
   if (!o.dim_given) o.train.embedding_dim = m.trained.model->config().embedding_dim;
   return m;

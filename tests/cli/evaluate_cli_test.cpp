@@ -12,6 +12,7 @@
 #include "treerec/eval/evaluate.h"
 #include "treerec/eval/popularity.h"
 #include "treerec/search/model_retrieval.h"
+#include "treerec/serve/serving_model.h"
 #include "treerec/search/model_scorer.h"
 
 namespace treerec {
@@ -203,6 +204,34 @@ TEST(RetrieveCli, UserListAndUnknownUser) {
   EXPECT_EQ(r.status, 1);
   EXPECT_TRUE(contains(r.err, dir.file("bad.txt") + " line 2: unknown user id 'nobody'")) << r.err;
   EXPECT_FALSE(std::filesystem::exists(out));
+}
+
+// A model's tree is checked by its assignment of items to leaves, not only by items and depth:
+// a same-shape tree with two items swapped is refused by evaluate, retrieve and by
+// ServingModel::load, through which `serve` starts and /admin/reload loads (a serve command
+// here would run forever if it accepted the tree, as it did before the check).
+TEST(EvaluateCli, RefusesASameShapeTreeWithAnotherAssignment) {
+  TempDir dir;
+  const Dataset d = test::tiny_dataset();
+  d.save(dir.file("d.trd"));
+  const Tree tree = build_category_tree(d.item_categories(), d.item_ids());
+  tree.save(dir.file("t.tree"));
+  const Tree swapped = test::swapped_tree(tree);
+  ASSERT_EQ(swapped.max_level(), tree.max_level());
+  ASSERT_NE(swapped.assignment_fingerprint(), tree.assignment_fingerprint());
+  swapped.save(dir.file("swapped.tree"));
+  test::save_random_model(dir.file("m.trm"), "jtm-h", tree);
+  const std::string base = dir.file("d.trd") + " --model " + dir.file("m.trm") + " --tree ";
+  EXPECT_EQ(test::run_cli("evaluate " + base + dir.file("t.tree")).status, 0);
+  for (const std::string& cmd : {"evaluate " + base + dir.file("swapped.tree"),
+                                 "retrieve " + base + dir.file("swapped.tree") + " -o " + dir.file("r.jsonl")}) {
+    const auto r = test::run_cli(cmd);
+    EXPECT_EQ(r.status, 1) << cmd;
+    EXPECT_NE(r.err.find("another assignment of the items to leaves"), std::string::npos) << cmd << "\n" << r.err;
+  }
+  EXPECT_NE(test::error_of([&] { ServingModel::load(dir.file("m.trm"), dir.file("swapped.tree")); })
+                .find("another assignment of the items to leaves"),
+            std::string::npos);
 }
 
 }  // namespace

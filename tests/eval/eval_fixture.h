@@ -13,6 +13,7 @@
 #include "treerec/model/model_file.h"
 #include "treerec/tree/tree.h"
 #include "treerec/util/error.h"
+#include "treerec/util/hash.h"
 #include "treerec/util/random.h"
 
 namespace treerec::test {
@@ -61,8 +62,18 @@ inline void save_random_model(const std::string& path, const std::string& method
   info.tree_fingerprint = tree.fingerprint();
   info.tree_items = tree.num_items();
   info.tree_levels = tree.max_level();
-  info.options = {{"seed", seed}};
+  info.options = {{"seed", seed}, {"tree_assignment_xxh3", hex64(tree.assignment_fingerprint())}};
   save_trained_model(path, *model, info);
+}
+
+// `tree` with the leaves of its first two items on different leaves swapped: the same items
+// and shape, another assignment.
+inline Tree swapped_tree(const Tree& tree) {
+  std::vector<Code> leaves(tree.leaves().begin(), tree.leaves().end());
+  std::size_t other = 1;
+  while (other < leaves.size() && leaves[other] == leaves[0]) ++other;
+  std::swap(leaves[0], leaves[other]);
+  return Tree(std::move(leaves), tree.max_level(), tree.item_ids());
 }
 
 }  // namespace treerec::test

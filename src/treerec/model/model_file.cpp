@@ -3,6 +3,7 @@
 #include "treerec/io/binary_file.h"
 #include "treerec/tree/tree.h"
 #include "treerec/util/error.h"
+#include "treerec/util/hash.h"
 
 namespace treerec {
 namespace {
@@ -70,6 +71,12 @@ void check_model_tree(const TrainingInfo& info, const Tree& tree, const std::str
       info.tree_levels != tree.max_level())
     fail(model_path, " was trained on another tree (", info.tree_items, " items, ", info.tree_levels,
          " levels) than ", tree_path, " (", tree.num_items(), " items, ", tree.max_level(), " levels)");
+  // Two trees of one dataset can have the same shape (a category tree and a k-means tree): the
+  // assignment of items to leaves tells them apart (files from before it was recorded skip this).
+  const auto recorded = info.options.find("tree_assignment_xxh3");
+  if (recorded != info.options.end() && *recorded != hex64(tree.assignment_fingerprint()))
+    fail(model_path, " was trained on another assignment of the items to leaves than ", tree_path,
+         " (same items and depth, different tree): give the tree file the model was trained with");
 }
 
 }  // namespace treerec
