@@ -7,6 +7,7 @@
 
 #include "cli/command.h"
 #include "cli/param_flags.h"
+#include "treerec/io/output_paths.h"
 #include "treerec/data/generator.h"
 #include "treerec/util/error.h"
 
@@ -20,6 +21,7 @@ struct Opts {
 };
 
 void run(const Opts& opts) {
+  check_outputs_are_not_inputs({{"--out", opts.out}, {"--truth", opts.truth}}, {});
   const auto start = std::chrono::steady_clock::now();
   const GeneratorSummary s = generate_behavior_log(opts.gen, opts.out, opts.truth);
   const double seconds =

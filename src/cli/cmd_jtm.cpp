@@ -9,6 +9,7 @@
 #include "cli/command.h"
 #include "cli/param_flags.h"
 #include "cli/train_flags.h"
+#include "treerec/io/output_paths.h"
 #include "treerec/data/dataset.h"
 #include "treerec/learn/joint_learning.h"
 #include "treerec/tree/tree.h"
@@ -27,6 +28,9 @@ struct Opts {
 };
 
 void run(Opts& o) {
+  const auto in_out = [&](const char* name) { return o.out.empty() ? std::string() : o.out + "/" + name; };
+  check_outputs_are_not_inputs({{"--out's best.tree", in_out("best.tree")}, {"--out's best.model", in_out("best.model")}},
+                               {{"dataset", o.dataset}, {"--tree", o.tree}});
   const auto t0 = std::chrono::steady_clock::now();
   JointOptions& j = o.joint;
   j.train.method = !o.method.empty() ? o.method : j.relearn == Relearn::jtm ? "jtm-h" : "tdm";

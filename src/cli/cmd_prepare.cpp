@@ -6,6 +6,7 @@
 
 #include "cli/command.h"
 #include "cli/param_flags.h"
+#include "treerec/io/output_paths.h"
 #include "treerec/data/behavior_log.h"
 #include "treerec/data/dataset.h"
 #include "treerec/data/split.h"
@@ -24,6 +25,7 @@ struct Opts {
 };
 
 void run(Opts& o) {
+  check_outputs_are_not_inputs({{"--out", o.out}}, {{"--input", o.read.input}, {"--side-file", o.read.side_file}});
   const auto t0 = std::chrono::steady_clock::now();
   // Every flag was checked as it was parsed, before the (long) read.
   PrepareOptions& prep = o.prep;

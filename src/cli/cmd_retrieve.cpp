@@ -17,6 +17,7 @@
 #include "cli/command.h"
 #include "cli/param_flags.h"
 #include "cli/model_inputs.h"
+#include "treerec/io/output_paths.h"
 #include "treerec/baselines/model_kind.h"
 #include "treerec/io/atomic_file.h"
 #include "treerec/search/model_retrieval.h"
@@ -84,6 +85,8 @@ void write_lists(const std::string& path, const Dataset& dataset, std::span<cons
                  const RankedLists& lists);
 
 void run(const Opts& o) {
+  check_outputs_are_not_inputs({{"--out", o.out}}, {{"dataset", o.dataset}, {"--model", o.model}, {"--tree", o.tree},
+                                                    {"--users", o.users}});
   const auto t0 = std::chrono::steady_clock::now();
   set_default_threads(o.threads);
   if (model_file_kind(o.model) != ModelKind::preference) {  // itemcf, youtube: no tree

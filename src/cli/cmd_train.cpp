@@ -11,6 +11,7 @@
 #include "cli/baseline_commands.h"
 #include "cli/command.h"
 #include "cli/train_flags.h"
+#include "treerec/io/output_paths.h"
 #include "treerec/data/dataset.h"
 #include "treerec/eval/validation.h"
 #include "treerec/model/model_file.h"
@@ -115,6 +116,9 @@ class ProgressPrinter {
 };
 
 void run(Opts& o) {
+  check_outputs_are_not_inputs({{"--out", o.out}, {"--out's checkpoint", o.out + ".ckpt"}},
+                               {{"dataset", o.dataset}, {"--tree", o.tree}, {"--init-model", o.init_model},
+                                {"--init-tree", o.init_tree}});
   const auto t0 = Clock::now();
   set_default_threads(o.train.threads);
   if (is_treeless_baseline(o.train.method))  // itemcf, youtube: no tree (ALGORITHMS §9)

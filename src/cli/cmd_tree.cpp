@@ -9,6 +9,7 @@
 
 #include "cli/command.h"
 #include "cli/param_flags.h"
+#include "treerec/io/output_paths.h"
 #include "treerec/data/dataset.h"
 #include "treerec/io/atomic_file.h"
 #include "treerec/model/model_file.h"
@@ -59,6 +60,8 @@ struct ShowOpts {
 };
 
 void run_init(const InitOpts& o) {
+  check_outputs_are_not_inputs({{"--out", o.out}},
+                               {{"dataset", o.dataset}, {"--model", o.model}, {"--model-tree", o.model_tree}});
   const auto t0 = std::chrono::steady_clock::now();
   const Dataset data = Dataset::load(o.dataset);
   const Tree tree = o.kmeans ? kmeans_tree(data, o) : build_category_tree(data.item_categories(), data.item_ids());
@@ -152,6 +155,7 @@ void write_tsv(const Tree& tree, Output& out) {
 }
 
 void run_show(const ShowOpts& o) {
+  check_outputs_are_not_inputs({{"--output", o.output}}, {{"tree", o.tree}});
   const Tree tree = Tree::load(o.tree);
   Output out(o.output);
   if (o.tsv) write_tsv(tree, out);

@@ -10,6 +10,7 @@
 #include "cli/command.h"
 #include "cli/model_inputs.h"
 #include "cli/param_flags.h"
+#include "treerec/io/output_paths.h"
 #include "treerec/learn/tree_learner.h"
 #include "treerec/util/error.h"
 #include "treerec/util/parallel.h"
@@ -48,6 +49,7 @@ void print_moves(const std::vector<std::uint64_t>& moved, std::uint32_t items) {
 }
 
 void run_learn(LearnOpts& o) {
+  check_outputs_are_not_inputs({{"--out", o.out}}, {{"dataset", o.dataset}, {"--model", o.model}, {"--tree", o.tree}});
   learn_params().check(o.learn, flag_names());
   set_default_threads(o.learn.threads);
   const auto t0 = std::chrono::steady_clock::now();

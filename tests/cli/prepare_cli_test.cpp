@@ -130,6 +130,32 @@ TEST(PrepareCli, FailedBuildLeavesNoOutput) {
     EXPECT_EQ(e.path().filename(), "log.csv");
 }
 
+// Outputs never replace inputs: the commands refuse before writing anything, and the input is
+// left as it was.
+TEST(PrepareCli, CommandsRefuseAnOutputThatIsOneOfTheirInputs) {
+  TempDir dir;
+  const std::string log = dir.file("log.csv"), data = dir.file("d.trd");
+  test::write_file(log, userbehavior_log());
+  auto r = run_cli("prepare --input " + log + " --out " + log + " --min-records 5 --valid-users 0 --test-users 0");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "--out " + log + " is also --input")) << r.err;
+  EXPECT_EQ(test::read_file(log), userbehavior_log());
+  ASSERT_EQ(run_cli("prepare --input " + log + " --out " + data + " --min-records 5 --valid-users 1 --test-users 1").status, 0);
+  ASSERT_EQ(run_cli("tree init " + data + " --out " + dir.file("t.tree")).status, 0);
+  const std::string tree_bytes = test::read_file(dir.file("t.tree")), data_bytes = test::read_file(data);
+  for (const std::string& cmd : {"tree show " + dir.file("t.tree") + " --tsv -o " + dir.file("t.tree"),
+                                 "tree init " + data + " --out " + data,
+                                 "train " + data + " --method tdm --tree " + dir.file("t.tree") + " --out " + dir.file("t.tree"),
+                                 "retrieve " + data + " --model " + dir.file("m.trm") + " --tree " + dir.file("t.tree") +
+                                     " -o " + data}) {
+    r = run_cli(cmd);
+    EXPECT_EQ(r.status, 1) << cmd;
+    EXPECT_TRUE(contains(r.err, "an output never replaces an input")) << cmd << "\n" << r.err;
+  }
+  EXPECT_EQ(test::read_file(dir.file("t.tree")), tree_bytes);
+  EXPECT_EQ(test::read_file(data), data_bytes);
+}
+
 TEST(PrepareCli, PreparesTheUserBehaviorSample) {
   TREEREC_REQUIRE_SHARED_DATA(data);
   TempDir dir;
