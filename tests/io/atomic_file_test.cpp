@@ -9,10 +9,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "test_util.h"
 #include "treerec/util/error.h"
@@ -60,6 +62,7 @@ TEST(AtomicFile, KilledBeforeCommitLeavesTheOldFileWhole) {
   in_child_killed_after([&] {
     AtomicFile f(target.string());
     f.write(std::string(300000, 'n'));  // more than the stdio buffer: bytes reach the temp file
+    ::kill(::getpid(), SIGKILL);        // mid-write: the writer's destructor never runs
   });
   EXPECT_EQ(slurp(target), old_text);
   // The killed writer's temporary file may remain beside the target, never in its place.
@@ -68,6 +71,35 @@ TEST(AtomicFile, KilledBeforeCommitLeavesTheOldFileWhole) {
       EXPECT_NE(e.path().filename().string().find(".tmp."), std::string::npos);
     }
   }
+}
+
+// The killed writer's temporary file is removed by the next writer of the same target; files of
+// live processes, of other targets and other names stay.
+TEST(AtomicFile, TheNextWriterRemovesTemporariesOfDeadWriters) {
+  TempDir dir;
+  const fs::path target = dir.path() / "out.bin";
+  write_whole(target, "old");
+  in_child_killed_after([&] {
+    AtomicFile f(target.string());
+    f.write(std::string(300000, 'n'));
+    ::kill(::getpid(), SIGKILL);  // before the writer's destructor could remove its file
+  });
+  const pid_t live = ::getppid();
+  for (const std::string& name : std::vector<std::string>{"out.bin.tmp." + std::to_string(live), "out.bin.tmp.x1", "other.bin.tmp.1"})
+    write_whole(dir.path() / name, "keep");
+  int left = 0;
+  for (const auto& e : fs::directory_iterator(dir.path()))
+    left += e.path().filename().string().rfind("out.bin.tmp.", 0) == 0;
+  ASSERT_EQ(left, 3);  // the killed child's, the live process's, x1
+  AtomicFile f(target.string());
+  f.write("new");
+  f.commit();
+  EXPECT_EQ(slurp(target), "new");
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir.path())) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"other.bin.tmp.1", "out.bin", "out.bin.tmp." + std::to_string(live),
+                                             "out.bin.tmp.x1"}));
 }
 
 TEST(AtomicFile, KilledAfterCommitLeavesTheNewFileWhole) {

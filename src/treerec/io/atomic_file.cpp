@@ -1,15 +1,39 @@
 #include "treerec/io/atomic_file.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 
 #include "treerec/util/error.h"
 
 namespace treerec {
 
+void remove_stale_temporaries(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path target = fs::absolute(path, ec);
+  if (ec) return;
+  const std::string prefix = target.filename().string() + ".tmp.";
+  fs::directory_iterator it(target.parent_path(), ec);
+  if (ec) return;  // the open below reports an unusable folder
+  for (const fs::directory_entry& e : it) {
+    const std::string name = e.path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9) continue;
+    const auto pid = static_cast<pid_t>(std::stol(digits));
+    // A writer that is gone (no such process) left it: nobody will commit or remove it. A pid
+    // reused by another process keeps its file until a later writer finds that one gone too.
+    if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) fs::remove(e.path(), ec);
+  }
+}
+
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
+  remove_stale_temporaries(path_);
   tmp_path_ = cat(path_, ".tmp.", ::getpid());
   file_ = std::fopen(tmp_path_.c_str(), "wb");
   if (file_ == nullptr) fail(path_, ": cannot create ", tmp_path_, ": ", std::strerror(errno));

@@ -1,7 +1,9 @@
 // Writes a file so that it appears complete or not at all: bytes go to a temporary file
 // beside the target (`<path>.tmp.<pid>`), which commit() flushes to disk and renames over
 // the target. If the writer is destroyed without commit() (an error, an exception), the
-// temporary file is removed and the target is untouched.
+// temporary file is removed and the target is untouched. A process killed mid-write cannot
+// remove its own: a later writer of the same target removes every `<path>.tmp.<pid>` whose
+// process no longer exists.
 #pragma once
 
 #include <cstddef>
@@ -11,6 +13,10 @@
 #include <string_view>
 
 namespace treerec {
+
+// Removes `<path>.tmp.<pid>` files beside `path` whose process is gone (AtomicFile's
+// constructor calls it).
+void remove_stale_temporaries(const std::string& path);
 
 class AtomicFile {
  public:
