@@ -33,9 +33,12 @@ files="$work/$method-$items"
 [ -f "$files/bench.trm" ] || ./build/serve_bench_files "$files" --items "$items" --method "$method"
 
 url="http://127.0.0.1:$port"
+token="bench-admin-token-$(date +%s%N)"
+echo "$token" >"$work/admin.token"
 # Every connection gets a slot: more connections than --max-concurrent would be answered 503.
 ./build/treerec serve --model "$files/bench.trm" --tree "$files/bench.tree" --port "$port" \
-  --threads "$server_threads" --max-concurrent "$connections" 2>"$work/serve.err" &
+  --threads "$server_threads" --max-concurrent "$connections" --admin-token-file "$work/admin.token" \
+  2>"$work/serve.err" &
 server=$!
 trap 'kill -TERM $server 2>/dev/null || true' EXIT
 for _ in $(seq 600); do
@@ -82,7 +85,7 @@ sampler=$!
   ok=0 failed=0
   while true; do
     sleep "$reload_every"
-    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$url/admin/reload" || echo 000)
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" -X POST "$url/admin/reload" || echo 000)
     if [ "$code" = 200 ]; then ok=$((ok + 1)); else failed=$((failed + 1)); fi
     echo "reloads_ok=$ok reloads_failed=$failed" >"$work/reloads.txt"
   done

@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <memory>
 #include <string>
 
@@ -85,7 +86,22 @@ struct Opts {
   ServerOptions server;
   std::string host = "127.0.0.1";
   int port = 8080;
+  std::string admin_token_file;
 };
+
+// The admin token: the file's first line, surrounding spaces removed; at least 16 characters.
+std::string read_admin_token(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) fail("--admin-token-file ", path, ": cannot read it");
+  std::string token;
+  std::getline(in, token);
+  const auto first = token.find_first_not_of(" \t\r"), last = token.find_last_not_of(" \t\r");
+  token = first == std::string::npos ? std::string() : token.substr(first, last - first + 1);
+  if (token.size() < 16)
+    fail("--admin-token-file ", path, ": the token (its first line) must have at least 16 characters, it has ",
+         token.size());
+  return token;
+}
 
 const Command kCmd(80, [](CLI::App& app) {
   auto* cmd = app.add_subcommand("serve", "serve a trained model over HTTP: top-k items for a user's behaviours");
@@ -102,7 +118,13 @@ const Command kCmd(80, [](CLI::App& app) {
                    "read_timeout_seconds"});
   add_param_flags(cmd, serve_limit_params(), s.limits,
                   {"max_body_bytes", "max_behaviors", "max_exclude", "max_k", "default_k", "max_batch"});
-  cmd->callback([o] { run(o->server, o->host, o->port); });
+  cmd->add_option("--admin-token-file", o->admin_token_file,
+                  "enables POST /admin/reload for requests with 'Authorization: Bearer TOKEN', TOKEN being this "
+                  "file's first line (16+ characters); without it the admin endpoints answer 403");
+  cmd->callback([o] {
+    if (!o->admin_token_file.empty()) o->server.admin_token = read_admin_token(o->admin_token_file);
+    run(o->server, o->host, o->port);
+  });
 });
 
 }  // namespace

@@ -46,6 +46,7 @@ void replace_file(const std::string& from, const std::string& to) {
 struct Running {
   Running(const TempDir& dir, const ServeFiles& f, ServerOptions o = {}) : model(dir.file("serving.model")) {
     replace_file(f.jtm, model);
+    if (o.admin_token.empty()) o.admin_token = kToken;
     o.model_path = model;
     o.tree_path = f.tree;
     server = std::make_unique<Server>(std::move(o));
@@ -60,6 +61,12 @@ struct Running {
                        const std::string& type = "application/json") const {
     return client().Post(path.c_str(), body, type.c_str());
   }
+  // POST /admin/reload with the token (and no body).
+  httplib::Result reload() const {
+    return client().Post("/admin/reload", httplib::Headers{{"Authorization", std::string("Bearer ") + kToken}}, "",
+                         "application/json");
+  }
+  static constexpr const char* kToken = "test-admin-token-0123456789";
   std::string model;
   std::unique_ptr<Server> server;
   int port = 0;
@@ -299,7 +306,7 @@ TEST(Server, ReloadKeepsRequestsInFlightOnTheirSnapshot) {
   gate->wait_for(1);
 
   replace_file(f.jtm2, s.model);
-  const auto r = s.post("/admin/reload", "");
+  const auto r = s.reload();
   ASSERT_EQ(r->status, 200) << r->body;
   const std::string v2 = json::parse(r->body)["model_version"];
   EXPECT_NE(v1, v2);
@@ -371,7 +378,9 @@ TEST(Server, FailedReloadKeepsTheOldModel) {
   const std::string v1 = s.server->snapshot()->version();
   test::write_file(dir.file("junk"), std::string(100, 'j'));
   replace_file(dir.file("junk"), s.model);
-  const auto r = s.client().Post("/admin/reload");  // no body, no Content-Length
+  const auto r = s.client().Post("/admin/reload", httplib::Headers{{"Authorization", std::string("Bearer ") +
+                                                                                       Running::kToken}},
+                                 nullptr, 0, "");  // no body
   EXPECT_ERROR(r, 500, "reload failed, the previous model is still served");
   EXPECT_TRUE(has(r->body, s.model)) << r->body;
   EXPECT_EQ(json::parse(r->body)["model_version"], v1);
@@ -513,6 +522,38 @@ TEST(Server, MetricsTextParses) {
     EXPECT_GE(values[key], previous);
     previous = values[key];
   }
+}
+
+// /admin/reload is refused without the token, with a wrong one, from a web page (Origin), and
+// when the server has no token at all; the model being served does not change.
+TEST(Server, AdminReloadNeedsTheTokenAndNoOrigin) {
+  TempDir dir;
+  const ServeFiles f(dir);
+  Running s(dir, f);
+  const std::string v1 = s.server->snapshot()->version();
+  replace_file(f.jtm2, s.model);
+  EXPECT_ERROR(s.post("/admin/reload", ""), 401, "Authorization: Bearer <token>");
+  EXPECT_ERROR(s.client().Post("/admin/reload", httplib::Headers{{"Authorization", "Bearer wrong"}}, "", "application/json"),
+               401, "Authorization");
+  EXPECT_ERROR(s.client().Post("/admin/reload",
+                               httplib::Headers{{"Authorization", std::string("Bearer ") + Running::kToken},
+                                                {"Origin", "http://evil.example"}},
+                               "", "text/plain"),
+               403, "web page");
+  EXPECT_ERROR(s.client().Post("/admin/reload"), 401, "Authorization");  // no body, no Content-Length
+  EXPECT_EQ(s.server->snapshot()->version(), v1);
+  const auto ok = s.reload();
+  ASSERT_EQ(ok->status, 200) << ok->body;
+  EXPECT_NE(s.server->snapshot()->version(), v1);
+
+  ServerOptions off;  // no token: the admin endpoints are off
+  off.model_path = s.model;
+  off.tree_path = f.tree;
+  Server closed(off);
+  httplib::Client c("127.0.0.1", closed.start("127.0.0.1", 0));
+  EXPECT_ERROR(c.Post("/admin/reload", httplib::Headers{{"Authorization", "Bearer "}}, "", "application/json"), 403,
+               "admin endpoints are off");
+  closed.stop();
 }
 
 }  // namespace

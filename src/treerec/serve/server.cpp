@@ -205,6 +205,31 @@ struct Server::Impl {
     return r;
   }
 
+  // The /admin/* gate: off without a token; the token must come as a bearer credential (a
+  // browser cannot add one to a cross-site request without a CORS preflight, which is never
+  // answered), and a request that carries an Origin header came from a web page: refused.
+  bool admin_allowed(const httplib::Request& req, httplib::Response& res) const {
+    if (options.admin_token.empty()) {
+      send_error(res, 403, "the admin endpoints are off: start the server with --admin-token-file to enable them");
+      return false;
+    }
+    if (req.has_header("Origin")) {
+      send_error(res, 403, "admin requests from a web page (with an Origin header) are refused");
+      return false;
+    }
+    const std::string auth = req.get_header_value("Authorization");
+    const std::string want = "Bearer " + options.admin_token;
+    unsigned char diff = auth.size() == want.size() ? 0 : 1;  // the same time for any wrong token
+    for (std::size_t i = 0; i < want.size(); ++i)
+      diff |= static_cast<unsigned char>(want[i] ^ (i < auth.size() ? auth[i] : 0));
+    if (diff != 0) {
+      send_error(res, 401, "admin requests need the header 'Authorization: Bearer <token>' with the server's token");
+      res.set_header("WWW-Authenticate", "Bearer");
+      return false;
+    }
+    return true;
+  }
+
   void reload_handler(httplib::Response& res) {
     const ReloadResult r = reload();
     if (!r.ok) {
@@ -287,7 +312,9 @@ struct Server::Impl {
     http.Post("/v1/recommend/batch", [this](const httplib::Request& req, httplib::Response& res) {
       recommend_handler(req, res, true);
     });
-    http.Post("/admin/reload", [this](const httplib::Request&, httplib::Response& res) { reload_handler(res); });
+    http.Post("/admin/reload", [this](const httplib::Request& req, httplib::Response& res) {
+      if (admin_allowed(req, res)) reload_handler(res);
+    });
     http.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) { health_handler(res); });
     http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
       res.set_content(metrics_text(), "text/plain; version=0.0.4; charset=utf-8");
@@ -321,7 +348,7 @@ struct Server::Impl {
       // Without Content-Length or Transfer-Encoding a request has no body (RFC 9112 6.3), but
       // httplib would read until the client closes: answer here, before it reads.
       if (req.method == "POST" && req.path == "/admin/reload") {
-        reload_handler(res);
+        if (admin_allowed(req, res)) reload_handler(res);
         return R::Handled;
       }
       return refuse(411, "a Content-Length header is required");

@@ -39,6 +39,9 @@ struct ServerOptions {
   int keep_alive_max = 1000;    // requests per keep-alive connection before it is closed
   int keep_alive_seconds = 5;   // idle keep-alive connections are closed after this
   int read_timeout_seconds = 5;  // a client slower than this to send its request is dropped
+  // /admin/* endpoints: off (403) while empty; else a request must send
+  // `Authorization: Bearer <admin_token>` and no Origin header (a browser page never can).
+  std::string admin_token;
   // Tests only: called by a recommendation request after it has taken its slot and its
   // snapshot, just before retrieval (lets a test hold a request in flight).
   std::function<void()> before_retrieval;
