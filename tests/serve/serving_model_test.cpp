@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,14 @@ TEST(ServingModel, VersionFollowsTheFiles) {
   EXPECT_EQ(a->version(), b->version());
   EXPECT_NE(a->version(), c->version());
   EXPECT_GT(a->loaded_at(), 1.6e9);
+  // A file of the same model that records other timings (an identical or resumed run) serves
+  // under the same version.
+  const TrainedModel m = load_trained_model(f.jtm);
+  TrainingInfo info = m.info;
+  info.options["train_seconds"] = 123.4;
+  save_trained_model(dir.file("same.model"), *m.model, info);
+  EXPECT_NE(test::read_file(dir.file("same.model")), test::read_file(f.jtm));
+  EXPECT_EQ(ServingModel::load(dir.file("same.model"), f.tree)->version(), a->version());
 }
 
 TEST(ServingModel, LoadErrorsNameTheFiles) {
@@ -183,6 +192,26 @@ TEST(ServingModel, JsonFields) {
   std::string out;
   append_recommendation_fields(out, *m, r);
   EXPECT_EQ(out, R"("items": ["i4", "i10"], "scores": [0.5, -1.25], "unknown": ["q"])");
+}
+
+}  // namespace
+}  // namespace treerec
+
+namespace treerec {
+namespace {
+
+// Ids are raw bytes from the log; JSON text must be UTF-8, so a byte that is not part of a
+// well-formed sequence (a stray byte, an overlong form, a surrogate, a cut sequence) is written
+// as U+FFFD and every answer parses as strict JSON.
+TEST(ServingJson, StringsAreValidJsonForAnyBytes) {
+  const std::string raw = std::string("a\xff b \xc3\xa9 \xed\xa0\x80 \xf0\x9f\x98\x80 \xc0\xaf \"q\"\n\x01") + "\xe2\x82";
+  std::string out;
+  append_json_string(out, raw);
+  nlohmann::json parsed;
+  ASSERT_NO_THROW(parsed = nlohmann::json::parse(out)) << out;
+  EXPECT_EQ(parsed.get<std::string>(),
+            "a\xef\xbf\xbd b \xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd \xf0\x9f\x98\x80 \xef\xbf\xbd\xef\xbf\xbd "
+            "\"q\"\n\x01\xef\xbf\xbd\xef\xbf\xbd");
 }
 
 }  // namespace

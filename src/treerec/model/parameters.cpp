@@ -1,3 +1,4 @@
+#include "treerec/util/hash.h"
 #include "treerec/model/parameters.h"
 
 #include <algorithm>
@@ -175,6 +176,13 @@ void initialise_parameters(Parameters& params, double embedding_std, std::uint64
         table.values[i] = static_cast<float>(rng.normal() * embedding_std);
     });
   }
+}
+
+std::uint64_t parameters_fingerprint(const Parameters& p) {
+  Xxh3Stream hash;
+  hash.update(p.dense.data(), p.dense.size() * sizeof(float));
+  for (const EmbeddingTable& t : p.tables) hash.update(t.values.data(), t.values.size() * sizeof(float));
+  return hash.digest();
 }
 
 }  // namespace treerec

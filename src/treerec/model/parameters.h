@@ -50,6 +50,10 @@ struct Parameters {
   std::size_t table_index(const std::string& name) const;
 };
 
+// XXH3-64 of every parameter value (dense, then each table): equal for equal models, whatever
+// their files record besides (timings, paths).
+std::uint64_t parameters_fingerprint(const Parameters& p);
+
 // The accumulated gradient of the rows of one table that a batch touched. Rows are kept in
 // order of first touch; an open-addressing hash maps a row id to its slot. clear() forgets the
 // rows but keeps every buffer, so a reused object does not allocate in steady state.

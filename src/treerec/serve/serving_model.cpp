@@ -83,8 +83,12 @@ std::shared_ptr<const ServingModel> ServingModel::load(const std::string& model_
     if (m->ids_->get_or_add(m->tree_.item_id(i), &added) != i || !added)
       fail(tree_path, ": item id '", m->tree_.item_id(i), "' appears twice; raw ids must be distinct");
   }
-  const std::uint64_t both[2] = {model_sum, tree_sum};
-  m->version_ = hex64(xxh3(both, sizeof both));
+  // What is served, not how the files were made: the same parameters on the same tree give the
+  // same version, whatever timings the model file records (identical runs, a resumed one).
+  const std::uint64_t what[4] = {parameters_fingerprint(m->trained_.model->parameters()),
+                                 m->tree_.assignment_fingerprint(), m->tree_.fingerprint(),
+                                 xxh3(m->method_.name.data(), m->method_.name.size())};
+  m->version_ = hex64(xxh3(what, sizeof what));
   m->loaded_at_ = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   return m;
 }
@@ -141,9 +145,35 @@ std::vector<Recommendation> recommend(const ServingModel& snapshot, std::span<co
   return out;
 }
 
+namespace {
+
+// The length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlong forms, no
+// surrogates, nothing above U+10FFFF), or 0 when the bytes there are not one.
+std::size_t utf8_length(std::string_view s, std::size_t i) {
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const auto cont = [&](std::size_t k, unsigned lo = 0x80, unsigned hi = 0xBF) {
+    return i + k < s.size() && b(k) >= lo && b(k) <= hi;
+  };
+  const unsigned c = b(0);
+  if (c < 0x80) return 1;
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    const bool second = c == 0xE0 ? cont(1, 0xA0) : c == 0xED ? cont(1, 0x80, 0x9F) : cont(1);
+    return second && cont(2) ? 3 : 0;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    const bool second = c == 0xF0 ? cont(1, 0x90) : c == 0xF4 ? cont(1, 0x80, 0x8F) : cont(1);
+    return second && cont(2) && cont(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view s) {
   out += '"';
-  for (const char c : s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const char c = s[i];
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -155,10 +185,17 @@ void append_json_string(std::string& out, std::string_view s) {
           char buf[8];
           std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
           out += buf;
+        } else if (const std::size_t n = utf8_length(s, i); n > 1) {
+          out.append(s.data() + i, n);
+          i += n;
+          continue;
+        } else if (n == 0) {
+          out += "\\ufffd";  // a byte that is not UTF-8: JSON text must be (RFC 8259)
         } else {
           out += c;
         }
     }
+    ++i;
   }
   out += '"';
 }

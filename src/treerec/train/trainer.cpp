@@ -152,12 +152,7 @@ std::uint64_t behavior_rows_for(Representation r, const Tree& tree) {
   return tree.num_nodes();
 }
 
-std::string parameters_xxh3(const Parameters& p) {
-  Xxh3Stream hash;
-  hash.update(p.dense.data(), p.dense.size() * sizeof(float));
-  for (const EmbeddingTable& t : p.tables) hash.update(t.values.data(), t.values.size() * sizeof(float));
-  return hex64(hash.digest());
-}
+std::string parameters_xxh3(const Parameters& p) { return hex64(parameters_fingerprint(p)); }
 }  // namespace
 
 void Trainer::warm_start(const PreferenceModel& model, const Tree& model_tree) {
