@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Configures and builds one variant: scripts/build.sh [release|asan]  (default: release).
-# Release goes to build/, the sanitizer build (ASan + UBSan) to build-asan/.
+# Configures and builds one variant: scripts/build.sh [release|asan|fuzz]  (default: release).
+# Release goes to build/, the sanitizer build (ASan + UBSan) to build-asan/, the libFuzzer
+# targets (clang, ASan + UBSan) to build-fuzz/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 variant=${1:-release}
@@ -8,7 +9,11 @@ case "$variant" in
   release) dir=build; flags=(-DCMAKE_BUILD_TYPE=Release) ;;
   # The sanitizer build has no precompiled headers, so a file that forgets an #include fails there.
   asan)    dir=build-asan; flags=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DTREEREC_SANITIZE=ON -DTREEREC_BENCH=OFF -DTREEREC_PCH=OFF) ;;
-  *) echo "usage: scripts/build.sh [release|asan]" >&2; exit 2 ;;
+  # Warnings are the GCC builds' job; clang only has to build the library and the targets.
+  fuzz)    dir=build-fuzz; flags=(-DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -g1" -DCMAKE_CXX_COMPILER=clang++
+                                  -DTREEREC_FUZZ=ON -DTREEREC_WERROR=OFF -DTREEREC_NATIVE=OFF -DTREEREC_TESTS=OFF
+                                  -DTREEREC_BENCH=OFF -DTREEREC_PCH=OFF) ;;
+  *) echo "usage: scripts/build.sh [release|asan|fuzz]" >&2; exit 2 ;;
 esac
 if command -v ccache >/dev/null; then
   flags+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)

@@ -16,6 +16,7 @@ PACKAGES=(
   libcpp-httplib-dev libssl-dev      # treerec serve (HTTP)
   libtomlplusplus-dev                # experiment config files (TOML)
   libhnswlib-dev                     # approximate top-M for the YouTube baseline
+  clang libclang-rt-14-dev libomp-14-dev  # fuzz/: libFuzzer targets (scripts/build.sh fuzz)
   ccache                             # faster rebuilds (used when present)
   chromium                           # renders the HTML experiment report in a test
   wrk                                # HTTP load test in bench/

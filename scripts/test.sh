@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs the whole test suite twice: optimised, then under
 # AddressSanitizer + UndefinedBehaviorSanitizer; after the optimised run, checks that the
-# installed library links from another project. Exits non-zero if anything fails.
+# installed library links from another project; last, builds the libFuzzer targets and runs
+# each for a short, fixed time (fuzz/run.sh; the long campaigns are in docs/RELIABILITY.md).
+# Exits non-zero if anything fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -15,3 +17,7 @@ for variant in release asan; do
     ctest --test-dir "$dir" --output-on-failure -j "$jobs"
   if [ "$variant" = release ]; then bash scripts/check_install.sh; fi
 done
+echo "== fuzz build"
+bash scripts/build.sh fuzz
+echo "== fuzz (30 s per target)"
+for target in container log config request; do bash fuzz/run.sh "$target" 30; done

@@ -75,6 +75,10 @@ TEST(ExperimentConfig, JsonFilesUseTheSameStructure) {
   EXPECT_EQ(c.pairs, (std::vector<std::pair<std::string, std::string>>{{"tdm", "dnn"}}));
   EXPECT_EQ(c.method_settings.at("jtm-h")["epochs"], 2);
   EXPECT_NE(error_of(write_config(dir, "b.json", R"({"sed": 1})")).find("unknown key 'sed'"), std::string::npos);
+  // Found by fuzz/config_fuzz: a number too large for a double was an uncaught exception.
+  EXPECT_NE(error_of(write_config(dir, "c.json", "2E424")).find("c.json: not valid JSON"), std::string::npos);
+  EXPECT_NE(error_of(write_config(dir, "d.json", R"({"top": 1e999})")).find("d.json: not valid JSON"),
+            std::string::npos);
 }
 
 TEST(ExperimentConfig, ErrorsNameFileLineAndKey) {

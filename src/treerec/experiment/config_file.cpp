@@ -63,7 +63,7 @@ ConfigDocument parse_json_config(std::string_view text, const std::string& path)
   doc.path = path;
   try {
     doc.root = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, and out_of_range for a number like 2E424
     fail(path, ": not valid JSON: ", e.what());
   }
   if (!doc.root.is_object()) fail(path, ": expected a JSON object at the top, got ", doc.root.type_name());

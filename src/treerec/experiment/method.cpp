@@ -53,7 +53,9 @@ nlohmann::json method_settings(const MethodInfo& method, const nlohmann::json& c
   for (const auto& p : method.params) out[p.name] = p.default_value;
   if (config.is_null()) return out;
   TR_CHECK(config.is_object(), "settings of method '", method.name, "' must be a table/object");
-  for (const auto& [key, value] : config.items()) {
+  for (const auto& item : config.items()) {
+    const std::string key = item.key();  // a plain variable: lambdas cannot capture bindings in clang 14
+    const nlohmann::json& value = item.value();
     auto it = std::find_if(method.params.begin(), method.params.end(),
                            [&](const MethodParam& p) { return p.name == key; });
     if (it == method.params.end()) {

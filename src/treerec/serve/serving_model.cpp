@@ -122,7 +122,9 @@ std::vector<Recommendation> recommend(const ServingModel& snapshot, std::span<co
     by_k[queries[q].k].push_back(static_cast<std::uint32_t>(q));
   }
 
-  for (const auto& [k, group] : by_k) {
+  for (const auto& entry : by_k) {
+    const std::uint32_t k = entry.first;
+    const std::vector<std::uint32_t>& group = entry.second;  // named: clang 14 lambdas cannot capture bindings
     HistoryLists lists;
     for (const std::uint32_t q : group) lists.add(histories[q]);
     const ExcludeFn exclude = [&](std::uint32_t i) { return std::span<const std::uint32_t>(excluded[group[i]]); };

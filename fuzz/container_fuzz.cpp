@@ -1,0 +1,37 @@
+// Every binary loader on arbitrary bytes (the first byte picks the loader): the container
+// (io/binary_file.h) and what each format checks on top of it.
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "fuzz_input.h"
+#include "treerec/baselines/item_cf.h"
+#include "treerec/baselines/youtube_trainer.h"
+#include "treerec/data/dataset.h"
+#include "treerec/model/model_file.h"
+#include "treerec/train/adam.h"
+#include "treerec/train/checkpoint.h"
+#include "treerec/tree/tree.h"
+#include "treerec/util/error.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size < 1) return 0;
+  const std::string path = treerec::fuzz::input_file(data + 1, size - 1, ".bin");
+  try {
+    switch (data[0] % 6) {
+      case 0: treerec::Dataset::load(path); break;
+      case 1: treerec::Tree::load(path); break;
+      case 2: treerec::load_trained_model(path); break;
+      case 3: treerec::ItemCf::load(path); break;
+      case 4: treerec::load_youtube_model(path); break;
+      case 5: {
+        std::unique_ptr<treerec::PreferenceModel> model;
+        treerec::Adam adam{treerec::Parameters{}};
+        treerec::load_checkpoint(path, nlohmann::json::object(), model, adam);
+        break;
+      }
+    }
+  } catch (const treerec::Error&) {
+  }
+  return 0;
+}
