@@ -11,9 +11,10 @@
 #include "cli/baseline_commands.h"
 #include "cli/command.h"
 #include "cli/train_flags.h"
-#include "treerec/io/output_paths.h"
 #include "treerec/data/dataset.h"
 #include "treerec/eval/validation.h"
+#include "treerec/io/output_paths.h"
+#include "treerec/learn/joint_learning.h"
 #include "treerec/model/model_file.h"
 #include "treerec/train/trainer.h"
 #include "treerec/tree/tree.h"
@@ -31,7 +32,7 @@ struct Opts {
   std::string out;
   TrainOptions train;
   bool resume = false;
-  std::uint32_t valid_users = 1000;
+  std::uint32_t valid_users = JointOptions{}.valid_users;  // one default for train and jtm
   std::string init_model;  // warm start (ALGORITHMS §8)
   std::string init_tree;   // the tree init_model was trained on
   bool model_given = false, dim_given = false;
@@ -211,7 +212,7 @@ const Command kCmd(50, [](CLI::App& app) {
   cmd->add_flag("--resume", opts->resume, "continue the run saved in <out>.ckpt (starts afresh if there is none)");
   cmd->add_option("--valid-users", opts->valid_users,
                   "validation users evaluated after every epoch, a random sample drawn by --seed (recall@200 "
-                  "drives early stopping; 0 = skip)")
+                  "drives early stopping; 0 = skip); the same parameter as jtm's")
       ->capture_default_str();
   add_itemcf_train_options(cmd, opts->itemcf);
   cmd->add_option("--init-model", opts->init_model,
