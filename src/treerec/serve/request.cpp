@@ -80,28 +80,30 @@ RecommendRequest read_query(const json& j, const ServeLimits& limits, const std:
 
 }  // namespace
 
+ParamSpec serving_param(ParamSpec s) {
+  s.identity = s.config = false;
+  return s;
+}
+
 const ParamTable<ServeLimits>& serve_limit_params() {
   using T = ParamType;
   static const ParamTable<ServeLimits> table = [] {
     ParamTable<ServeLimits> p("serving limits");
-    p.add({.name = "max_body_bytes", .type = T::count, .help = "largest request body; larger get 413", .min = 64,
-           .max = 1 << 30, .identity = false, .config = false},
+    p.add(serving_param({.name = "max_body_bytes", .type = T::count, .help = "largest request body; larger get 413",
+                         .min = 64, .max = 1 << 30}),
           &ServeLimits::max_body_bytes)
-        .add({.name = "max_behaviors", .type = T::count,
-              .help = "most behaviours in one query (only the most recent 69 are used)", .min = 1, .identity = false,
-              .config = false},
+        .add(serving_param({.name = "max_behaviors", .type = T::count,
+                            .help = "most behaviours in one query (only the most recent 69 are used)", .min = 1}),
              &ServeLimits::max_behaviors)
-        .add({.name = "max_exclude", .type = T::count, .help = "most excluded ids in one query", .identity = false,
-              .config = false},
+        .add(serving_param({.name = "max_exclude", .type = T::count, .help = "most excluded ids in one query"}),
              &ServeLimits::max_exclude)
-        .add({.name = "max_k", .type = T::count, .help = "largest k a request may ask for", .min = 1,
-              .identity = false, .config = false},
+        .add(serving_param({.name = "max_k", .type = T::count, .help = "largest k a request may ask for", .min = 1}),
              &ServeLimits::max_k)
-        .add({.name = "default_k", .type = T::count, .help = "k of a request that gives none (at most max_k)",
-              .min = 1, .identity = false, .config = false},
+        .add(serving_param({.name = "default_k", .type = T::count,
+                            .help = "k of a request that gives none (at most max_k)", .min = 1}),
              &ServeLimits::default_k)
-        .add({.name = "max_batch", .type = T::count, .help = "most queries in one batch request", .min = 1,
-              .identity = false, .config = false},
+        .add(serving_param({.name = "max_batch", .type = T::count, .help = "most queries in one batch request",
+                            .min = 1}),
              &ServeLimits::max_batch);
     return p;
   }();

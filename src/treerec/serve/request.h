@@ -30,6 +30,9 @@ struct ServeLimits {
 // The limits above (util/params.h); none changes a model.
 const ParamTable<ServeLimits>& serve_limit_params();
 
+// `s` as a serving setting: it changes no model (no identity) and is no experiment config key.
+ParamSpec serving_param(ParamSpec s);
+
 // One query: `{"behaviors": [...], "k": 200, "exclude": [...]}`.
 struct RecommendRequest {
   std::vector<std::string> behaviors;  // raw item ids, most recent LAST (= oldest first)

@@ -51,28 +51,25 @@ const ParamTable<ServerOptions>& serve_params() {
   using T = ParamType;
   static const ParamTable<ServerOptions> table = [] {
     ParamTable<ServerOptions> p("serving");
-    auto serving = [](ParamSpec s) {  // no serving setting changes a model or is a config key
-      s.identity = s.config = false;
-      return s;
-    };
-    p.add(serving({.name = "beam", .type = T::count,
+    p.add(serving_param({.name = "beam", .type = T::count,
                    .help = "beam width k of the search (a request's k is used when larger)", .min = 1}),
           &ServerOptions::beam)
-        .add(serving({.name = "threads", .type = T::integer, .help = "HTTP worker threads (0: cores + 4)", .min = 0}),
+        .add(serving_param({.name = "threads", .type = T::integer, .help = "HTTP worker threads (0: cores + 4)",
+                            .min = 0}),
              &ServerOptions::threads)
-        .add(serving({.name = "max_concurrent", .type = T::integer,
+        .add(serving_param({.name = "max_concurrent", .type = T::integer,
                       .help = "recommendation requests answered at once; more get 503 (0: cores)", .min = 0}),
              &ServerOptions::max_concurrent)
-        .add(serving({.name = "batch_threads", .type = T::integer,
+        .add(serving_param({.name = "batch_threads", .type = T::integer,
                       .help = "retrieval threads of one batch request (0: all cores)", .min = 0}),
              &ServerOptions::batch_threads)
-        .add(serving({.name = "keep_alive_max", .type = T::integer, .help = "requests per keep-alive connection",
+        .add(serving_param({.name = "keep_alive_max", .type = T::integer, .help = "requests per keep-alive connection",
                       .min = 1}),
              &ServerOptions::keep_alive_max)
-        .add(serving({.name = "keep_alive_seconds", .type = T::integer,
+        .add(serving_param({.name = "keep_alive_seconds", .type = T::integer,
                       .help = "idle keep-alive connections are closed after this many seconds", .min = 1}),
              &ServerOptions::keep_alive_seconds)
-        .add(serving({.name = "read_timeout_seconds", .type = T::integer,
+        .add(serving_param({.name = "read_timeout_seconds", .type = T::integer,
                       .help = "a client slower than this to send its request is dropped", .min = 1}),
              &ServerOptions::read_timeout_seconds);
     return p;
@@ -230,7 +227,9 @@ struct Server::Impl {
     return true;
   }
 
-  void reload_handler(httplib::Response& res) {
+  // POST /admin/reload, behind the admin gate.
+  void reload_handler(const httplib::Request& req, httplib::Response& res) {
+    if (!admin_allowed(req, res)) return;
     const ReloadResult r = reload();
     if (!r.ok) {
       std::string body = "{\"error\": ";
@@ -313,7 +312,7 @@ struct Server::Impl {
       recommend_handler(req, res, true);
     });
     http.Post("/admin/reload", [this](const httplib::Request& req, httplib::Response& res) {
-      if (admin_allowed(req, res)) reload_handler(res);
+      reload_handler(req, res);
     });
     http.Get("/healthz", [this](const httplib::Request&, httplib::Response& res) { health_handler(res); });
     http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
@@ -348,7 +347,7 @@ struct Server::Impl {
       // Without Content-Length or Transfer-Encoding a request has no body (RFC 9112 6.3), but
       // httplib would read until the client closes: answer here, before it reads.
       if (req.method == "POST" && req.path == "/admin/reload") {
-        if (admin_allowed(req, res)) reload_handler(res);
+        reload_handler(req, res);
         return R::Handled;
       }
       return refuse(411, "a Content-Length header is required");
