@@ -113,6 +113,35 @@ TEST_P(ModelKind, ScoreMatchesForwardAndTheReference) {
   EXPECT_EQ(run_forward(*model, batch, *state), forward);
 }
 
+// A batch marked repeated_nodes (tree learning's: every group scores the same nodes) may take
+// a model's shared-node path (the DNN computes W1n v once per distinct node): the logits are
+// those of the unmarked batch and of the reference, and a later unmarked batch on the same
+// state is unaffected.
+TEST_P(ModelKind, RepeatedNodesGiveTheSameLogits) {
+  auto model = make_model(GetParam());
+  ModelBatch batch;
+  for (std::uint32_t g = 0; g < 24; ++g) {  // 24 groups x 6 nodes: 144 rows, 6 distinct
+    std::vector<std::uint32_t> history;
+    for (std::uint32_t i = 0; i <= g % 9; ++i) history.push_back((g * 5 + i * 3) % kBehaviorRows);
+    batch.add_group(history);
+    for (std::uint32_t n : {2u, 5u, 0u, 8u, 5u, 3u}) batch.add_row(n);
+  }
+  auto state = model->make_state();
+  std::vector<float> plain(batch.num_rows()), shared(batch.num_rows());
+  model->score(batch, *state, plain);
+  batch.repeated_nodes = true;
+  model->score(batch, *state, shared);
+  const auto expected = test::ReferenceModel(*model).logits(batch);
+  for (std::size_t r = 0; r < plain.size(); ++r) {
+    EXPECT_FLOAT_EQ(shared[r], plain[r]) << "row " << r;
+    EXPECT_NEAR(shared[r], expected[r], 1e-5 * (1 + std::abs(expected[r]))) << "row " << r;
+  }
+  const ModelBatch small = test_batch();
+  std::vector<float> again(small.num_rows());
+  model->score(small, *state, again);
+  EXPECT_EQ(again, run_forward(*model, small, *state));
+}
+
 // The analytic gradient (float, GEMMs) of L = sum_r c_r logit_r against central differences of
 // the double-precision reference with h = 1e-6: both sides are accurate to ~1e-6 relative, so
 // 1e-3 relative plus 2e-5 absolute leaves room for float rounding and nothing else.

@@ -115,6 +115,7 @@ std::uint64_t SampleScorer::score(std::span<const Sample> samples, std::span<con
   for (std::size_t first = 0; first < samples.size(); first += chunk) {
     const std::size_t last = std::min(samples.size(), first + chunk);
     batch_.clear();
+    batch_.repeated_nodes = true;  // every sample scores the same rows
     for (std::size_t s = first; s < last; ++s) {
       const auto history = dataset_.history(samples[s]);
       if (one_group) features_.add_group(history, tree_.max_level(), batch_);

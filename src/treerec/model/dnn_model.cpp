@@ -16,6 +16,12 @@ struct DnnModel::State final : ModelState {
   std::vector<float> d_user;     // G x H1
   std::vector<float> d_windows;  // G x 10E
   std::vector<float> d_node;     // R x E
+  // score() with shared nodes: a batch's distinct nodes, each row's index among them, and a
+  // per-node-row slot (-1 when free; reset after every batch).
+  std::vector<std::uint32_t> distinct;
+  std::vector<std::uint32_t> row_distinct;
+  std::vector<std::int32_t> slot;
+  std::vector<float> node_half;  // D x H1: W1n v for each distinct node
 };
 
 DnnModel::DnnModel(const ModelConfig& config) : PreferenceModel(config) {
@@ -24,8 +30,8 @@ DnnModel::DnnModel(const ModelConfig& config) : PreferenceModel(config) {
 
 std::unique_ptr<ModelState> DnnModel::make_state() const { return std::make_unique<State>(); }
 
-void DnnModel::gather(const ModelBatch& batch, State& st) const {
-  const std::size_t G = batch.num_groups(), R = batch.num_rows();
+void DnnModel::gather(const ModelBatch& batch, std::span<const std::uint32_t> node_ids, State& st) const {
+  const std::size_t G = batch.num_groups(), R = node_ids.size();
   const std::uint32_t E = config_.embedding_dim, U = TimeWindows::kCount * E, H1 = tower_.first_width();
   const std::size_t in = tower_.input_dim();  // 11E: the row stride of fc1.w
   const float* dense = params_.dense.data();
@@ -40,9 +46,27 @@ void DnnModel::gather(const ModelBatch& batch, State& st) const {
   // user = windows W1u^T + b1: the user half of the first layer, once per group.
   fc_forward(G, U, H1, windows, U, dense + tower_.w1(), in, dense + tower_.b1(), user, H1);
   for (std::size_t r = 0; r < R; ++r) {
-    if (r + 8 < R) __builtin_prefetch(nodes.row(batch.nodes[r + 8]));  // scattered rows: fetch ahead
-    std::memcpy(node_emb + r * E, nodes.row(batch.nodes[r]), E * sizeof(float));
+    if (r + 8 < R) __builtin_prefetch(nodes.row(node_ids[r + 8]));  // scattered rows: fetch ahead
+    std::memcpy(node_emb + r * E, nodes.row(node_ids[r]), E * sizeof(float));
   }
+}
+
+bool DnnModel::share_nodes(const ModelBatch& batch, State& st) const {
+  const std::size_t R = batch.num_rows();
+  if (!batch.repeated_nodes || R < 64) return false;
+  if (st.slot.size() != config_.node_rows) st.slot.assign(config_.node_rows, -1);
+  st.distinct.clear();
+  st.row_distinct.resize(R);
+  for (std::size_t r = 0; r < R; ++r) {
+    std::int32_t& slot = st.slot[batch.nodes[r]];
+    if (slot < 0) {
+      slot = static_cast<std::int32_t>(st.distinct.size());
+      st.distinct.push_back(batch.nodes[r]);
+    }
+    st.row_distinct[r] = static_cast<std::uint32_t>(slot);
+  }
+  for (std::uint32_t n : st.distinct) st.slot[n] = -1;
+  return st.distinct.size() * 2 <= R;
 }
 
 void DnnModel::forward(const ModelBatch& batch, ModelState& state_base, std::span<float> logits) const {
@@ -53,7 +77,7 @@ void DnnModel::forward(const ModelBatch& batch, ModelState& state_base, std::spa
   const std::uint32_t E = config_.embedding_dim, U = TimeWindows::kCount * E, H1 = tower_.first_width();
   const std::size_t in = tower_.input_dim();
   const float* dense = params_.dense.data();
-  gather(batch, *st);
+  gather(batch, batch.nodes, *st);
   st->tower.reserve(tower_, R);
   float* a0 = st->tower.A0();
   for (std::size_t g = 0; g < G; ++g)
@@ -70,16 +94,27 @@ void DnnModel::score(const ModelBatch& batch, ModelState& state_base, std::span<
   TR_CHECK(st != nullptr, "the state was not made by a dnn model");
   const std::size_t R = batch.num_rows();
   const std::uint32_t E = config_.embedding_dim, U = TimeWindows::kCount * E, H1 = tower_.first_width();
-  const float* dense = params_.dense.data();
-  gather(batch, *st);
+  const float* w1n = params_.dense.data() + tower_.w1() + U;
   st->tower.reserve(tower_, R, /*inference=*/true);
-  // A0 = node_emb W1n^T; infer() adds the row's user block before the first PReLU.
-  fc_forward(R, E, H1, st->node_emb.data(), E, dense + tower_.w1() + U, tower_.input_dim(), nullptr,
-             st->tower.A0(), H1);
+  float* a0 = st->tower.A0();
+  if (share_nodes(batch, *st)) {
+    // Rows repeat nodes (tree learning scores the same nodes for every sample): W1n v once per
+    // distinct node, copied to its rows. The same products, so the same logits.
+    const std::size_t D = st->distinct.size();
+    gather(batch, st->distinct, *st);
+    float* half = ensure(st->node_half, D * H1);
+    fc_forward(D, E, H1, st->node_emb.data(), E, w1n, tower_.input_dim(), nullptr, half, H1);
+    for (std::size_t r = 0; r < R; ++r)
+      std::memcpy(a0 + r * H1, half + std::size_t{st->row_distinct[r]} * H1, H1 * sizeof(float));
+  } else {
+    gather(batch, batch.nodes, *st);
+    // A0 = node_emb W1n^T; infer() adds the row's user block before the first PReLU.
+    fc_forward(R, E, H1, st->node_emb.data(), E, w1n, tower_.input_dim(), nullptr, a0, H1);
+  }
   const float* user = st->user.data();
   const std::uint64_t* offsets = batch.row_offsets.data();
   std::size_t g = 0;
-  tower_.infer(dense, R, st->tower, [&](std::size_t r) {
+  tower_.infer(params_.dense.data(), R, st->tower, [&](std::size_t r) {
     while (r >= offsets[g + 1]) ++g;  // rows come in group order
     return user + g * H1;
   }, logits.data());

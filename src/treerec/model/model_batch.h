@@ -12,6 +12,10 @@
 // Models compute the user part of a group once and share it with all of the group's rows
 // (for the DNN, W1u times the window means). Fill a batch with add_group() then add_row();
 // clear() keeps capacity, so a reused batch does not allocate in steady state.
+//
+// repeated_nodes is a hint from whoever fills the batch: its groups score the same few nodes
+// over and over (tree learning: every sample of a gap scores the same candidates). A model may
+// then compute each distinct node's part once (the DNN's W1n v); the logits do not change.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +33,7 @@ struct ModelBatch {
   std::vector<std::uint64_t> feature_offsets{0};  // G + 1
   std::vector<std::uint32_t> nodes;
   std::vector<std::uint64_t> row_offsets{0};      // G + 1
+  bool repeated_nodes = false;                     // a hint; kept by clear()
 
   std::size_t num_groups() const { return feature_offsets.size() - 1; }
   std::size_t num_rows() const { return nodes.size(); }
