@@ -417,6 +417,53 @@ TEST(Server, StopAnswersRequestsInFlight) {
   s.server->stop();                          // idempotent
 }
 
+// Issue 17's slowloris: clients that drip their requests a byte at a time. With httplib's
+// thread per connection they held the only worker and /healthz timed out; the front keeps
+// them off the workers and drops them at read_timeout_seconds with a 408.
+TEST(Server, SlowClientsDoNotStopAOneThreadServer) {
+  TempDir dir;
+  const ServeFiles f(dir);
+  ServerOptions o;
+  o.threads = 1;
+  o.read_timeout_seconds = 2;
+  Running s(dir, f, o);
+  std::vector<std::future<std::string>> slow;
+  for (int i = 0; i < 3; ++i)
+    slow.push_back(std::async(std::launch::async, [&s] {
+      const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      timeval timeout{10, 0};
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+      sockaddr_in addr{};
+      addr.sin_family = AF_INET;
+      addr.sin_port = htons(static_cast<std::uint16_t>(s.port));
+      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return std::string("no connection");
+      const std::string request = "POST /v1/recommend HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\n\r\n";
+      for (std::size_t b = 0; b < 12; ++b) {  // 12 bytes over 3 s
+        (void)::send(fd, request.data() + b, 1, MSG_NOSIGNAL);
+        std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      }
+      std::string out;
+      char buf[1024];
+      for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<std::size_t>(n));
+      ::close(fd);
+      return out;
+    }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  for (int i = 0; i < 6; ++i) {
+    auto c = s.client();
+    c.set_read_timeout(1, 0);
+    const auto r = c.Get("/healthz");
+    ASSERT_TRUE(r) << "a slow client held the only worker";
+    EXPECT_EQ(r->status, 200);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  for (auto& answer : slow) {
+    const std::string a = answer.get();
+    EXPECT_TRUE(has(a, "HTTP/1.1 408")) << a;
+  }
+}
+
 TEST(Server, StartErrors) {
   TempDir dir;
   const ServeFiles f(dir);

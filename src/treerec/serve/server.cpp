@@ -8,6 +8,7 @@
 #include <new>
 #include <thread>
 
+#include "treerec/serve/http_front.h"
 #include "treerec/serve/metrics.h"
 #include "treerec/util/error.h"
 #include "treerec/util/parallel.h"
@@ -70,8 +71,12 @@ const ParamTable<ServerOptions>& serve_params() {
                       .help = "idle keep-alive connections are closed after this many seconds", .min = 1}),
              &ServerOptions::keep_alive_seconds)
         .add(serving_param({.name = "read_timeout_seconds", .type = T::integer,
-                      .help = "a client slower than this to send its request is dropped", .min = 1}),
-             &ServerOptions::read_timeout_seconds);
+                      .help = "a request not received whole this many seconds after its first byte is dropped (408)",
+                      .min = 1}),
+             &ServerOptions::read_timeout_seconds)
+        .add(serving_param({.name = "max_connections", .type = T::integer,
+                      .help = "open connections at most; more get 503 at once", .min = 1}),
+             &ServerOptions::max_connections);
     return p;
   }();
   return table;
@@ -85,11 +90,9 @@ void ServerOptions::validate(const ParamNamer& name) const {
 struct Server::Impl {
   ServerOptions options;
   int max_concurrent = 1;
-  httplib::Server http;
-  std::thread listener;
-  std::atomic<bool> serving{false};  // between start() and stop()
-  std::atomic<bool> listener_done{false};
-  std::mutex run_mu;  // start/stop
+  HttpRouter http;
+  std::unique_ptr<HttpFront> front;  // while started
+  mutable std::mutex run_mu;         // start/stop
 
   mutable std::mutex snapshot_mu;  // guards `current` (a copy of the pointer is the snapshot)
   std::shared_ptr<const ServingModel> current;
@@ -262,21 +265,8 @@ struct Server::Impl {
   // Routes every endpoint, answers 405 to the other methods of a known path, and turns
   // httplib's own errors (404, 413, a malformed request) into JSON.
   void setup() {
-    const int workers = options.threads > 0 ? options.threads : cores() + 4;
-    http.new_task_queue = [workers] { return new httplib::ThreadPool(static_cast<std::size_t>(workers)); };
-    // httplib's default also sets SO_REUSEPORT, which would let a second server bind the same
-    // port and silently take half the traffic; a taken port must be an error.
-    http.set_socket_options([](socket_t sock) {
-      int yes = 1;
-      ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    });
-    // Without TCP_NODELAY a response written as headers then body waits for the client's delayed
-    // ACK (40 ms on Linux) under Nagle's algorithm: p50 was 48 ms for 5 ms of work.
-    http.set_tcp_nodelay(true);
+    // The front (serve/http_front.h) owns the sockets, the keep-alive and the deadlines.
     http.set_payload_max_length(options.limits.max_body_bytes);
-    http.set_keep_alive_max_count(static_cast<std::size_t>(options.keep_alive_max));
-    http.set_keep_alive_timeout(options.keep_alive_seconds);
-    http.set_read_timeout(options.read_timeout_seconds, 0);
 
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       t_started = Clock::now();
@@ -287,6 +277,11 @@ struct Server::Impl {
       const double seconds = t_timed ? std::chrono::duration<double>(Clock::now() - t_started).count() : 0.0;
       t_timed = false;
       metrics.observe(req.path, res.status, seconds);
+      // A refusal before the body was read (411, 413, 415, a malformed request) leaves the
+      // connection out of step: close it.
+      if (res.get_header_value("Connection") == "close" || res.status == 400 || res.status == 413 ||
+          res.status == 414)
+        HttpFront::close_after_response();
     });
     http.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& req,
                                                                        httplib::Response& res) {
@@ -369,31 +364,32 @@ Server::~Server() { stop(); }
 
 int Server::start(const std::string& host, int port) {
   std::lock_guard<std::mutex> lock(impl_->run_mu);
-  if (impl_->listener.joinable()) fail("the server already runs");
+  if (impl_->front) fail("the server already runs");
   TR_CHECK(port >= 0 && port <= 65535, "port must be in [0, 65535], got ", port);
-  const int bound = port == 0 ? impl_->http.bind_to_any_port(host) : (impl_->http.bind_to_port(host, port) ? port : -1);
-  if (bound < 0)
-    fail("cannot listen on ", host, ":", port, " (is the address valid, free and ours to bind?)");
-  impl_->listener_done = false;
-  impl_->serving = true;
-  impl_->listener = std::thread([this] {
-    impl_->http.listen_after_bind();
-    impl_->listener_done = true;
-  });
-  // httplib's stop() does nothing until the listener has started, so wait for it.
-  while (!impl_->http.is_running() && !impl_->listener_done) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const ServerOptions& o = impl_->options;
+  FrontOptions front{.workers = o.threads > 0 ? o.threads : cores() + 4,
+                     .request_seconds = o.read_timeout_seconds,
+                     .idle_seconds = o.keep_alive_seconds,
+                     .keep_alive_max = o.keep_alive_max,
+                     .max_connections = o.max_connections,
+                     .max_body_bytes = o.limits.max_body_bytes};
+  auto started = std::make_unique<HttpFront>(impl_->http, front);
+  const int bound = started->start(host, port);
+  impl_->front = std::move(started);
   return bound;
 }
 
 void Server::stop() {
   std::lock_guard<std::mutex> lock(impl_->run_mu);
-  if (!impl_->listener.joinable()) return;
-  impl_->serving = false;
-  impl_->http.stop();  // closes the listening socket; the worker pool finishes its connections
-  impl_->listener.join();
+  if (!impl_->front) return;
+  impl_->front->stop();  // answers the complete requests, closes the rest
+  impl_->front.reset();
 }
 
-bool Server::running() const { return impl_->serving && !impl_->listener_done; }
+bool Server::running() const {
+  std::lock_guard<std::mutex> lock(impl_->run_mu);
+  return impl_->front && impl_->front->running();
+}
 
 ReloadResult Server::reload() { return impl_->reload(); }
 

@@ -7,9 +7,11 @@
 // Every error is JSON {"error": "..."} with a 4xx status the client can act on (5xx only for
 // overload or a failure of the server itself); no input can crash the server.
 //
-// Threads: httplib's pool of `threads` workers serves connections; each recommendation runs its
-// retrieval on its own worker, single-threaded (a batch may use `batch_threads`), so concurrent
-// requests spread over the cores. At most `max_concurrent` recommendation requests run at once;
+// Threads: one thread reads every connection without blocking until a request is whole
+// (serve/http_front.h: slow clients hold no worker); then one of `threads` workers parses,
+// routes and answers it with httplib. Each recommendation runs its retrieval on its worker,
+// single-threaded (a batch may use `batch_threads`), so concurrent requests spread over the
+// cores. At most `max_concurrent` recommendation requests run at once;
 // more are answered 503 at once instead of queueing without bound.
 //
 // Reload is atomic: the new snapshot is loaded beside the old one (memory peaks at both), then
@@ -38,7 +40,8 @@ struct ServerOptions {
   int batch_threads = 1;        // retrieval threads of one batch request; 0 = all cores
   int keep_alive_max = 1000;    // requests per keep-alive connection before it is closed
   int keep_alive_seconds = 5;   // idle keep-alive connections are closed after this
-  int read_timeout_seconds = 5;  // a client slower than this to send its request is dropped
+  int read_timeout_seconds = 5;  // a request must arrive whole this long after its first byte
+  int max_connections = 1024;    // open connections at most; more get 503
   // /admin/* endpoints: off (403) while empty; else a request must send
   // `Authorization: Bearer <admin_token>` and no Origin header (a browser page never can).
   std::string admin_token;
