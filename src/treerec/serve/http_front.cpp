@@ -191,7 +191,7 @@ struct HttpFront::Impl {
   std::deque<Connection> ready;     // complete requests for the workers
   std::vector<Connection> returned;  // kept-alive connections back from the workers
   int busy = 0;                     // connections held by workers (for max_connections)
-  bool stopping = false;
+  std::atomic<bool> stopping{false};
 
   Impl(HttpRouter& h, FrontOptions o) : http(h), options(o) {}
 
@@ -200,8 +200,15 @@ struct HttpFront::Impl {
   void accept_all(std::vector<Connection>& waiting);
   // Reads what is there; false when the connection is finished (closed here).
   bool receive(Connection& c);
-  // If c holds a complete request, hands it to a worker and returns true.
+  // Whether c's buffer holds a whole request (sends "100 Continue" when one waits for it).
+  enum class Readiness { partial, complete, head_too_large, gone };
+  Readiness readiness(Connection& c) const;
+  // Hands a complete request to a worker, or closes a connection that cannot complete one
+  // (431 for an oversized head); true when c left the poller.
   bool dispatch_if_complete(Connection& c);
+  // A worker's connection after a response: closed, kept on the worker (its next request
+  // came whole within kLinger), or back to the poller. True when the worker keeps it.
+  bool after_response(Connection& c, bool keep);
   void wake_poller() const {
     const char b = 1;
     (void)!::write(wake[1], &b, 1);
@@ -339,44 +346,45 @@ bool HttpFront::Impl::receive(Connection& c) {
   }
 }
 
-bool HttpFront::Impl::dispatch_if_complete(Connection& c) {
-  if (c.buffer.empty()) return false;
+HttpFront::Impl::Readiness HttpFront::Impl::readiness(Connection& c) const {
+  if (c.buffer.empty()) return Readiness::partial;
   const std::size_t blank = c.buffer.find("\r\n\r\n");
-  if (blank == std::string::npos) {
-    if (c.buffer.size() <= options.max_head_bytes) return false;
-    send_and_close(c.fd, 431, "Request Header Fields Too Large",
-                   cat("the request head is larger than ", options.max_head_bytes, " bytes"));
-    c.fd = -1;
-    return true;
-  }
+  if (blank == std::string::npos)
+    return c.buffer.size() <= options.max_head_bytes ? (c.peer_closed ? Readiness::gone : Readiness::partial)
+                                                     : Readiness::head_too_large;
   const std::size_t head_end = blank + 4;
-  if (head_end > options.max_head_bytes) {
-    send_and_close(c.fd, 431, "Request Header Fields Too Large",
-                   cat("the request head is larger than ", options.max_head_bytes, " bytes"));
-    c.fd = -1;
-    return true;
-  }
+  if (head_end > options.max_head_bytes) return Readiness::head_too_large;
   bool expects_continue = false;
   const auto end = request_end(std::string_view(c.buffer).substr(0, head_end), head_end, options.max_body_bytes,
                                expects_continue);
-  if (end && c.buffer.size() < *end) {
-    if (c.peer_closed) {  // the rest can no longer come
+  if (!end || c.buffer.size() >= *end) return Readiness::complete;
+  if (c.peer_closed) return Readiness::gone;  // the rest can no longer come
+  if (expects_continue && !c.sent_continue) {
+    static constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    (void)::send(c.fd, kContinue, sizeof kContinue - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+    c.sent_continue = true;
+  }
+  return Readiness::partial;
+}
+
+bool HttpFront::Impl::dispatch_if_complete(Connection& c) {
+  switch (readiness(c)) {
+    case Readiness::partial:
+      return false;
+    case Readiness::gone:
       ::close(c.fd);
-      c.fd = -1;
-      return true;
+      break;
+    case Readiness::head_too_large:
+      send_and_close(c.fd, 431, "Request Header Fields Too Large",
+                     cat("the request head is larger than ", options.max_head_bytes, " bytes"));
+      break;
+    case Readiness::complete: {
+      std::lock_guard<std::mutex> lock(mu);
+      ready.push_back(std::move(c));
+      ready_cv.notify_one();
+      break;
     }
-    if (expects_continue && !c.sent_continue) {
-      static constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
-      (void)::send(c.fd, kContinue, sizeof kContinue - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-      c.sent_continue = true;
-    }
-    return false;
   }
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    ready.push_back(std::move(c));
-  }
-  ready_cv.notify_one();
   c.fd = -1;
   return true;
 }
@@ -444,25 +452,47 @@ void HttpFront::Impl::work() {
       ready.pop_front();
       ++busy;
     }
-    t_close_after = false;
-    const bool last = c.served + 1 >= options.keep_alive_max;
-    bool closed = false;
-    BufferedStream stream(c, Clock::now() + std::chrono::seconds(options.request_seconds), options.request_seconds);
-    const bool ok = http.process_request(stream, last, closed, nullptr);
-    c.buffer.erase(0, stream.consumed());
-    ++c.served;
-    c.receiving = !c.buffer.empty();
-    c.sent_continue = false;
-    c.deadline = Clock::now() + std::chrono::seconds(c.receiving ? options.request_seconds : options.idle_seconds);
-    std::lock_guard<std::mutex> lock(mu);
-    --busy;
-    if (!ok || closed || last || t_close_after || stopping || c.peer_closed) {
-      ::close(c.fd);
-      continue;
+    for (bool keep = true; keep;) {
+      t_close_after = false;
+      const bool last = c.served + 1 >= options.keep_alive_max;
+      bool closed = false;
+      BufferedStream stream(c, Clock::now() + std::chrono::seconds(options.request_seconds), options.request_seconds);
+      const bool ok = http.process_request(stream, last, closed, nullptr);
+      c.buffer.erase(0, stream.consumed());
+      ++c.served;
+      c.sent_continue = false;
+      keep = after_response(c, ok && !closed && !last && !t_close_after && !c.peer_closed);
     }
-    returned.push_back(std::move(c));
-    wake_poller();
   }
+}
+
+bool HttpFront::Impl::after_response(Connection& c, bool keep) {
+  // A client that sends its next request at once (a benchmark, a busy upstream) gets it
+  // served here without two thread hand-offs; kLinger bounds what an idle one costs.
+  constexpr int kLingerMs = 2;
+  if (keep && !stopping) {
+    if (readiness(c) == Readiness::complete) return true;  // pipelined
+    pollfd p{c.fd, POLLIN, 0};
+    if (c.buffer.empty() && ::poll(&p, 1, kLingerMs) > 0) {
+      if (!receive(c)) {  // the client closed the connection (receive() closed the socket)
+        c.fd = -1;
+        keep = false;
+      } else if (readiness(c) == Readiness::complete) {
+        return true;
+      }
+    }
+  }
+  c.receiving = !c.buffer.empty();
+  c.deadline = Clock::now() + std::chrono::seconds(c.receiving ? options.request_seconds : options.idle_seconds);
+  std::lock_guard<std::mutex> lock(mu);
+  --busy;
+  if (!keep || stopping) {
+    if (c.fd >= 0) ::close(c.fd);
+    return false;
+  }
+  returned.push_back(std::move(c));
+  wake_poller();
+  return false;
 }
 
 }  // namespace treerec
