@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
-# Configures and builds one variant: scripts/build.sh [release|asan|fuzz]  (default: release).
-# Release goes to build/, the sanitizer build (ASan + UBSan) to build-asan/, the libFuzzer
-# targets (clang, ASan + UBSan) to build-fuzz/.
+# Configures and builds one variant: scripts/build.sh [release|asan|tsan|fuzz]  (default: release).
+# Release goes to build/, the sanitizer build (ASan + UBSan) to build-asan/, the
+# ThreadSanitizer build of the library and its tests to build-tsan/, the libFuzzer targets
+# (clang, ASan + UBSan) to build-fuzz/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 variant=${1:-release}
+target=all
 case "$variant" in
   release) dir=build; flags=(-DCMAKE_BUILD_TYPE=Release) ;;
   # The sanitizer build has no precompiled headers, so a file that forgets an #include fails there.
   asan)    dir=build-asan; flags=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DTREEREC_SANITIZE=ON -DTREEREC_BENCH=OFF -DTREEREC_PCH=OFF) ;;
+  # Only the test binary: the serving tests run under ThreadSanitizer (scripts/test.sh).
+  tsan)    dir=build-tsan; target=treerec_tests
+           flags=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" -DTREEREC_TSAN=ON -DTREEREC_BENCH=OFF -DTREEREC_PCH=OFF) ;;
   # Warnings are the GCC builds' job; clang only has to build the library and the targets.
   fuzz)    dir=build-fuzz; flags=(-DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -g1" -DCMAKE_CXX_COMPILER=clang++
                                   -DTREEREC_FUZZ=ON -DTREEREC_WERROR=OFF -DTREEREC_NATIVE=OFF -DTREEREC_TESTS=OFF
                                   -DTREEREC_BENCH=OFF -DTREEREC_PCH=OFF) ;;
-  *) echo "usage: scripts/build.sh [release|asan|fuzz]" >&2; exit 2 ;;
+  *) echo "usage: scripts/build.sh [release|asan|tsan|fuzz]" >&2; exit 2 ;;
 esac
 if command -v ccache >/dev/null; then
   flags+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
@@ -23,4 +28,4 @@ if command -v ccache >/dev/null; then
   export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}
 fi
 cmake -S . -B "$dir" -G Ninja "${flags[@]}" >/dev/null
-cmake --build "$dir"
+cmake --build "$dir" --target "$target"

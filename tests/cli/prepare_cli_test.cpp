@@ -7,6 +7,9 @@
 
 #include "data/log_builder.h"
 #include "test_util.h"
+#include "treerec/model/model_file.h"
+#include "treerec/model/parameters.h"
+#include "treerec/util/hash.h"
 #include "treerec/data/dataset.h"
 #include "treerec/io/binary_file.h"
 
@@ -65,9 +68,36 @@ TEST(StatsCli, RejectsMissingAndForeignFiles) {
   BinaryWriter tree(dir.file("t.tree"), "TRECTREE", 1);
   tree.add("codes", std::vector<std::uint64_t>{0});
   tree.commit();
-  r = run_cli("stats " + dir.file("t.tree"));
+  r = run_cli("stats " + dir.file("t.tree"));  // a tree's magic, but not a tree
   EXPECT_EQ(r.status, 1);
-  EXPECT_TRUE(contains(r.err, "another kind")) << r.err;
+  EXPECT_TRUE(contains(r.err, dir.file("t.tree"))) << r.err;
+  test::write_file(dir.file("x"), "plain text, long enough to hold a header of 64 bytes..........");
+  r = run_cli("stats " + dir.file("x"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "not a treerec dataset file")) << r.err;
+}
+
+// stats on a tree and a tree model: their fingerprints, as the kill campaign compares them.
+TEST(StatsCli, DescribesTreesAndModels) {
+  const std::string source = TREEREC_SOURCE_DIR;
+  auto r = run_cli("stats --json " + source + "/tests/tree/frozen/tree_v1.bin");
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j.at("kind"), "tree");
+  EXPECT_EQ(j.at("items"), 5);
+  EXPECT_EQ(j.at("levels"), 3);
+  EXPECT_EQ(j.at("assignment_xxh3").get<std::string>().size(), 16u);
+  r = run_cli("stats --json " + source + "/tests/train/frozen/jtmh_v1.trm");
+  ASSERT_EQ(r.status, 0) << r.err;
+  j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j.at("kind"), "model");
+  EXPECT_EQ(j.at("method"), "jtm-h");
+  EXPECT_EQ(j.at("epochs"), 2);
+  const TrainedModel m = load_trained_model(source + "/tests/train/frozen/jtmh_v1.trm");
+  EXPECT_EQ(j.at("parameters_xxh3"), hex64(parameters_fingerprint(m.model->parameters())));
+  r = run_cli("stats " + source + "/tests/train/frozen/jtmh_v1.trm");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "kind               model")) << r.out;
 }
 
 TEST(PrepareCli, RejectsBadUserCountsBeforeReading) {
