@@ -25,8 +25,8 @@ mkdir -p "$work"
 cd "$work"
 RANDOM=$seed
 
-"$bin" generate --out log.csv --items 3000 --users 1500 --records 60000 --seed 3 2>/dev/null
-"$bin" prepare --input log.csv --format userbehavior --out data.trd --valid-users 100 --test-users 0 2>/dev/null
+"$bin" generate --out log.csv --items 1000 --users 600 --records 20000 --seed 3 2>/dev/null
+"$bin" prepare --input log.csv --format userbehavior --out data.trd --valid-users 50 --test-users 0 2>/dev/null
 "$bin" tree init data.trd --out category.tree 2>/dev/null
 "$bin" train data.trd --tree category.tree --method jtm-h --epochs 2 --patience 0 --out start.trm 2>/dev/null
 
@@ -36,8 +36,8 @@ fingerprint() {  # FILE KEY
 # The command of each kind, writing to $1 (a file, or a folder for jtm).
 command_of() {  # KIND OUT
   case "$1" in
-    train) echo "train data.trd --tree category.tree --method jtm-h --epochs 3 --patience 0 --checkpoint-every 1 --out $2" ;;
-    jtm) echo "jtm data.trd --tree category.tree --rounds 2 --epochs 2 --patience 0 --out $2" ;;
+    train) echo "train data.trd --tree category.tree --method jtm-h --epochs 2 --patience 0 --checkpoint-every 1 --out $2" ;;
+    jtm) echo "jtm data.trd --tree category.tree --rounds 2 --epochs 1 --patience 0 --out $2" ;;
     learn) echo "tree learn data.trd --model start.trm --tree category.tree --out $2" ;;
   esac
 }
