@@ -7,7 +7,9 @@
 #   2. the same with POST /admin/reload every --reload-every seconds (no request may fail).
 # Nothing else should run on the machine meanwhile. A smoke run: --items 20000 --duration 5.
 #
-#   bench/serve_bench.sh [--items 1477922] [--duration 300] [--connections CORES]
+# The soak of docs/RELIABILITY.md: --bad 0.05 --steady no --duration 300 (5 % bad requests, each
+# must get a 4xx; no 5xx but the configured 503s).
+#   bench/serve_bench.sh [--items 1477922] [--duration 300] [--connections CORES] [--bad 0] [--steady yes]
 #                        [--wrk-threads 2] [--server-threads 0] [--k 200] [--method jtm-h]
 #                        [--reload-every 10] [--rss-every 5] [--warmup 5] [--port 18080]
 #                        [--workdir /tmp/treerec-serve-bench]
@@ -15,13 +17,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cores=$(nproc)
 items=1477922 duration=300 connections=$cores wrk_threads=2 server_threads=0 k=200 method=jtm-h
-reload_every=10 rss_every=5 warmup=5 port=18080 work=/tmp/treerec-serve-bench
+reload_every=10 rss_every=5 warmup=5 port=18080 work=/tmp/treerec-serve-bench bad=0 steady=yes
 while (($#)); do
   case "$1" in
     --items) items=$2 ;; --duration) duration=$2 ;; --connections) connections=$2 ;;
     --wrk-threads) wrk_threads=$2 ;; --server-threads) server_threads=$2 ;; --k) k=$2 ;;
     --method) method=$2 ;; --reload-every) reload_every=$2 ;; --rss-every) rss_every=$2 ;;
     --warmup) warmup=$2 ;; --port) port=$2 ;; --workdir) work=$2 ;;
+    --bad) bad=$2 ;; --steady) steady=$2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift 2
@@ -48,7 +51,7 @@ for _ in $(seq 600); do
 done
 grep "listening on" "$work/serve.err" >&2
 
-export ITEMS=$items K=$k
+export ITEMS=$items K=$k BAD=$bad
 run_wrk() {  # seconds output-file
   wrk -t "$wrk_threads" -c "$connections" -d "${1}s" --timeout 10s -s bench/serve_bench.lua "$url" >"$2"
 }
@@ -63,7 +66,7 @@ sample_rss() {  # output-file; runs until killed
 report() {  # name wrk-output rss-series
   local name=$1
   echo "== $name"
-  grep -E '^(p50_ms|p99_ms|qps|errors|requests)=' "$2"
+  grep -E '^(p50_ms|p99_ms|qps|errors|requests|status_[0-9x]+)=' "$2"
   awk '{printf "%s%ss %.0f MB", (NR > 1 ? ", " : "rss: "), $1, $2 / 1024} END {print ""}' "$3"
   awk 'NR == 1 {first = $2} {if ($2 > max) max = $2; last = $2}
        END {printf "rss_first_mb=%.0f\nrss_last_mb=%.0f\nrss_max_mb=%.0f\n", first / 1024, last / 1024, max / 1024}' "$3"
@@ -73,11 +76,13 @@ echo "== warm-up ${warmup}s"
 run_wrk "$warmup" "$work/warmup.txt"
 
 rm -f "$work/rss-steady.txt" "$work/rss-reload.txt"
-sample_rss "$work/rss-steady.txt" &
-sampler=$!
-run_wrk "$duration" "$work/wrk-steady.txt"
-kill $sampler
-report "steady load: $connections connections, k = $k, ${duration}s" "$work/wrk-steady.txt" "$work/rss-steady.txt"
+if [ "$steady" = yes ]; then
+  sample_rss "$work/rss-steady.txt" &
+  sampler=$!
+  run_wrk "$duration" "$work/wrk-steady.txt"
+  kill $sampler
+  report "steady load: $connections connections, k = $k, ${duration}s" "$work/wrk-steady.txt" "$work/rss-steady.txt"
+fi
 
 sample_rss "$work/rss-reload.txt" &
 sampler=$!

@@ -277,15 +277,16 @@ struct Server::Impl {
       const double seconds = t_timed ? std::chrono::duration<double>(Clock::now() - t_started).count() : 0.0;
       t_timed = false;
       metrics.observe(req.path, res.status, seconds);
-      // A refusal before the body was read (411, 413, 415, a malformed request) leaves the
+      // A refusal before the body was read (pre_route's, or httplib's own errors) leaves the
       // connection out of step: close it.
-      if (res.get_header_value("Connection") == "close" || res.status == 400 || res.status == 413 ||
-          res.status == 414)
-        HttpFront::close_after_response();
+      if (res.get_header_value("Connection") == "close") HttpFront::close_after_response();
     });
     http.set_error_handler(httplib::Server::HandlerWithResponse([this](const httplib::Request& req,
                                                                        httplib::Response& res) {
       if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;  // ours already
+      // httplib's own error (a malformed request, a body over the limit): what is left of the
+      // request may still be unread, so the connection closes after this answer.
+      HttpFront::close_after_response();
       if (res.status == 404) {
         send_error(res, 404, cat("no endpoint ", req.method, " ", req.path,
                                  " (endpoints: POST /v1/recommend, POST /v1/recommend/batch, GET /healthz, "
