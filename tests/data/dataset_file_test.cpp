@@ -143,9 +143,10 @@ TEST(DatasetFile, TruncatedCorruptedAndForeignFilesAreRejected) {
   expect_load_error(dir.file("missing.trd"), "missing.trd");
 }
 
-// Rewrites a dataset file with its meta section changed by `edit`: every checksum is right,
-// so only the size checks against meta can catch it.
-void rewrite_meta(const std::string& from, const std::string& to, void (*edit)(nlohmann::json&)) {
+// Rewrites a dataset file with its meta section changed by `edit` (and its record times by
+// `edit_times`): every checksum is right, so only the load's own checks can catch it.
+void rewrite_meta(const std::string& from, const std::string& to, void (*edit)(nlohmann::json&),
+                  void (*edit_times)(std::vector<std::int64_t>&) = nullptr) {
   BinaryReader r(from, "TRECDATA", "dataset", 1);
   nlohmann::json meta = r.json("meta");
   edit(meta);
@@ -155,7 +156,10 @@ void rewrite_meta(const std::string& from, const std::string& to, void (*edit)(n
   w.add("item_category", r.get<std::uint32_t>("item_category"));
   w.add("user_offsets", r.get<std::uint64_t>("user_offsets"));
   w.add("seq_item", r.get<std::uint32_t>("seq_item"));
-  w.add("seq_time", r.get<std::int64_t>("seq_time"));
+  const auto stored = r.get<std::int64_t>("seq_time");
+  std::vector<std::int64_t> times(stored.begin(), stored.end());
+  if (edit_times != nullptr) edit_times(times);
+  w.add("seq_time", times);
   w.add("seq_behavior", r.get<std::uint8_t>("seq_behavior"));
   w.add("user_split", r.get<std::uint8_t>("user_split"));
   for (const char* s : {"train_users", "valid_users", "test_users"}) w.add(s, r.get<std::uint32_t>(s));
@@ -183,6 +187,11 @@ TEST(DatasetFile, SizesInconsistentWithMetaAreRejected) {
   expect_load_error(dir.file("split.trd"), "damaged dataset file");
   rewrite_meta(path, dir.file("nometa.trd"), [](nlohmann::json& m) { m.erase("items"); });
   expect_load_error(dir.file("nometa.trd"), "meta lacks the count 'items'");
+  // The first user's first two records swapped in time: the file says they are in order.
+  rewrite_meta(path, dir.file("order.trd"), [](nlohmann::json&) {}, [](std::vector<std::int64_t>& t) {
+    t[0] = t[1] + 1;
+  });
+  expect_load_error(dir.file("order.trd"), "are not in time order");
 }
 
 TEST(DatasetFile, FailedBuildOrSaveLeavesNoFile) {

@@ -68,6 +68,21 @@ void check_records(const Dataset::Impl& im, const std::string& path) {
     if (end > begin && (max_item >= items || max_type >= types)) bad = true;
   });
   if (bad) damaged(path, "a record's item or behaviour is out of range");
+  // ALGORITHMS §2.4: each user's records are in time order; the windows and samples rely on it.
+  const std::size_t users = im.offsets.size() - 1;
+  std::atomic<std::size_t> first_bad{users};
+  parallel_blocks(users, 0, [&](int, std::size_t begin, std::size_t end) {
+    for (std::size_t u = begin; u < end; ++u) {
+      const std::int64_t* t = im.seq_time.data() + im.offsets[u];
+      if (!std::is_sorted(t, t + (im.offsets[u + 1] - im.offsets[u]))) {
+        std::size_t seen = first_bad.load();
+        while (u < seen && !first_bad.compare_exchange_weak(seen, u)) {
+        }
+        return;
+      }
+    }
+  });
+  if (first_bad < users) damaged(path, "the records of user ", im.user_ids[first_bad.load()], " are not in time order");
 }
 
 }  // namespace
