@@ -2,9 +2,7 @@
 // hostile clients hold no worker; deadlines, limits, keep-alive, pipelining, 100-continue.
 #include "treerec/serve/http_front.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -13,6 +11,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "serve/loopback.h"
 
 namespace treerec {
 namespace {
@@ -44,14 +44,8 @@ struct Front {
 };
 
 int connect_to(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  timeval timeout{10, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const int fd = test::connect_loopback(port);
+  EXPECT_GE(fd, 0) << "no connection to port " << port;
   return fd;
 }
 

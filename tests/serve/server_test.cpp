@@ -5,8 +5,6 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -23,6 +21,7 @@
 #include <sstream>
 #include <thread>
 
+#include "serve/loopback.h"
 #include "serve/serve_fixture.h"
 #include "treerec/serve/metrics.h"
 
@@ -76,14 +75,8 @@ struct Running {
 // Content-Length body). The connection stays open for writing: httplib takes a peer that has
 // shut down its side for gone and would not answer.
 std::string raw_exchange(int port, const std::string& request, bool wait_for_answer = true) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  timeval timeout{10, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const int fd = test::connect_loopback(port);
+  EXPECT_GE(fd, 0) << "no connection to port " << port;
   EXPECT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL), static_cast<ssize_t>(request.size()));
   std::string out;
   char buf[4096];
@@ -430,14 +423,8 @@ TEST(Server, SlowClientsDoNotStopAOneThreadServer) {
   std::vector<std::future<std::string>> slow;
   for (int i = 0; i < 3; ++i)
     slow.push_back(std::async(std::launch::async, [&s] {
-      const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-      timeval timeout{10, 0};
-      ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-      sockaddr_in addr{};
-      addr.sin_family = AF_INET;
-      addr.sin_port = htons(static_cast<std::uint16_t>(s.port));
-      addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return std::string("no connection");
+      const int fd = test::connect_loopback(s.port);
+      if (fd < 0) return std::string("no connection");
       const std::string request = "POST /v1/recommend HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\n\r\n";
       for (std::size_t b = 0; b < 12; ++b) {  // 12 bytes over 3 s
         (void)::send(fd, request.data() + b, 1, MSG_NOSIGNAL);
