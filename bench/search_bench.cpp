@@ -86,7 +86,7 @@ int main(int argc, char** argv) try {
   treerec::use_single_threaded_blas();
   const auto dataset = treerec::Dataset::load(argv[1]);
   const auto tree = treerec::Tree::load(argv[2]);
-  const auto method = treerec::parse_method(method_name);
+  const auto method = treerec::training_method(method_name);
   const treerec::HierarchicalPreference features(method.representation, tree);
   treerec::ModelConfig config;
   config.representation = method.representation;

@@ -44,7 +44,7 @@ int main(int argc, char** argv) try {
   const treerec::Tree tree = treerec::build_category_tree(category, ids);
   tree.save(out + "/bench.tree");
 
-  const treerec::Method method = treerec::parse_method(method_name);
+  const treerec::Method method = treerec::training_method(method_name);
   treerec::ModelConfig config;
   config.kind = kind;
   config.representation = method.representation;

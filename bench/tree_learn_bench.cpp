@@ -95,7 +95,7 @@ int main(int argc, char** argv) try {
   if (argc % 2 == 0) treerec::fail("every option needs a value");
   treerec::set_default_threads(options.threads);
   options.assign = treerec::parse_assign_method(assign);
-  const treerec::Method m = treerec::parse_method(method);
+  const treerec::Method m = treerec::training_method(method);
   TR_CHECK(!m.brute_force, "tree learning needs a tree method (tdm, jtm-hi, jtm-h)");
 
   double t0 = now();

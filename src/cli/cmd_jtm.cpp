@@ -12,6 +12,7 @@
 #include "treerec/io/output_paths.h"
 #include "treerec/data/dataset.h"
 #include "treerec/learn/joint_learning.h"
+#include "treerec/model/method.h"
 #include "treerec/tree/tree.h"
 #include "treerec/util/error.h"
 #include "treerec/util/parallel.h"
@@ -81,13 +82,13 @@ const Command kCmd(55, [](CLI::App& app) {
       ->required();
   add_param_flags(cmd, joint_params(), j, {"rounds", "relearn"});
   cmd->add_option("--method", opts->method, "training method (default: jtm-h for jtm, tdm for kmeans)")
-      ->check(CLI::IsMember({"tdm", "jtm-hi", "jtm-h"}));
+      ->check(CLI::IsMember(method_names([](const Method& m) { return m.trainable && !m.brute_force && !m.hsm; })));
   add_train_flags(cmd, j.train)
       ->description("most training epochs per round (early stopping on the validation users usually ends sooner)");
   add_param_flags(cmd, learn_params(), j.learn,
                   {"gap", "assign", "assign_candidates", "lookahead", "never_worse", "max_samples_per_item"});
   add_param_flags(cmd, kmeans_params(), j.kmeans, {"kmeans_iterations"});
-  cmd->add_option("--tree-seed", j.learn.seed, "seed of tree learning and k-means")->capture_default_str();
+  add_param_flags(cmd, learn_params(), j.learn, {"seed"}, "tree-");  // k-means takes it too (run)
   add_param_flags(cmd, joint_params(), j, {"valid_users"});
   cmd->add_flag("--resume", j.resume,
                 "continue the run in --out: finished rounds are kept, an interrupted training continues from "

@@ -15,6 +15,7 @@
 #include "treerec/eval/validation.h"
 #include "treerec/io/output_paths.h"
 #include "treerec/learn/joint_learning.h"
+#include "treerec/model/method.h"
 #include "treerec/model/model_file.h"
 #include "treerec/train/trainer.h"
 #include "treerec/tree/tree.h"
@@ -205,7 +206,9 @@ const Command kCmd(50, [](CLI::App& app) {
                   "their ancestors at the scored level), dnn (no tree: corpus negatives, brute-force retrieval), "
                   "hsm (sibling negatives, path-probability beam search), youtube (sampled-softmax product DNN), "
                   "itemcf (item-based collaborative filtering)")
-      ->check(CLI::IsMember({"tdm", "jtm-hi", "jtm-h", "dnn", "hsm", "youtube", "itemcf"}))
+      ->check(CLI::IsMember(method_names([](const Method& m) {
+        return m.trainable || m.model == ModelKind::itemcf || m.model == ModelKind::youtube;
+      })))
       ->required();
   cmd->add_option("--out,-o", opts->out, "model file to write; checkpoints go to <out>.ckpt")->required();
   add_train_flags(cmd, t);

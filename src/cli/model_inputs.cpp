@@ -13,7 +13,7 @@ ModelInputs ModelInputs::load(const std::string& dataset_path, const std::string
                  Method{}, HierarchicalPreference{}};
   in.tree.check_items(in.dataset.item_ids(), dataset_path);
   check_model_tree(in.trained.info, in.tree, model_path, tree_path);
-  in.method = parse_method(in.trained.info.method);
+  in.method = training_method(in.trained.info.method);
   const Representation r = in.trained.model->config().representation;
   if (r != in.method.representation)
     fail(model_path, ": method ", in.method.name, " uses the ", representation_name(in.method.representation),

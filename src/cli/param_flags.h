@@ -12,10 +12,13 @@
 
 namespace treerec::cli {
 
-// Returns the flags, in the order of `names`.
+// Returns the flags, in the order of `names`. `prefix` goes before each flag's name where a
+// command takes parameters of two areas that share a name: jtm's tree-learning `seed` is
+// `--tree-seed` beside training's `--seed`.
 template <typename O>
 std::vector<CLI::Option*> add_param_flags(CLI::App* cmd, const ParamTable<O>& table, O& options,
-                                          const std::vector<std::string>& names) {
+                                          const std::vector<std::string>& names, const std::string& prefix = "") {
+  const ParamNamer namer = [prefix](const std::string& name) { return "--" + prefix + flag_of(name).substr(2); };
   std::vector<CLI::Option*> flags;
   for (const std::string& name : names) {
     const ParamSpec& spec = table.entry(name).spec;
@@ -24,9 +27,9 @@ std::vector<CLI::Option*> add_param_flags(CLI::App* cmd, const ParamTable<O>& ta
     const bool boolean = spec.type == ParamType::boolean;
     const std::string def = param_text(table.get(options, name));
     auto* flag = cmd->add_option_function<std::string>(
-                        flag_of(name),
-                        [&table, &options, name, boolean](const std::string& text) {
-                          table.set_text(options, name, boolean && text.empty() ? "true" : text, flag_names());
+                        namer(name),
+                        [&table, &options, name, boolean, namer](const std::string& text) {
+                          table.set_text(options, name, boolean && text.empty() ? "true" : text, namer);
                         },
                         boolean ? param_help(spec) + " (default " + def + ")" : param_help(spec))
                      ->type_name(boolean ? "[bool]" : type);

@@ -19,7 +19,7 @@ TEST(BaselineMethods, RunAndResumeFromTheirWorkFolder) {
   const auto users = d.users(Split::valid);
   test::TempDir dir;
   for (const char* name : {"itemcf", "youtube", "hsm"}) {
-    const MethodInfo& m = find_method(name);
+    const ExperimentMethod& m = experiment_method(name);
     nlohmann::json config = nlohmann::json::object();
     if (std::string(name) != "itemcf") config = {{"epochs", 1}, {"embedding_dim", 4}};
     if (std::string(name) == "youtube") config["negatives"] = 10;
@@ -48,7 +48,7 @@ TEST(BaselineMethods, RunAndResumeFromTheirWorkFolder) {
       EXPECT_LE(recall, 1.0);
     }
   }
-  EXPECT_THROW(method_settings(find_method("itemcf"), {{"neighbours", "many"}}), Error);
+  EXPECT_THROW(method_settings(experiment_method("itemcf"), {{"neighbours", "many"}}), Error);
 }
 
 }  // namespace

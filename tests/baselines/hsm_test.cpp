@@ -34,7 +34,7 @@ TEST(Hsm, SiblingsAreTheOnlyNegatives) {
   EXPECT_EQ(sample_siblings(tree, 6, nodes), 2u);  // (2, 1) and (6, 5), as dense indices
   EXPECT_EQ(nodes, (std::vector<std::uint32_t>{2, 1, 5, 4}));
 
-  const Method m = parse_method("hsm");
+  const Method& m = training_method("hsm");
   EXPECT_TRUE(m.hsm);
   EXPECT_FALSE(m.brute_force);
   EXPECT_EQ(m.representation, Representation::tdm);

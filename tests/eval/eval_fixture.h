@@ -55,7 +55,7 @@ inline ModelConfig model_config(const std::string& kind, Representation rep, con
 // A random model of `method` (tdm, jtm-hi, jtm-h or dnn) for `tree`, saved as a trained model.
 inline void save_random_model(const std::string& path, const std::string& method, const Tree& tree,
                               std::uint64_t seed = 11, const std::string& kind = "dnn") {
-  const Method m = parse_method(method);
+  const Method& m = training_method(method);
   const auto model = PreferenceModel::create(model_config(kind, m.representation, tree), seed);
   TrainingInfo info;
   info.method = method;

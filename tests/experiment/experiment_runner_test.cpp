@@ -43,11 +43,10 @@ MethodOutcome run_fixed(const MethodContext& ctx) {
   return o;
 }
 
-const MethodInfo kFixed{.name = "fixed", .help = "fixed lists", .params = {{"shift", 0, "first item"}}, .run = run_fixed};
-const MethodInfo kBroken{.name = "broken",
-                         .help = "always fails",
-                         .params = {},
-                         .run = [](const MethodContext&) -> MethodOutcome { fail("boom: no model here"); }};
+const ExperimentMethod kFixed{.method = {.name = "fixed", .help = "fixed lists"}, .params = {{"shift", 0, "first item"}}, .run = run_fixed};
+const ExperimentMethod kBroken{.method = {.name = "broken", .help = "always fails"},
+                               .params = {},
+                               .run = [](const MethodContext&) -> MethodOutcome { fail("boom: no model here"); }};
 
 ExperimentConfig generated_config() {
   ConfigDocument doc = parse_toml_config(
@@ -64,10 +63,10 @@ ExperimentConfig generated_config() {
 ExperimentHooks hooks(std::vector<std::string>* log) {
   ExperimentHooks h;
   h.log = [log](const std::string& s) { log->push_back(s); };
-  h.find = [](const std::string& name) -> const MethodInfo& {
+  h.find = [](const std::string& name) -> const ExperimentMethod& {
     if (name == "fixed") return kFixed;
     if (name == "broken") return kBroken;
-    return find_method(name);
+    return experiment_method(name);
   };
   return h;
 }

@@ -94,10 +94,10 @@ MethodOutcome run_reader(const MethodContext& ctx) {
   return lists_of(ctx, [&](std::uint32_t) { return std::vector<std::uint32_t>{0, 1, 2}; });
 }
 
-const MethodInfo kNoisy{"noisy", "seed-dependent lists", {{"shift", 0, "first item"}}, run_noisy};
-const MethodInfo kCopy{"copy", "popular's lists", {}, run_copy};
-const MethodInfo kOracle{"oracle", "the truth", {}, run_oracle};
-const MethodInfo kReader{"reader", "reads noisy", {}, run_reader};
+const ExperimentMethod kNoisy{{.name = "noisy", .help = "seed-dependent lists"}, {{"shift", 0, "first item"}}, run_noisy};
+const ExperimentMethod kCopy{{.name = "copy", .help = "popular's lists"}, {}, run_copy};
+const ExperimentMethod kOracle{{.name = "oracle", .help = "the truth"}, {}, run_oracle};
+const ExperimentMethod kReader{{.name = "reader", .help = "reads noisy"}, {}, run_reader};
 
 ExperimentConfig seeds_config() {
   ConfigDocument doc = parse_toml_config(
@@ -117,10 +117,10 @@ ExperimentConfig seeds_config() {
 ExperimentHooks hooks(std::vector<std::string>* log) {
   ExperimentHooks h;
   h.log = [log](const std::string& s) { log->push_back(s); };
-  h.find = [](const std::string& name) -> const MethodInfo& {
-    for (const MethodInfo* m : {&kNoisy, &kCopy, &kOracle, &kReader})
-      if (m->name == name) return *m;
-    return find_method(name);
+  h.find = [](const std::string& name) -> const ExperimentMethod& {
+    for (const ExperimentMethod* m : {&kNoisy, &kCopy, &kOracle, &kReader})
+      if (m->method.name == name) return *m;
+    return experiment_method(name);
   };
   return h;
 }

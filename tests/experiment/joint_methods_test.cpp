@@ -13,14 +13,14 @@ namespace treerec {
 namespace {
 
 TEST(JointMethods, RegisteredWithSettings) {
-  const MethodInfo& jtm = find_method("jtm");
+  const ExperimentMethod& jtm = experiment_method("jtm");
   const nlohmann::json s = method_settings(jtm, {{"rounds", 2}, {"gap", 3}});
   EXPECT_EQ(s.at("rounds"), 2);
   EXPECT_EQ(s.at("gap"), 3);
   EXPECT_EQ(s.at("assign"), "exact");
   EXPECT_EQ(s.at("epochs"), 30);  // per round, a maximum
   EXPECT_EQ(s.at("patience"), 3);
-  const MethodInfo& km = find_method("tdm-kmeans");
+  const ExperimentMethod& km = experiment_method("tdm-kmeans");
   EXPECT_TRUE(method_settings(km, nullptr).contains("kmeans_iterations"));
   EXPECT_THROW(method_settings(km, {{"gap", 3}}), Error);
 }
@@ -33,7 +33,7 @@ TEST(JointMethods, TdmKMeansRunsAndReusesItsFolder) {
   const Dataset d = test::planted_dataset(shape);
   const Tree tree = test::category_tree(d);
   const test::TempDir dir;
-  const MethodInfo& m = find_method("tdm-kmeans");
+  const ExperimentMethod& m = experiment_method("tdm-kmeans");
   const auto users = d.users(Split::valid);
   MethodContext ctx{.dataset = d,
                     .initial_tree = tree,

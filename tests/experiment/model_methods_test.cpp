@@ -38,7 +38,7 @@ struct MethodRun {
 MethodRun run_method(const std::string& name, const Dataset& d, const Tree& tree, const std::string& work,
                const nlohmann::json& settings) {
   MethodRun r;
-  const MethodInfo& m = find_method(name);
+  const ExperimentMethod& m = experiment_method(name);
   MethodContext ctx{.dataset = d,
                     .initial_tree = tree,
                     .settings = method_settings(m, settings),
@@ -122,13 +122,13 @@ TEST(ModelMethods, DnnScoresEveryItemAndEveryMethodIsRegistered) {
   EXPECT_EQ(dnn.outcome.history[0]["partial"], true);
   EXPECT_EQ(dnn.outcome.history[0]["batches"], 3);
   for (const char* name : {"tdm", "jtm-hi", "jtm-h", "dnn"}) {
-    const MethodInfo& m = find_method(name);
-    EXPECT_FALSE(m.help.empty());
+    const ExperimentMethod& m = experiment_method(name);
+    EXPECT_FALSE(m.method.help.empty());
     EXPECT_EQ(method_settings(m, nullptr)["epochs"], 30);
     EXPECT_EQ(method_settings(m, nullptr)["patience"], 3);
   }
-  EXPECT_FALSE(find_method("tdm").params.empty());
-  EXPECT_THROW(method_settings(find_method("dnn"), nlohmann::json{{"beam", 10}}), Error);  // no beam search for dnn
+  EXPECT_FALSE(experiment_method("tdm").params.empty());
+  EXPECT_THROW(method_settings(experiment_method("dnn"), nlohmann::json{{"beam", 10}}), Error);  // no beam search for dnn
 }
 
 }  // namespace

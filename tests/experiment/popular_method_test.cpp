@@ -18,7 +18,7 @@ TEST(BaselineMethods, PopularGivesEveryUserTheMostPopularItems) {
   const Dataset d = test::planted_with_validation();
   const Tree tree = test::category_tree(d);
   const auto users = d.users(Split::valid);
-  const MethodInfo& m = find_method("popular");
+  const ExperimentMethod& m = experiment_method("popular");
   EXPECT_TRUE(m.params.empty());
   EXPECT_THROW(method_settings(m, {{"top", 3}}), Error);
   MethodContext ctx{d, tree, method_settings(m, nullptr), users, Split::valid, 10, 1, 1, "", {}, {}, {}};

@@ -7,11 +7,12 @@
 
 #include <string>
 
+#include "treerec/model/method.h"
+
 namespace treerec {
 
-enum class ModelKind { preference, itemcf, youtube };
-
-// Throws Error naming the file when it cannot be read or holds none of these kinds.
+// ModelKind::preference, itemcf or youtube (never none). Throws Error naming the file when it
+// cannot be read or holds none of these kinds.
 ModelKind model_file_kind(const std::string& path);
 
 }  // namespace treerec

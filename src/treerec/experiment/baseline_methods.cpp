@@ -201,28 +201,20 @@ std::vector<MethodParam> with(std::vector<MethodParam> first, const std::vector<
 
 }  // namespace
 
-std::vector<MethodInfo> baseline_methods() {
-  std::vector<MethodInfo> m;
-  m.push_back({"popular",
-               "Most popular (not in the papers): every user gets the items most frequent in train users' "
-               "sequences, ties by item id; the floor a trained method must beat",
+std::vector<ExperimentMethod> baseline_methods() {
+  std::vector<ExperimentMethod> m;
+  m.push_back({method_named("popular"),
                {},
                run_popular});
-  m.push_back({"itemcf",
-               "Item-CF (docs/ALGORITHMS.md §9): cosine item-item similarity from train users' co-occurrences, top K "
-               "neighbours per item, score = sum of the user's items' weights",
+  m.push_back({method_named("itemcf"),
                params_of(itemcf_params(), {"neighbours", "max_history"}),
                run_itemcf});
-  m.push_back({"youtube",
-               "YouTube product-DNN (docs/ALGORITHMS.md §9): window means through an MLP 128-64-24, inner product with "
-               "item embeddings, sampled softmax, exact top-M (HNSW recall reported)",
+  m.push_back({method_named("youtube"),
                with(params_of(youtube_params(), {"epochs", "patience", "min_delta", "batch_size", "negatives",
                                                  "learning_rate", "lr_decay", "embedding_dim"}),
                     params_of(hnsw_params(), {"hnsw_m", "hnsw_ef", "hnsw_ef_construction", "hnsw_parallel_build"})),
                run_youtube});
-  m.push_back({"hsm",
-               "HSM (docs/ALGORITHMS.md §9): the tree model trained with each positive's sibling as negative, beam "
-               "search by path probability",
+  m.push_back({method_named("hsm"),
                with(params_of(train_params(), {"epochs", "patience", "min_delta", "batch_size", "learning_rate",
                                                "lr_decay", "embedding_dim", "model"}),
                     params_of(retrieval_params(), {"beam"})),

@@ -98,9 +98,9 @@ void check_methods(const ConfigDocument& doc, const nlohmann::json& methods,
   if (!methods.is_object()) fail(doc.where("methods"), ": 'methods' must be a table of [methods.<name>] tables");
   for (const auto& [name, table] : methods.items()) {
     const std::string key = "methods." + name;
-    const MethodInfo* method = nullptr;
+    const ExperimentMethod* method = nullptr;
     try {
-      method = &find_method(name);
+      method = &experiment_method(name);
     } catch (const Error& e) {
       fail(doc.where(key), ": [", key, "]: ", e.what());
     }
@@ -162,7 +162,7 @@ void read_section(const ConfigDocument& doc, const nlohmann::json& values, const
 // `reference` and `pairs` name registered methods (whether run or not).
 void check_method_name(const ConfigDocument& doc, const std::string& key, const std::string& name) {
   try {
-    find_method(name);
+    experiment_method(name);
   } catch (const Error& e) {
     fail(doc.where(key), ": ", key, ": ", e.what());
   }
@@ -226,14 +226,14 @@ ExperimentConfig experiment_config(const ConfigDocument& doc) {
   for (const auto& m : v["run"]) {
     const std::string name = m.get<std::string>();
     try {
-      find_method(name);
+      experiment_method(name);
     } catch (const Error& e) {
       fail(doc.where("run"), ": run: ", e.what());
     }
     if (!seen.insert(name).second) fail(doc.where("run"), ": run: method '", name, "' is listed twice");
     c.methods.push_back(name);
     auto it = configured.find(name);
-    c.method_settings[name] = it != configured.end() ? it->second : method_settings(find_method(name), nullptr);
+    c.method_settings[name] = it != configured.end() ? it->second : method_settings(experiment_method(name), nullptr);
   }
   if (c.methods.empty()) fail(doc.where("run"), ": run: list at least one method");
   c.seeds.clear();
@@ -325,14 +325,14 @@ std::string describe_config(const ExperimentConfig* config) {
     const nlohmann::json& value = config ? config->values.at(p.key) : p.default_value;
     out += "# " + p.help + " (default " + p.default_value.dump() + ")\n" + key + " = " + value.dump() + "\n";
   }
-  for (const MethodInfo* m : registered_methods()) {
+  for (const ExperimentMethod* m : experiment_methods()) {
     const nlohmann::json* settings = nullptr;
     if (config) {
-      auto it = config->method_settings.find(m->name);
+      auto it = config->method_settings.find(m->method.name);
       if (it == config->method_settings.end()) continue;
       settings = &it->second;
     }
-    out += "\n# " + m->help + "\n[methods." + m->name + "]\n";
+    out += "\n# " + m->method.help + "\n[methods." + m->method.name + "]\n";
     for (const auto& p : m->params)
       out += "# " + p.help + " (default " + p.default_value.dump() + ")\n" + p.name + " = " +
              (settings ? settings->at(p.name) : p.default_value).dump() + "\n";

@@ -7,6 +7,7 @@
 
 #include "treerec/eval/metrics.h"
 #include "treerec/io/atomic_file.h"
+#include "treerec/model/method.h"
 
 namespace treerec {
 namespace {
@@ -65,13 +66,9 @@ std::vector<AblationRow> ablation_rows(const ExperimentReport& report) {
 }
 
 std::string method_title(const std::string& name) {
-  static const std::map<std::string, std::string> titles = {
-      {"popular", "Most popular"},  {"itemcf", "Item-CF"},     {"youtube", "YouTube product-DNN"},
-      {"hsm", "HSM"},               {"tdm", "TDM"},            {"tdm-kmeans", "TDM (k-means tree)"},
-      {"dnn", "DNN"},               {"jtm-hi", "JTM-HI"},      {"jtm-h", "JTM-H"},
-      {"jtm", "JTM"},               {"jtm-h-same-epochs", "JTM-H (jtm's epochs)"}};
-  auto it = titles.find(name);
-  return it == titles.end() ? name : it->second;
+  for (const Method& m : all_methods())
+    if (m.name == name) return m.title;
+  return name;  // a method of a test's own
 }
 
 std::string percent(double fraction) {

@@ -98,14 +98,14 @@ nlohmann::json result_identity(const ExperimentConfig& c, const Dataset& d, cons
           {"monitor_users", c.monitor_users}, {"items", d.num_items()}, {"records", d.num_records()}};
 }
 
-MethodResult run_method(const MethodInfo& info, MethodContext& ctx, const std::vector<std::uint32_t>& cutoffs) {
+MethodResult run_method(const ExperimentMethod& info, MethodContext& ctx, const std::vector<std::uint32_t>& cutoffs) {
   MethodResult r;
-  r.name = info.name;
+  r.name = info.method.name;
   r.seed = ctx.seed;
   r.settings = ctx.settings;
   r.top = ctx.top;
   MethodOutcome o = info.run(ctx);
-  TR_CHECK(o.lists.size() == ctx.users.size(), "method ", info.name, " returned ", o.lists.size(),
+  TR_CHECK(o.lists.size() == ctx.users.size(), "method ", info.method.name, " returned ", o.lists.size(),
            " ranked lists for ", ctx.users.size(), " users");
   MetricsAccumulator acc(cutoffs);
   r.user_recall.reserve(ctx.users.size());
@@ -160,8 +160,8 @@ std::vector<std::uint32_t> report_cutoffs(std::uint32_t top) {
 ExperimentReport run_experiment(const ExperimentConfig& config, const std::string& out_dir,
                                 const ExperimentHooks& hooks) {
   auto log = [&](const std::string& s) { if (hooks.log) hooks.log(s); };
-  std::function<const MethodInfo&(const std::string&)> find = hooks.find;
-  if (!find) find = [](const std::string& n) -> const MethodInfo& { return find_method(n); };
+  std::function<const ExperimentMethod&(const std::string&)> find = hooks.find;
+  if (!find) find = [](const std::string& n) -> const ExperimentMethod& { return experiment_method(n); };
   set_default_threads(config.threads);
   const fs::path dir(out_dir);
   fs::create_directories(dir / "methods");
@@ -231,7 +231,7 @@ ExperimentReport run_experiment(const ExperimentConfig& config, const std::strin
       nlohmann::json depends_on = nlohmann::json::object();
       try {
         fs::create_directories(work);
-        const MethodInfo& info = find(name);
+        const ExperimentMethod& info = find(name);
         MethodContext ctx{.dataset = dataset,
                           .initial_tree = tree,
                           .settings = summary.settings,

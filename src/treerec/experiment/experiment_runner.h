@@ -30,8 +30,8 @@ std::vector<std::uint32_t> report_cutoffs(std::uint32_t top);
 
 struct ExperimentHooks {
   std::function<void(const std::string&)> log;  // progress lines (stderr in the CLI)
-  // Looks methods up by name (default: find_method); tests inject their own.
-  std::function<const MethodInfo&(const std::string&)> find;
+  // Looks methods up by name (default: experiment_method); tests inject their own.
+  std::function<const ExperimentMethod&(const std::string&)> find;
 };
 
 // Runs the experiment in `out_dir` (created if needed) and writes the report there

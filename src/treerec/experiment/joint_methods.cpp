@@ -120,18 +120,11 @@ MethodOutcome run_joint(const MethodContext& ctx, Relearn relearn) {
 
 }  // namespace
 
-std::vector<MethodInfo> joint_methods() {
+std::vector<ExperimentMethod> joint_methods() {
   return {
-      {"jtm",
-       "JTM (docs/ALGORITHMS.md §8): JTM-H trained jointly with tree learning (Algorithm 2), best round by validation recall@200",
-       joint_method_params(Relearn::jtm), [](const MethodContext& c) { return run_joint(c, Relearn::jtm); }},
-      {"tdm-kmeans",
-       "TDM with its tree re-clustered by balanced 2-means on the leaf embeddings after every round (docs/ALGORITHMS.md §3)",
-       joint_method_params(Relearn::kmeans), [](const MethodContext& c) { return run_joint(c, Relearn::kmeans); }},
-      {"jtm-h-same-epochs",
-       "JTM-H on the category tree, trained in jtm's rounds with jtm's epochs (up to its best round), warm "
-       "started the same way: jtm without tree learning, so the difference is the learned tree (docs/ALGORITHMS.md §8)",
-       joint_method_params(Relearn::none), [](const MethodContext& c) { return run_joint(c, Relearn::none); }},
+      {method_named("jtm"), joint_method_params(Relearn::jtm), [](const MethodContext& c) { return run_joint(c, Relearn::jtm); }},
+      {method_named("tdm-kmeans"), joint_method_params(Relearn::kmeans), [](const MethodContext& c) { return run_joint(c, Relearn::kmeans); }},
+      {method_named("jtm-h-same-epochs"), joint_method_params(Relearn::none), [](const MethodContext& c) { return run_joint(c, Relearn::none); }},
   };
 }
 

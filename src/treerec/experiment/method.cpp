@@ -17,14 +17,16 @@ bool same_kind(const nlohmann::json& a, const nlohmann::json& b) {
   return a.type() == b.type();
 }
 
-const std::map<std::string, MethodInfo>& registry() {
-  static const std::map<std::string, MethodInfo> methods = [] {
-    std::map<std::string, MethodInfo> m;
-    for (MethodInfo& info : builtin_methods()) {
-      std::string name = info.name;
+const std::map<std::string, ExperimentMethod>& registry() {
+  static const std::map<std::string, ExperimentMethod> methods = [] {
+    std::map<std::string, ExperimentMethod> m;
+    for (ExperimentMethod& info : builtin_methods()) {
+      std::string name = info.method.name;
       if (!m.emplace(name, std::move(info)).second)
         fail("method '", name, "' is listed twice in builtin_methods() (experiment/method_list.h)");
     }
+    for (const Method& known : all_methods())
+      if (!m.count(known.name)) fail("method '", known.name, "' has no runner in builtin_methods()");
     return m;
   }();
   return methods;
@@ -32,27 +34,26 @@ const std::map<std::string, MethodInfo>& registry() {
 
 }  // namespace
 
-std::vector<const MethodInfo*> registered_methods() {
-  std::vector<const MethodInfo*> out;
+std::vector<const ExperimentMethod*> experiment_methods() {
+  std::vector<const ExperimentMethod*> out;
   for (const auto& [name, info] : registry()) out.push_back(&info);
   return out;
 }
 
-const MethodInfo& find_method(const std::string& name) {
+const ExperimentMethod& experiment_method(const std::string& name) {
   auto it = registry().find(name);
   if (it == registry().end()) {
-    std::string names;
-    for (const auto& [n, info] : registry()) names += (names.empty() ? "" : ", ") + n;
-    fail("unknown method '", name, "'; expected one of: ", names);
+    method_named(name);  // throws, listing the names
+    fail("method '", name, "' has no runner");
   }
   return it->second;
 }
 
-nlohmann::json method_settings(const MethodInfo& method, const nlohmann::json& config) {
+nlohmann::json method_settings(const ExperimentMethod& method, const nlohmann::json& config) {
   nlohmann::json out = nlohmann::json::object();
   for (const auto& p : method.params) out[p.name] = p.default_value;
   if (config.is_null()) return out;
-  TR_CHECK(config.is_object(), "settings of method '", method.name, "' must be a table/object");
+  TR_CHECK(config.is_object(), "settings of method '", method.method.name, "' must be a table/object");
   for (const auto& item : config.items()) {
     const std::string key = item.key();  // a plain variable: lambdas cannot capture bindings in clang 14
     const nlohmann::json& value = item.value();
@@ -61,15 +62,15 @@ nlohmann::json method_settings(const MethodInfo& method, const nlohmann::json& c
     if (it == method.params.end()) {
       std::string names;
       for (const auto& p : method.params) names += (names.empty() ? "" : ", ") + p.name;
-      fail("method '", method.name, "' has no setting '", key, "'; its settings are: ",
+      fail("method '", method.method.name, "' has no setting '", key, "'; its settings are: ",
            names.empty() ? std::string("(none)") : names);
     }
     if (it->check) {
-      it->check(value, "methods." + method.name + "." + key);
+      it->check(value, "methods." + method.method.name + "." + key);
       out[key] = value;
       continue;
     }
-    TR_CHECK(same_kind(value, it->default_value), "method '", method.name, "' setting '", key,
+    TR_CHECK(same_kind(value, it->default_value), "method '", method.method.name, "' setting '", key,
              "' must be of the type of its default ", it->default_value.dump(), ", got ",
              value.dump());
     out[key] = value;

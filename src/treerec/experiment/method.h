@@ -2,15 +2,12 @@
 // trains on a prepared dataset and returns one ranked list of items per evaluation user; the
 // experiment measures every method the same way (eval/metrics.h) and writes the report.
 //
-// Each method is defined in its own source file by a function declared in method_list.h,
-//   MethodInfo itemcf_method() {
-//     return {.name = "itemcf", .help = "Item-CF (ALGORITHMS §9): ...",
-//             .params = {{"neighbours", 50, "K: neighbours kept per item"}}, .run = run_itemcf};
-//   }
-// and listed once in method_list.cpp (an explicit list, not static self-registration: the
-// linker drops unreferenced objects of a static library).
-// Names used in configs and reports: popular, itemcf, youtube, hsm, tdm, tdm-kmeans, dnn,
-// jtm-hi, jtm-h, jtm, jtm-h-same-epochs.
+// What a method is (its name, title, help and model) is declared once in model/method.h; here
+// each gets its settings and its runner, in the source file beside its code, e.g.
+//   {.method = method_named("itemcf"),
+//    .params = {{"neighbours", 50, "K: neighbours kept per item"}}, .run = run_itemcf}
+// returned by a function of method_list.h; method_list.cpp calls them all (an explicit list,
+// not static self-registration: the linker drops unreferenced objects of a static library).
 #pragma once
 
 #include <cstdint>
@@ -22,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "treerec/data/dataset.h"
+#include "treerec/model/method.h"
 #include "treerec/search/ranked_lists.h"
 #include "treerec/util/params.h"
 
@@ -77,20 +75,20 @@ struct MethodOutcome {
 
 using MethodRunner = std::function<MethodOutcome(const MethodContext&)>;
 
-struct MethodInfo {
-  std::string name;
-  std::string help;
+// A method of model/method.h as the experiment runs it (a test may declare a method of its own).
+struct ExperimentMethod {
+  Method method;
   std::vector<MethodParam> params;
   MethodRunner run;
 };
 
-// The methods of method_list.cpp, in name order.
-std::vector<const MethodInfo*> registered_methods();
+// The methods of method_list.cpp, in name order: every method of all_methods().
+std::vector<const ExperimentMethod*> experiment_methods();
 // Throws Error listing the registered names when `name` is not one of them.
-const MethodInfo& find_method(const std::string& name);
+const ExperimentMethod& experiment_method(const std::string& name);
 // The method's params with `config`'s values over the defaults. Throws Error naming the
 // method and the key for an unknown key or a value of the wrong JSON type.
-nlohmann::json method_settings(const MethodInfo& method, const nlohmann::json& config);
+nlohmann::json method_settings(const ExperimentMethod& method, const nlohmann::json& config);
 
 // The settings `names` of a parameter table, with the table's defaults and help.
 template <typename O>

@@ -2,10 +2,10 @@
 
 namespace treerec {
 
-std::vector<MethodInfo> builtin_methods() {
-  std::vector<MethodInfo> all;
+std::vector<ExperimentMethod> builtin_methods() {
+  std::vector<ExperimentMethod> all;
   for (auto* list : {&model_methods, &joint_methods, &baseline_methods}) {
-    for (MethodInfo& m : (*list)()) all.push_back(std::move(m));
+    for (ExperimentMethod& m : (*list)()) all.push_back(std::move(m));
   }
   return all;
 }

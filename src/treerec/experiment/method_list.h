@@ -10,11 +10,11 @@
 
 namespace treerec {
 
-// One MethodInfo per method, in any order; registered_methods() sorts them by name.
-std::vector<MethodInfo> builtin_methods();
+// One ExperimentMethod per method, in any order; experiment_methods() sorts them by name.
+std::vector<ExperimentMethod> builtin_methods();
 
 // Defined in experiment/model_methods.cpp: tdm, jtm-hi, jtm-h, dnn.
-std::vector<MethodInfo> model_methods();
+std::vector<ExperimentMethod> model_methods();
 
 // The settings of training to convergence that every trained method shares (ALGORITHMS §5):
 // epochs (a maximum), patience and min_delta; defined in experiment/model_methods.cpp.
@@ -23,9 +23,9 @@ std::vector<MethodParam> convergence_params();
 std::string epoch_line(const EpochSummary& s, std::uint32_t epochs, std::uint32_t top);
 
 // Defined in experiment/joint_methods.cpp: jtm, tdm-kmeans, jtm-h-same-epochs.
-std::vector<MethodInfo> joint_methods();
+std::vector<ExperimentMethod> joint_methods();
 
 // Defined in experiment/baseline_methods.cpp: popular, itemcf, youtube, hsm.
-std::vector<MethodInfo> baseline_methods();
+std::vector<ExperimentMethod> baseline_methods();
 
 }  // namespace treerec

@@ -182,24 +182,16 @@ MethodOutcome run_model_method(const MethodContext& ctx, const std::string& name
   return out;
 }
 
-MethodInfo model_method(const std::string& name, const std::string& help) {
-  return {.name = name,
-          .help = help,
-          .params = model_params(name != "dnn"),
+ExperimentMethod model_method(const std::string& name) {
+  return {.method = method_named(name),
+          .params = model_params(!method_named(name).brute_force),
           .run = [name](const MethodContext& ctx) { return run_model_method(ctx, name); }};
 }
 
 }  // namespace
 
-std::vector<MethodInfo> model_methods() {
-  return {
-      model_method("tdm", "TDM (docs/ALGORITHMS.md §9): the category tree, leaf-item behaviour features, no tree learning"),
-      model_method("jtm-hi", "JTM-HI (docs/ALGORITHMS.md §4, §9): a behaviour table per level, the category tree"),
-      model_method("jtm-h", "JTM-H (docs/ALGORITHMS.md §4, §9): behaviours as their ancestors at the scored level, the "
-                            "category tree"),
-      model_method("dnn", "DNN (docs/ALGORITHMS.md §9): the TDM network without a tree: corpus negatives, brute-force "
-                          "retrieval"),
-  };
+std::vector<ExperimentMethod> model_methods() {
+  return {model_method("tdm"), model_method("jtm-hi"), model_method("jtm-h"), model_method("dnn")};
 }
 
 }  // namespace treerec

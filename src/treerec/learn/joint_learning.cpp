@@ -102,7 +102,7 @@ const ParamTable<JointOptions>& joint_params() {
 void JointOptions::validate(const ParamNamer& name) const {
   train.validate(name);
   joint_params().check(*this, name);
-  if (parse_method(train.method).brute_force)
+  if (training_method(train.method).brute_force)
     fail("joint learning needs a tree method (tdm, jtm-hi, jtm-h), not ", train.method);
   if (relearn == Relearn::jtm) learn_params().check(learn, name);
   if (relearn == Relearn::kmeans) kmeans_params().check(kmeans, name);

@@ -135,7 +135,7 @@ const ParamTable<TreeLearnOptions>& learn_params() {
         .add({.name = "max_samples_per_item", .type = T::count,
               .help = "score at most N training samples per item, chosen by the seed (0 = all)"},
              &TreeLearnOptions::max_samples_per_item)
-        .add({.name = "seed", .type = T::count, .help = "seed of the per-item sample choice and the lookahead nodes",
+        .add({.name = "seed", .type = T::count, .help = "seed of tree learning's random choices (samples per item, lookahead nodes); jtm: --tree-seed, its k-means too",
               .config = false},
              &TreeLearnOptions::seed)
         .add({.name = "threads", .type = T::integer, .help = "worker threads (0 = all cores); never changes the result",

@@ -11,15 +11,6 @@ constexpr std::string_view kMagic = "TRECMODL";
 constexpr std::uint32_t kVersion = 1;
 }  // namespace
 
-Method parse_method(const std::string& name) {
-  if (name == "tdm") return {name, Representation::tdm, false, false};
-  if (name == "jtm-hi") return {name, Representation::jtm_hi, false, false};
-  if (name == "jtm-h") return {name, Representation::jtm_h, false, false};
-  if (name == "dnn") return {name, Representation::tdm, true, false};
-  if (name == "hsm") return {name, Representation::tdm, false, true};  // TDM features, ALGORITHMS §9
-  fail("unknown method '", name, "': expected tdm, jtm-hi, jtm-h, dnn or hsm");
-}
-
 nlohmann::json TrainingInfo::to_json() const {
   return {{"method", method},
           {"tree", {{"fingerprint", tree_fingerprint}, {"items", tree_items}, {"levels", tree_levels}}},
@@ -31,7 +22,7 @@ TrainingInfo TrainingInfo::from_json(const nlohmann::json& j) {
   TrainingInfo info;
   try {
     info.method = j.at("method").get<std::string>();
-    parse_method(info.method);
+    training_method(info.method);
     const auto& t = j.at("tree");
     info.tree_fingerprint = t.at("fingerprint").get<std::uint64_t>();
     info.tree_items = t.at("items").get<std::uint32_t>();

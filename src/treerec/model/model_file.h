@@ -12,14 +12,14 @@
 
 #include "treerec/model/hierarchical_preference.h"
 #include "treerec/model/preference_model.h"
-#include "treerec/model/training_method.h"
+#include "treerec/model/method.h"
 
 namespace treerec {
 
 class Tree;
 
 struct TrainingInfo {
-  std::string method;                 // parse_method() name
+  std::string method;                 // training_method() name
   std::uint64_t tree_fingerprint = 0;  // Tree::fingerprint() of the tree it was trained on
   std::uint32_t tree_items = 0;
   std::uint32_t tree_levels = 0;

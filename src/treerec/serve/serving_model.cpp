@@ -64,7 +64,7 @@ std::shared_ptr<const ServingModel> ServingModel::load(const std::string& model_
   if (header_checksum(model_path) != model_sum || header_checksum(tree_path) != tree_sum)
     fail(model_path, " or ", tree_path, " changed while it was being loaded; load again");
   check_model_tree(m->trained_.info, m->tree_, model_path, tree_path);
-  m->method_ = parse_method(m->trained_.info.method);
+  m->method_ = training_method(m->trained_.info.method);
   const Representation r = m->trained_.model->config().representation;
   if (r != m->method_.representation)
     fail(model_path, ": method ", m->method_.name, " uses the ", representation_name(m->method_.representation),

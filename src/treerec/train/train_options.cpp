@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "treerec/model/training_method.h"
+#include "treerec/model/method.h"
 #include "treerec/util/error.h"
 
 namespace treerec {
@@ -12,7 +12,7 @@ const ParamTable<TrainOptions>& train_params() {
   static const ParamTable<TrainOptions> table = [] {
     ParamTable<TrainOptions> p("training");
     p.add({.name = "method", .type = T::text, .help = "what is trained (docs/ALGORITHMS.md §9)",
-           .choices = {"tdm", "jtm-hi", "jtm-h", "dnn", "hsm"}, .config = false},
+           .choices = method_names([](const Method& m) { return m.trainable; }), .config = false},
           &TrainOptions::method)
         .add({.name = "model", .type = T::text, .help = "preference model: dnn (MLP 128-64-24) or attention (docs/ALGORITHMS.md §4)",
               .choices = {"dnn", "attention"}},
@@ -76,7 +76,7 @@ const ParamTable<TrainOptions>& train_params() {
 
 void TrainOptions::validate(const ParamNamer& name) const {
   train_params().check(*this, name);
-  const Method m = parse_method(method);
+  const Method& m = training_method(method);
   if (m.brute_force && !layer_negatives.empty())
     fail(name("layer_negatives"), " applies to the tree methods (tdm, jtm-hi, jtm-h), not to ", method, ": use ",
          name("negatives"));

@@ -16,7 +16,7 @@
 namespace treerec {
 
 struct TrainOptions {
-  std::string method = "tdm";     // tdm | jtm-hi | jtm-h | dnn | hsm (model/training_method.h: parse_method)
+  std::string method = "tdm";     // tdm | jtm-hi | jtm-h | dnn | hsm (model/method.h: Method::trainable)
   std::string model = "dnn";      // preference model kind: dnn | attention (ALGORITHMS §4)
   std::uint32_t embedding_dim = 24;
   // The most epochs to train (ALGORITHMS §5: train to convergence). With patience > 0 and a

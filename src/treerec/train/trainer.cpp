@@ -46,7 +46,7 @@ TrainOptions prepare(TrainOptions o, const Dataset& dataset, const Tree& tree) {
     fail("the dataset has no training samples: no train user has ", kMinWindow, " or more records");
   if (dataset.num_train_samples() > 0xFFFFFFFFull)
     fail("the dataset has ", dataset.num_train_samples(), " training samples; at most 2^32 - 1 are supported");
-  if (!parse_method(o.method).brute_force && !parse_method(o.method).hsm) {
+  if (!training_method(o.method).brute_force && !training_method(o.method).hsm) {
     if (o.layer_negatives.empty()) o.layer_negatives = default_layer_negatives(tree, o.negatives);
     TR_CHECK(o.layer_negatives.size() == tree.max_level(), "layer_negatives: expected ", tree.max_level(),
              " counts (levels 1..", tree.max_level(), "), got ", o.layer_negatives.size());
@@ -79,7 +79,7 @@ Trainer::Trainer(const Dataset& dataset, const Tree& tree, TrainOptions options)
     : dataset_(dataset),
       tree_(tree),
       options_(prepare(std::move(options), dataset, tree)),
-      method_(parse_method(options_.method)),
+      method_(training_method(options_.method)),
       features_(method_.representation, tree),
       builder_(make_builder(dataset, tree, features_, options_, method_)) {
   threads_ = options_.threads > 0 ? options_.threads : default_threads();
