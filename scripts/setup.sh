@@ -16,6 +16,8 @@ PACKAGES=(
   libcpp-httplib-dev libssl-dev      # treerec serve (HTTP)
   libtomlplusplus-dev                # experiment config files (TOML)
   libhnswlib-dev                     # approximate top-M for the YouTube baseline
+  pybind11-dev python3-dev python3-numpy  # the Python module (python/, docs/PYTHON.md)
+  python3-pandas python3-pytest      # its DataFrame input and its tests
   clang libclang-rt-14-dev libomp-14-dev  # fuzz/: libFuzzer targets (scripts/build.sh fuzz)
   ccache                             # faster rebuilds (used when present)
   chromium                           # renders the HTML experiment report in a test

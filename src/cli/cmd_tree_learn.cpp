@@ -67,30 +67,15 @@ void run_learn(LearnOpts& o) {
                static_cast<unsigned long long>(r.samples), static_cast<unsigned long long>(r.node_scores),
                r.scoring_seconds, r.assign_seconds, secs, o.out.c_str());
   if (o.json) {
-    nlohmann::json gaps = nlohmann::json::array();
-    for (const GapStats& g : r.gaps)
-      gaps.push_back({{"from", g.from}, {"to", g.to}, {"subtrees", g.subtrees}, {"objective_old", g.objective_old},
-                      {"objective_new", g.objective_new}, {"moved", g.moved}, {"widened", g.widened}});
-    const nlohmann::json j{{"out", o.out},
-                           {"method", in.method.name},
-                           {"gap", o.learn.gap},
-                           {"assign", assign_method_name(o.learn.assign)},
-                           {"assign_candidates", o.learn.assign_candidates},
-                           {"max_samples_per_item", o.learn.max_samples_per_item},
-                           {"seed", o.learn.seed},
-                           {"items", r.tree.num_items()},
-                           {"l_max", r.tree.max_level()},
-                           {"samples", r.samples},
-                           {"node_scores", r.node_scores},
-                           {"objective_old", r.objective_old},
-                           {"objective_new", r.objective_new},
-                           {"objective_learned", r.objective_learned},
-                           {"kept_old", r.kept_old},
-                           {"gaps", gaps},
-                           {"moved_per_level", r.moved_per_level},
-                           {"scoring_seconds", r.scoring_seconds},
-                           {"assign_seconds", r.assign_seconds},
-                           {"seconds", secs}};
+    nlohmann::json j{{"out", o.out},
+                     {"method", in.method.name},
+                     {"gap", o.learn.gap},
+                     {"assign", assign_method_name(o.learn.assign)},
+                     {"assign_candidates", o.learn.assign_candidates},
+                     {"max_samples_per_item", o.learn.max_samples_per_item},
+                     {"seed", o.learn.seed}};
+    j.update(r.to_json());
+    j["seconds"] = secs;
     std::printf("%s\n", j.dump(2).c_str());
   }
 }

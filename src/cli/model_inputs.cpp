@@ -2,7 +2,6 @@
 
 #include <cstdio>
 
-#include "treerec/search/model_scorer.h"
 #include "treerec/util/error.h"
 
 namespace treerec::cli {
@@ -12,18 +11,8 @@ ModelInputs ModelInputs::load(const std::string& dataset_path, const std::string
   ModelInputs in{Dataset::load(dataset_path), Tree::load(tree_path), load_trained_model(model_path),
                  Method{}, HierarchicalPreference{}};
   in.tree.check_items(in.dataset.item_ids(), dataset_path);
-  check_model_tree(in.trained.info, in.tree, model_path, tree_path);
+  in.features = trained_model_features(in.trained, in.tree, model_path, tree_path);
   in.method = training_method(in.trained.info.method);
-  const Representation r = in.trained.model->config().representation;
-  if (r != in.method.representation)
-    fail(model_path, ": method ", in.method.name, " uses the ", representation_name(in.method.representation),
-         " representation but the model was built with ", representation_name(r));
-  in.features = HierarchicalPreference(r, in.tree);
-  try {
-    check_model_fits(*in.trained.model, in.features, in.tree);
-  } catch (const Error& e) {
-    fail(model_path, " does not fit ", tree_path, ": ", e.what());
-  }
   return in;
 }
 

@@ -158,6 +158,37 @@ TEST(Trainer, StoppedAndResumedRunEndsWithTheSameModel) {
   }
 }
 
+TEST(Trainer, StopRequestedDuringARunCheckpointsAndResumesToTheSameModel) {
+  const Reference ref;
+  TempDir dir;
+  TrainOptions o = ref.options;
+  o.checkpoint_path = dir.file("run.ckpt");
+  {
+    Trainer first(ref.data, ref.tree, o);
+    // What Ctrl-C in the Python module does: ask from the progress callback.
+    first.on_progress([&](const TrainProgress&) {
+      if (first.position().batches == 7) first.request_stop();
+    });
+    EXPECT_FALSE(first.run());
+    EXPECT_EQ(first.position().batches, 7u);
+    first.on_progress(nullptr);
+    EXPECT_TRUE(first.run());  // the same trainer continues
+    ref.expect_same(first);
+  }
+  Trainer second(ref.data, ref.tree, o);  // and so does a new one from the checkpoint of batch 7
+  std::filesystem::remove(o.checkpoint_path);
+  second.on_progress([&](const TrainProgress&) {
+    if (second.position().batches == 7) second.request_stop();
+  });
+  EXPECT_FALSE(second.run());
+  ASSERT_TRUE(std::filesystem::exists(o.checkpoint_path));
+  Trainer third(ref.data, ref.tree, o);
+  third.resume();
+  EXPECT_EQ(third.position().batches, 7u);
+  EXPECT_TRUE(third.run());
+  ref.expect_same(third);
+}
+
 TEST(Trainer, RunKilledBetweenCheckpointsRedoesOnlyTheLostBatches) {
   const Reference ref;
   TempDir dir;

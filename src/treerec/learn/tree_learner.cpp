@@ -7,6 +7,8 @@
 #include <chrono>
 #include <numeric>
 
+#include <nlohmann/json.hpp>
+
 #include "treerec/search/model_scorer.h"
 #include "treerec/learn/assignment_solver.h"
 #include "treerec/learn/sample_scorer.h"
@@ -396,6 +398,25 @@ double tree_objective(const Dataset& dataset, const Tree& model_tree, const Pref
   for (int w = 0; w < workers; ++w)
     scorers.push_back(std::make_unique<SampleScorer>(dataset, model_tree, *scoring_model, features));
   return path_objective(targets, scorers, tree, workers);
+}
+
+nlohmann::json TreeLearnResult::to_json() const {
+  nlohmann::json gap_list = nlohmann::json::array();
+  for (const GapStats& g : gaps)
+    gap_list.push_back({{"from", g.from}, {"to", g.to}, {"subtrees", g.subtrees}, {"objective_old", g.objective_old},
+                        {"objective_new", g.objective_new}, {"moved", g.moved}, {"widened", g.widened}});
+  return {{"items", tree.num_items()},
+          {"l_max", tree.max_level()},
+          {"samples", samples},
+          {"node_scores", node_scores},
+          {"objective_old", objective_old},
+          {"objective_new", objective_new},
+          {"objective_learned", objective_learned},
+          {"kept_old", kept_old},
+          {"gaps", gap_list},
+          {"moved_per_level", moved_per_level},
+          {"scoring_seconds", scoring_seconds},
+          {"assign_seconds", assign_seconds}};
 }
 
 }  // namespace treerec

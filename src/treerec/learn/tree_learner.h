@@ -42,6 +42,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "treerec/data/dataset.h"
 #include "treerec/model/hierarchical_preference.h"
 #include "treerec/model/preference_model.h"
@@ -101,6 +103,11 @@ struct TreeLearnResult {
   std::uint64_t node_scores = 0;             // (sample, node) pairs the model scored in the gaps
   std::uint64_t groups = 0;                  // (sample, level) user halves computed (one per sample and gap for tdm)
   std::uint64_t samples = 0;                 // Σ_c |A_c| (after the cap)
+
+  // items, l_max, samples, node_scores, the three objectives, kept_old, gaps (each with from,
+  // to, subtrees, objective_old/new, moved, widened), moved_per_level, scoring/assign seconds:
+  // what `tree learn --json` and the Python module report.
+  nlohmann::json to_json() const;
 };
 
 // Learns the new tree (builder "learned"). `features` must be built on `old_tree` with the

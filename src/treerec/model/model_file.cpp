@@ -1,6 +1,7 @@
 #include "treerec/model/model_file.h"
 
 #include "treerec/io/binary_file.h"
+#include "treerec/model/model_fit.h"
 #include "treerec/tree/tree.h"
 #include "treerec/util/error.h"
 #include "treerec/util/hash.h"
@@ -68,6 +69,23 @@ void check_model_tree(const TrainingInfo& info, const Tree& tree, const std::str
   if (recorded != info.options.end() && *recorded != hex64(tree.assignment_fingerprint()))
     fail(model_path, " was trained on another assignment of the items to leaves than ", tree_path,
          " (same items and depth, different tree): give the tree file the model was trained with");
+}
+
+HierarchicalPreference trained_model_features(const TrainedModel& trained, const Tree& tree,
+                                              const std::string& model_path, const std::string& tree_path) {
+  check_model_tree(trained.info, tree, model_path, tree_path);
+  const Method& method = training_method(trained.info.method);
+  const Representation r = trained.model->config().representation;
+  if (r != method.representation)
+    fail(model_path, ": method ", method.name, " uses the ", representation_name(method.representation),
+         " representation but the model was built with ", representation_name(r));
+  HierarchicalPreference features(r, tree);
+  try {
+    check_model_fits(*trained.model, features, tree);
+  } catch (const Error& e) {
+    fail(model_path, " does not fit ", tree_path, ": ", e.what());
+  }
+  return features;
 }
 
 }  // namespace treerec

@@ -43,4 +43,10 @@ TrainedModel load_trained_model(const std::string& path);
 void check_model_tree(const TrainingInfo& info, const Tree& tree, const std::string& model_path,
                       const std::string& tree_path);
 
+// The model's behaviour features on `tree`, after checking that the model was trained on this
+// tree (check_model_tree), that its representation is its method's and that its tables fit
+// (check_model_fits). Throws Error naming both (model_path, tree_path: how the caller names them).
+HierarchicalPreference trained_model_features(const TrainedModel& trained, const Tree& tree,
+                                              const std::string& model_path, const std::string& tree_path);
+
 }  // namespace treerec

@@ -334,7 +334,7 @@ bool Trainer::run() {
   while (!finished()) {
     prepare_epoch();
     while (position_.next_batch < batches_per_epoch_) {
-      if (options_.max_batches > 0 && run_batches == options_.max_batches) {
+      if ((options_.max_batches > 0 && run_batches == options_.max_batches) || stop_requested_.exchange(false)) {
         write_checkpoint();
         return false;
       }

@@ -22,6 +22,7 @@
 // with exactly the model an uninterrupted run would have produced.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -122,6 +123,10 @@ class Trainer {
   // again continues). Throws Error on failure, e.g. a checkpoint that cannot be written (the
   // previous checkpoint is then left intact).
   bool run();
+  // Asks a run() in progress (any thread; a signal handler's thread too) to stop after its
+  // current batch, as max_batches would: it writes a checkpoint when a path is set and returns
+  // false, and calling run() again continues exactly.
+  void request_stop() { stop_requested_.store(true); }
   bool finished() const { return position_.epoch >= options_.epochs || position_.early.stopped; }
   // Epochs trained so far, and the epoch whose model is the result (1-based; the last epoch
   // without early stopping).
@@ -157,6 +162,7 @@ class Trainer {
 
   const Dataset& dataset_;
   const Tree& tree_;
+  std::atomic<bool> stop_requested_{false};
   TrainOptions options_;
   Method method_;
   HierarchicalPreference features_;

@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Retrieval from Python against the C++ call it wraps (docs/BENCHMARKS.md, "Python").
+
+    PYTHONPATH=build/python /usr/bin/python3 bench/python_bench.py [--users 1000] [--reps 7]
+
+Trains a small JTM-H model on generated data (or loads --dataset/--tree/--model), then times
+one batch of --users users' histories, alternating:
+  python: model.retrieve(list of raw-id lists, k) -- the whole Python API: raw ids to dense
+          ids, the C++ retrieval, dense ids back to raw ids;
+  c++:    the C++ retrieval alone, on the same queries already as dense-id arrays (the core
+          call model.retrieve makes, without its Python work).
+Prints the medians and their ratio (the Python layer's overhead).
+"""
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+import treerec
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--users", type=int, default=1000)
+    ap.add_argument("--reps", type=int, default=7)
+    ap.add_argument("--k", type=int, default=200)
+    ap.add_argument("--items", type=int, default=20000)
+    ap.add_argument("--threads", type=int, default=0)
+    args = ap.parse_args()
+
+    rng = np.random.default_rng(1)
+    n_users, per_user = 3000, 60
+    user = np.repeat(np.arange(n_users), per_user)
+    group = rng.integers(0, 50, n_users)
+    item = np.where(rng.random(user.size) < 0.7, group[user] * (args.items // 50) + rng.integers(0, args.items // 50, user.size),
+                    rng.integers(0, args.items, user.size))
+    ds = treerec.Dataset.from_arrays(user, item + 10_000_000, category=item % 50,
+                                     time=np.tile(np.arange(per_user), n_users))
+    tree = treerec.Tree.from_categories(ds)
+    model = treerec.train(ds, tree, "jtm-h", epochs=1, progress=False, valid_users=0)
+    histories = [rng.choice(ds.item_ids, size=69, replace=False) for _ in range(args.users)]
+    values, offsets = model._csr(histories, None, False, "behaviors", "error")  # dense CSR, built once
+
+    def python_call():
+        return model.retrieve(histories, k=args.k, threads=args.threads)
+
+    def cpp_call():
+        return model._core.retrieve_codes(values, offsets, args.k, max(args.k, 200), False, None, None, args.threads)
+
+    py_times, cpp_times = [], []
+    python_call(), cpp_call()  # warm up
+    for _ in range(args.reps):
+        for f, times in ((python_call, py_times), (cpp_call, cpp_times)):
+            t0 = time.perf_counter()
+            f()
+            times.append(time.perf_counter() - t0)
+    py, cpp = statistics.median(py_times), statistics.median(cpp_times)
+    assert python_call().items.size == cpp_call()[0].size
+    print(f"{ds.num_items} items, {tree.levels} levels, {args.users} users x 69 behaviours, k = {args.k}, "
+          f"{args.reps} alternating repetitions")
+    print(f"python model.retrieve: median {1000 * py:.1f} ms")
+    print(f"c++ retrieval:         median {1000 * cpp:.1f} ms")
+    print(f"overhead: {100 * (py / cpp - 1):+.1f} %")
+
+
+if __name__ == "__main__":
+    main()

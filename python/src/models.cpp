@@ -1,0 +1,240 @@
+// Training a preference model, loading one, retrieval, evaluation, the most-popular floor and
+// tree learning (Algorithm 2) on a trained model.
+#include <filesystem>
+
+#include "bindings.h"
+#include "treerec/baselines/model_kind.h"
+#include "treerec/eval/evaluate.h"
+#include "treerec/eval/popularity.h"
+#include "treerec/eval/validation.h"
+#include "treerec/learn/joint_learning.h"
+#include "treerec/learn/tree_learner.h"
+#include "treerec/search/model_retrieval.h"
+#include "treerec/train/trainer.h"
+#include "treerec/util/error.h"
+#include "treerec/util/parallel.h"
+
+namespace treerec::python {
+namespace {
+
+using U32Array = py::array_t<std::uint32_t, py::array::c_style | py::array::forcecast>;
+using U64Array = py::array_t<std::uint64_t, py::array::c_style | py::array::forcecast>;
+
+// Queries as CSR: query q is items[offsets[q] .. offsets[q+1]), dense ids, oldest first.
+class ArrayHistories final : public QueryHistories {
+ public:
+  ArrayHistories(const U32Array& items, const U64Array& offsets, std::uint32_t num_items, const char* what)
+      : items_(items.data(), static_cast<std::size_t>(items.size())),
+        offsets_(offsets.data(), static_cast<std::size_t>(offsets.size())) {
+    if (offsets_.empty() || offsets_.front() != 0 || offsets_.back() != items_.size())
+      fail(what, ": offsets must start at 0 and end at the number of items (", items_.size(), ")");
+    for (std::size_t q = 0; q + 1 < offsets_.size(); ++q)
+      if (offsets_[q] > offsets_[q + 1]) fail(what, ": offsets must not decrease (at ", q, ")");
+    for (const std::uint32_t i : items_)
+      if (i >= num_items) fail(what, ": item ", i, " out of range (", num_items, " items)");
+  }
+  std::size_t size() const override { return offsets_.size() - 1; }
+  std::span<const std::uint32_t> history(std::uint32_t q) const override {
+    return items_.subspan(offsets_[q], offsets_[q + 1] - offsets_[q]);
+  }
+
+ private:
+  std::span<const std::uint32_t> items_;
+  std::span<const std::uint64_t> offsets_;
+};
+
+std::shared_ptr<Model> train(std::shared_ptr<const Dataset> dataset, std::shared_ptr<const Tree> tree,
+                             const std::string& method, const py::dict& params, const std::string& out, bool resume,
+                             std::uint32_t valid_users, const std::shared_ptr<Model>& init, const py::object& progress) {
+  TrainOptions o;
+  o.method = method;
+  ParamSetter().add(train_params(), o).apply(params);
+  o.validate(plain_names());
+  o.checkpoint_path = out + ".ckpt";
+  const bool have_checkpoint = std::filesystem::exists(o.checkpoint_path);
+  if (have_checkpoint && !resume)
+    fail(o.checkpoint_path, " holds an interrupted run for ", out,
+         ": pass resume=True to continue it, or delete it to start over");
+  if (init) {
+    if (init->dataset->item_ids().size() != dataset->item_ids().size())
+      fail("init_model was trained on another dataset (", init->dataset->num_items(), " items, not ",
+           dataset->num_items(), ")");
+    if (!params.contains("model")) o.model = init->trained.model->kind();
+    if (!params.contains("embedding_dim")) o.embedding_dim = init->trained.model->config().embedding_dim;
+  }
+  set_default_threads(o.threads);
+
+  auto trainer = std::make_unique<Trainer>(*dataset, *tree, o);
+  Trainer& t = *trainer;
+  if (init) t.warm_start(*init->trained.model, *init->tree);
+  if (have_checkpoint) t.resume();
+  const TrainOptions& used = t.options();
+  // Validation as `treerec train` does it: recall@200 on a seeded sample of validation users.
+  const std::vector<std::uint32_t> valid = validation_users(*dataset, valid_users, used.seed);
+  ValidationOptions vo;
+  vo.brute_force = t.method().brute_force;
+  vo.path_sum = t.method().hsm;
+  vo.threads = used.threads;
+  if (!valid.empty()) t.on_validate(tree_validator(*dataset, *tree, valid, vo));
+
+  PythonCallback report(progress, 0.2, [&t] { t.request_stop(); });
+  t.on_progress([&](const TrainProgress& p) {
+    report({{"event", "batch"},
+            {"epoch", p.epoch + 1},
+            {"epochs", p.epochs},
+            {"done", p.epoch_samples_done},
+            {"samples", p.epoch_samples},
+            {"loss", p.loss},
+            {"samples_per_second", p.samples_per_second}});
+  });
+  t.on_epoch_end([&](const EpochSummary& s) -> nlohmann::json {
+    nlohmann::json e{{"event", "epoch"},    {"epoch", s.epoch + 1},      {"epochs", used.epochs},
+                     {"loss", s.loss},      {"seconds", s.seconds},      {"validated", s.validated},
+                     {"best_epoch", s.best_epoch}, {"stop", s.stop}};
+    if (s.validated) e["valid_recall@200"] = s.score;
+    report(e, true);
+    return nullptr;
+  });
+  bool done = false;
+  {
+    py::gil_scoped_release release;
+    done = t.run();
+  }
+  report.rethrow();  // KeyboardInterrupt: the checkpoint of the last batch is on disk
+  if (!done) fail("training stopped before its end (max_batches); resume=True continues it");
+  nlohmann::json record = {{"valid_users", valid_users}, {"python", true}};
+  {
+    py::gil_scoped_release release;
+    t.save(out, record);
+  }
+  return load_model(out, std::move(dataset), std::move(tree));
+}
+
+py::tuple retrieve(const Model& m, const U32Array& items, const U64Array& offsets, std::uint32_t top,
+                   std::uint32_t beam, bool brute_force, const py::object& exclude_items,
+                   const py::object& exclude_offsets, int threads) {
+  const ArrayHistories histories(items, offsets, m.dataset->num_items(), "behaviors");
+  std::unique_ptr<ArrayHistories> exclude;
+  U32Array ex_items;
+  U64Array ex_offsets;
+  if (!exclude_items.is_none()) {
+    ex_items = exclude_items.cast<U32Array>();
+    ex_offsets = exclude_offsets.cast<U64Array>();
+    exclude = std::make_unique<ArrayHistories>(ex_items, ex_offsets, m.dataset->num_items(), "exclude");
+    if (exclude->size() != histories.size())
+      fail("exclude has ", exclude->size(), " lists for ", histories.size(), " queries");
+  }
+  RetrievalOptions ro;
+  ro.top = top;
+  ro.beam = beam;
+  ro.brute_force = brute_force || m.method.brute_force;
+  ro.path_sum = m.method.hsm;
+  ro.threads = threads;
+  retrieval_params().check(ro, plain_names());
+  RankedLists lists;
+  {
+    py::gil_scoped_release release;
+    ExcludeFn ex;
+    if (exclude) ex = [&](std::uint32_t q) { return exclude->history(q); };
+    lists = treerec::retrieve(*m.trained.model, m.features, *m.tree, histories, ro, ex);
+  }
+  return py::make_tuple(as_array(std::move(lists.items)), as_array(std::move(lists.scores)),
+                        as_array(std::move(lists.offsets)));
+}
+
+EvaluateOptions evaluate_options(const std::string& split, std::uint32_t top, std::uint32_t beam,
+                                 std::uint32_t max_users, std::uint64_t seed, int threads) {
+  EvaluateOptions o;
+  if (split == "valid") o.split = Split::valid;
+  else if (split == "test") o.split = Split::test;
+  else fail("unknown split '", split, "'; expected valid or test");
+  o.top = top;
+  o.beam = beam;
+  o.max_users = max_users;
+  o.sample_seed = seed;
+  o.threads = threads;
+  RetrievalOptions ro;
+  ro.top = top;
+  ro.beam = beam;
+  retrieval_params().check(ro, plain_names());
+  return o;
+}
+
+py::object result_of(const EvaluateResult& r) {
+  nlohmann::json j = r.metrics.json();
+  j["seconds"] = r.seconds;
+  j["nodes_scored_per_user"] = r.nodes_scored_per_user;
+  return to_python(j);
+}
+
+}  // namespace
+
+std::shared_ptr<Model> load_model(const std::string& path, std::shared_ptr<const Dataset> dataset,
+                                  std::shared_ptr<const Tree> tree) {
+  if (model_file_kind(path) != ModelKind::preference)
+    fail(path, " is an Item-CF or YouTube model: the Python module loads the tree methods' and dnn's models "
+         "(use `treerec evaluate`/`retrieve` for the others)");
+  auto m = std::make_shared<Model>();
+  {
+    py::gil_scoped_release release;
+    m->trained = load_trained_model(path);
+    tree->check_items(dataset->item_ids(), "the dataset");
+    m->features = trained_model_features(m->trained, *tree, path, "the tree");
+  }
+  m->method = training_method(m->trained.info.method);
+  m->dataset = std::move(dataset);
+  m->tree = std::move(tree);
+  return m;
+}
+
+void bind_models(py::module_& m) {
+  py::class_<Model, std::shared_ptr<Model>>(m, "Model")
+      .def_property_readonly("method", [](const Model& x) { return x.method.name; })
+      .def_property_readonly("history", [](const Model& x) { return to_python(x.trained.info.history); })
+      .def_property_readonly("info", [](const Model& x) { return to_python(x.trained.info.to_json()); })
+      .def_property_readonly("dataset", [](const Model& x) { return std::const_pointer_cast<Dataset>(x.dataset); })
+      .def_property_readonly("tree", [](const Model& x) { return std::const_pointer_cast<Tree>(x.tree); })
+      .def_property_readonly("parameters_fingerprint",
+                             [](const Model& x) { return parameters_fingerprint(x.trained.model->parameters()); })
+      .def("save",
+           [](const Model& x, const std::string& path) {
+             py::gil_scoped_release release;
+             save_trained_model(path, *x.trained.model, x.trained.info);
+           })
+      .def("retrieve_codes", &retrieve)
+      .def("evaluate",
+           [](const Model& x, const std::string& split, std::uint32_t top, std::uint32_t beam,
+              std::uint32_t max_users, std::uint64_t seed, int threads) {
+             EvaluateOptions o = evaluate_options(split, top, beam, max_users, seed, threads);
+             o.brute_force = x.method.brute_force;
+             o.path_sum = x.method.hsm;
+             py::gil_scoped_release release;
+             const EvaluateResult r = evaluate(*x.dataset, *x.tree, *x.trained.model, x.features, o);
+             py::gil_scoped_acquire gil;
+             return result_of(r);
+           })
+      .def("learn_tree", [](const Model& x, const py::dict& params) {
+        TreeLearnOptions o;
+        ParamSetter().add(learn_params(), o).apply(params);
+        TreeLearnResult r;
+        {
+          py::gil_scoped_release release;
+          r = learn_tree(*x.dataset, *x.tree, *x.trained.model, x.features, o);
+        }
+        nlohmann::json stats = r.to_json();
+        return py::make_tuple(std::make_shared<Tree>(std::move(r.tree)), to_python(stats));
+      });
+  m.def("load_model", &load_model);
+  m.def("train", &train);
+  m.def("evaluate_popular", [](const Dataset& d, const std::string& split, std::uint32_t top, std::uint32_t max_users,
+                               std::uint64_t seed) {
+    const EvaluateOptions o = evaluate_options(split, top, top, max_users, seed, 0);
+    py::gil_scoped_release release;
+    const EvaluateResult r = evaluate_popularity(d, o);
+    py::gil_scoped_acquire gil;
+    return result_of(r);
+  });
+  m.def("method_names", [] { return method_names([](const Method& x) { return x.trainable; }); });
+}
+
+}  // namespace treerec::python

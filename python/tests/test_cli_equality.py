@@ -1,0 +1,55 @@
+"""The module and the CLI give the same dataset, model and lists for the same seed, bit for bit."""
+
+import json
+import os
+import subprocess
+
+import numpy as np
+
+import treerec
+from conftest import SMALL
+
+
+def run(cli, *args):
+    r = subprocess.run([cli, *map(str, args)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def test_same_model_metrics_and_lists_as_the_cli(log, cli, tmp_path):
+    csv = tmp_path / "log.csv"
+    log.to_csv(csv, index=False)
+    d, t, m = tmp_path / "d.trec", tmp_path / "t.tree", tmp_path / "m.trm"
+    run(cli, "prepare", "--input", csv, "--out", d, "--format", "csv", "--user-col", "user", "--item-col", "item",
+        "--category-col", "genre", "--time-col", "ts")
+    run(cli, "tree", "init", d, "--out", t)
+    flags = [f"--{k.replace('_', '-')}={v}" for k, v in SMALL.items()]
+    run(cli, "train", d, "--tree", t, "--method", "jtm-h", "--out", m, "--valid-users", 30, *flags)
+
+    ds = treerec.Dataset.from_frame(log, user="user", item="item", category="genre", time="ts")
+    cli_ds = treerec.Dataset.load(d)
+    assert ds.item_ids.tolist() == cli_ds.item_ids.tolist() and ds.user_ids.tolist() == cli_ds.user_ids.tolist()
+    for split in ("train", "valid", "test"):
+        assert ds.users(split).tolist() == cli_ds.users(split).tolist()
+    tree = treerec.Tree.from_categories(ds)
+    assert tree.assignment_fingerprint == treerec.Tree.load(t).assignment_fingerprint
+    model = treerec.train(ds, tree, "jtm-h", out=tmp_path / "py.trm", progress=False, valid_users=30, **SMALL)
+    cli_model = treerec.Model.load(m, cli_ds, treerec.Tree.load(t))
+    assert model.parameters_fingerprint == cli_model.parameters_fingerprint
+    assert f"{model.parameters_fingerprint:016x}" in run(cli, "stats", m)  # the CLI's own view of its model
+
+    got = treerec.evaluate(model, "test", k=200)
+    want = json.loads(run(cli, "evaluate", d, "--model", m, "--tree", t, "--split", "test", "--json"))
+    want = want.get("metrics", want)
+    for key in ("users", "recall@200", "precision@50", "f1@10"):
+        assert got[key] == want[key], key
+
+    out = tmp_path / "lists.jsonl"
+    run(cli, "retrieve", d, "--model", m, "--tree", t, "--split", "test", "--out", out, "--top", 50)
+    lines = [json.loads(x) for x in open(out)]
+    users = ds.users("test")
+    batch = model.retrieve([ds.history(u) for u in users], k=50)
+    assert [str(u) for u in users] == [x["user"] for x in lines]
+    for q, line in enumerate(lines):
+        assert [str(i) for i in batch[q][0]] == line["items"]
+        assert batch[q][1].tolist() == np.array(line["scores"], dtype=np.float32).tolist()
