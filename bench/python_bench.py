@@ -9,7 +9,9 @@ one batch of --users users' histories, alternating:
           ids, the C++ retrieval, dense ids back to raw ids;
   c++:    the C++ retrieval alone, on the same queries already as dense-id arrays (the core
           call model.retrieve makes, without its Python work).
-Prints the medians and their ratio (the Python layer's overhead).
+and, apart, the Python layer's own work (raw ids to a dense CSR and the lists back to raw ids).
+Prints the medians, the median of the paired ratios python / c++ (the overhead), and the Python
+work's median as a share of the C++ call's.
 """
 
 import argparse
@@ -24,10 +26,11 @@ import treerec
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--users", type=int, default=1000)
-    ap.add_argument("--reps", type=int, default=7)
+    ap.add_argument("--reps", type=int, default=15)
     ap.add_argument("--k", type=int, default=200)
     ap.add_argument("--items", type=int, default=20000)
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--string-ids", action="store_true", help="items with string ids (\"i123\") instead of integers")
     args = ap.parse_args()
 
     rng = np.random.default_rng(1)
@@ -36,7 +39,8 @@ def main() -> None:
     group = rng.integers(0, 50, n_users)
     item = np.where(rng.random(user.size) < 0.7, group[user] * (args.items // 50) + rng.integers(0, args.items // 50, user.size),
                     rng.integers(0, args.items, user.size))
-    ds = treerec.Dataset.from_arrays(user, item + 10_000_000, category=item % 50,
+    raw = np.char.add("i", item.astype(str)) if args.string_ids else item + 10_000_000
+    ds = treerec.Dataset.from_arrays(user, raw, category=item % 50,
                                      time=np.tile(np.arange(per_user), n_users))
     tree = treerec.Tree.from_categories(ds)
     model = treerec.train(ds, tree, "jtm-h", epochs=1, progress=False, valid_users=0)
@@ -49,20 +53,28 @@ def main() -> None:
     def cpp_call():
         return model._core.retrieve_codes(values, offsets, args.k, max(args.k, 200), False, None, None, args.threads)
 
-    py_times, cpp_times = [], []
+    items = cpp_call()[0]
+
+    def python_work():
+        model._csr(histories, None, False, "behaviors", "error")
+        return ds.item_ids[items]
+
+    py_times, cpp_times, work_times = [], [], []
     python_call(), cpp_call()  # warm up
     for _ in range(args.reps):
-        for f, times in ((python_call, py_times), (cpp_call, cpp_times)):
+        for f, times in ((python_call, py_times), (cpp_call, cpp_times), (python_work, work_times)):
             t0 = time.perf_counter()
             f()
             times.append(time.perf_counter() - t0)
-    py, cpp = statistics.median(py_times), statistics.median(cpp_times)
+    py, cpp, work = statistics.median(py_times), statistics.median(cpp_times), statistics.median(work_times)
+    ratio = statistics.median(p / c for p, c in zip(py_times, cpp_times))
     assert python_call().items.size == cpp_call()[0].size
-    print(f"{ds.num_items} items, {tree.levels} levels, {args.users} users x 69 behaviours, k = {args.k}, "
+    print(f"{ds.num_items} items ({'string' if args.string_ids else 'integer'} ids), {tree.levels} levels, {args.users} users x 69 behaviours, k = {args.k}, "
           f"{args.reps} alternating repetitions")
     print(f"python model.retrieve: median {1000 * py:.1f} ms")
     print(f"c++ retrieval:         median {1000 * cpp:.1f} ms")
-    print(f"overhead: {100 * (py / cpp - 1):+.1f} %")
+    print(f"overhead: median paired ratio {100 * (ratio - 1):+.1f} %; the Python work alone "
+          f"{1000 * work:.1f} ms = {100 * work / cpp:.1f} % of the C++ call")
 
 
 if __name__ == "__main__":

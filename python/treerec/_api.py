@@ -50,37 +50,38 @@ class _Ids:
             self.raw = np.empty(len(names), dtype=object)
             self.raw[:] = names
 
-    def dense(self, values: Any, what: str, unknown: str = "error") -> np.ndarray:
-        """Dense ids (uint32) of raw ids; an unknown id raises KeyError, or is dropped with
-        unknown="skip"."""
-        values = np.asarray(values)
-        if values.ndim != 1:
-            raise ValueError(f"{what} must be a flat sequence of ids")
+    def lookup(self, values: np.ndarray) -> np.ndarray:
+        """Dense ids (int64) of a flat array of raw ids; -1 for an id that is not one of them."""
         if values.size == 0:
-            return np.zeros(0, dtype=np.uint32)
+            return np.zeros(0, dtype=np.int64)
         if self.as_int and values.dtype.kind in "iu":
-            if self._index is None:
+            if not isinstance(self._index, tuple):
                 order = np.argsort(self.raw, kind="stable")
                 self._index = (self.raw[order], order)
             keys, order = self._index
-            pos = np.searchsorted(keys, values.astype(np.int64))
-            pos_ok = np.minimum(pos, len(keys) - 1)
-            found = keys[pos_ok] == values
-            dense = np.where(found, order[pos_ok], -1)
-        else:
-            if self._index is None or isinstance(self._index, tuple):
+            pos = np.minimum(np.searchsorted(keys, values.astype(np.int64)), len(keys) - 1)
+            return np.where(keys[pos] == values, order[pos], -1)
+        texts = [_id_text(v) for v in values.tolist()]
+        try:
+            import pandas as pd
+
+            if not isinstance(self._index, pd.Index):
+                self._index = pd.Index(self.names)
+            return np.asarray(self._index.get_indexer(texts), dtype=np.int64)
+        except ImportError:
+            if not isinstance(self._index, dict):
                 self._index = {s: i for i, s in enumerate(self.names)}
             lookup = self._index
-            dense = np.fromiter((lookup.get(_id_text(v), -1) for v in values.tolist()), dtype=np.int64,
-                                count=values.size)
-        missing = dense < 0
-        if missing.any():
-            if unknown == "skip":
-                dense = dense[~missing]
-            elif unknown == "error":
-                raise KeyError(f"{what}: unknown id {values[np.argmax(missing)]!r} (not in the dataset)")
-            else:
-                raise ValueError(f"unknown={unknown!r}: expected 'error' or 'skip'")
+            return np.fromiter((lookup.get(t, -1) for t in texts), dtype=np.int64, count=len(texts))
+
+    def dense(self, values: Any, what: str) -> np.ndarray:
+        """Dense ids (uint32) of raw ids; KeyError names an unknown one."""
+        values = np.asarray(values)
+        if values.ndim != 1:
+            raise ValueError(f"{what} must be a flat sequence of ids")
+        dense = self.lookup(values)
+        if (dense < 0).any():
+            raise KeyError(f"{what}: unknown id {values[np.argmax(dense < 0)]!r} (not in the dataset)")
         return dense.astype(np.uint32)
 
 
@@ -285,7 +286,7 @@ class Dataset:
         """A user's items (raw ids), oldest first: for a validation or test user with
         split_half, the evaluation features (the last up to 69 items of the first half of its
         sequence, what evaluate() queries with); else the whole sequence."""
-        u = int(self._users.dense([user], "user")[0])
+        u = int(self._users.dense(np.array([user]), "user")[0])
         dense = self._core.eval_features(u) if split_half else self._core.sequence(u)
         return self._items.raw[dense]
 
@@ -433,20 +434,36 @@ class Model:
         return Retrieval(raw, scores, out_offsets)
 
     def _csr(self, lists: Any, offsets: Any, single: bool, what: str, unknown: str):
-        ids = self.dataset._items
-        if offsets is not None:
+        """Dense ids and offsets (CSR) of one list, a list of lists or a flat array with
+        offsets; all ids are mapped in one vectorized call."""
+        if unknown not in ("error", "skip"):
+            raise ValueError(f"unknown={unknown!r}: expected 'error' or 'skip'")
+        if offsets is None:
+            groups = [np.asarray(g) for g in ([lists] if single else lists)]
+            for q, g in enumerate(groups):
+                if g.ndim != 1:
+                    raise ValueError(f"{what}[{q}] must be a flat sequence of ids")
+            lengths = np.fromiter((g.size for g in groups), dtype=np.int64, count=len(groups))
+            nonempty = [g for g in groups if g.size]
+            flat = np.concatenate(nonempty) if nonempty else np.zeros(0, dtype=np.int64)
+            offsets = np.zeros(len(groups) + 1, dtype=np.int64)
+            np.cumsum(lengths, out=offsets[1:])
+        else:
+            flat = np.asarray(lists)
             offsets = np.asarray(offsets, dtype=np.int64)
-            values = np.asarray(lists)
-            if unknown == "skip":  # drop unknown ids list by list
-                return self._csr([values[offsets[q]:offsets[q + 1]] for q in range(len(offsets) - 1)], None,
-                                 False, what, unknown)
-            return ids.dense(values, what), offsets.astype(np.uint64)
-        groups = [lists] if single else list(lists)
-        dense = [ids.dense(g, f"{what}[{q}]" if not single else what, unknown) for q, g in enumerate(groups)]
-        offs = np.zeros(len(dense) + 1, dtype=np.uint64)
-        np.cumsum([d.size for d in dense], out=offs[1:])
-        values = np.concatenate(dense) if dense else np.zeros(0, dtype=np.uint32)
-        return values.astype(np.uint32), offs
+            if flat.ndim != 1:
+                raise ValueError(f"{what} must be a flat array of ids when offsets are given")
+        dense = self.dataset._items.lookup(flat)
+        missing = dense < 0
+        if missing.any():
+            if unknown == "error":
+                at = int(np.argmax(missing))
+                q = max(int(np.searchsorted(offsets, at, side="right")) - 1, 0)
+                raise KeyError(f"{what}{'' if single else f'[{q}]'}: unknown id {flat[at]!r} (not in the dataset)")
+            kept = np.concatenate([[0], np.cumsum(~missing)])
+            offsets = kept[np.clip(offsets, 0, flat.size)]
+            dense = dense[~missing]
+        return dense.astype(np.uint32), offsets.astype(np.uint64)
 
     def learn_tree(self, **params: Any) -> Tree:
         """Algorithm 2 on this model's tree: Tree.learn(self.dataset, self, **params)."""
