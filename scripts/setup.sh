@@ -17,7 +17,7 @@ PACKAGES=(
   libtomlplusplus-dev                # experiment config files (TOML)
   libhnswlib-dev                     # approximate top-M for the YouTube baseline
   pybind11-dev python3-dev python3-numpy  # the Python module (python/, docs/PYTHON.md)
-  python3-pandas python3-pytest      # its DataFrame input and its tests
+  python3-pandas python3-pytest python3-tqdm  # its DataFrame input, its tests, progress bars
   clang libclang-rt-14-dev libomp-14-dev  # fuzz/: libFuzzer targets (scripts/build.sh fuzz)
   ccache                             # faster rebuilds (used when present)
   chromium                           # renders the HTML experiment report in a test

@@ -88,3 +88,10 @@ def test_experiment_from_a_dict(tmp_path):
     assert (tmp_path / "exp" / "summary.md").exists()
     with pytest.raises(treerec.Error, match="unknown method 'nosuch'"):
         treerec.experiment(dict(config, run=["nosuch"]), tmp_path / "exp2")
+
+
+def test_tqdm_bars_when_tqdm_is_installed(ds, capsys):
+    pytest.importorskip("tqdm")
+    treerec.train(ds, None, "tdm", valid_users=30, **SMALL)  # progress=None: tqdm
+    err = capsys.readouterr().err
+    assert "tdm epoch 1/2: loss" in err
