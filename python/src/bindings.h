@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "treerec/baselines/item_cf.h"
+#include "treerec/baselines/youtube_trainer.h"
 #include "treerec/data/dataset.h"
 #include "treerec/model/hierarchical_preference.h"
 #include "treerec/model/method.h"
@@ -65,14 +67,18 @@ class ParamSetter {
   std::vector<Table> tables_;
 };
 
-// A trained preference model with the dataset and the tree it retrieves on.
+// A trained model with the dataset (and for a tree method or dnn, the tree) it retrieves on:
+// a preference model (trained, features), or an Item-CF or YouTube model.
 struct Model {
   std::shared_ptr<const Dataset> dataset;
-  std::shared_ptr<const Tree> tree;
+  std::shared_ptr<const Tree> tree;  // null for itemcf and youtube
+  Method method;
   TrainedModel trained;
   HierarchicalPreference features;
-  Method method;
+  std::shared_ptr<const ItemCf> itemcf;
+  std::shared_ptr<const TrainedYoutube> youtube;
 };
+// `tree` may be null for an Item-CF or YouTube model file.
 std::shared_ptr<Model> load_model(const std::string& path, std::shared_ptr<const Dataset> dataset,
                                   std::shared_ptr<const Tree> tree);
 
@@ -93,6 +99,10 @@ class PythonCallback {
   double last_ = -1;
   std::shared_ptr<py::error_already_set> error_;
 };
+
+// Thrown from a library callback after Python raised, to unwind a run that has no stop request;
+// the PythonCallback that kept the exception raises it once the run has returned.
+struct Interrupted {};
 
 void bind_data(py::module_& m);
 void bind_models(py::module_& m);

@@ -1,9 +1,14 @@
 // Training a preference model, loading one, retrieval, evaluation, the most-popular floor and
 // tree learning (Algorithm 2) on a trained model.
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 
 #include "bindings.h"
+#include "treerec/baselines/item_cf.h"
 #include "treerec/baselines/model_kind.h"
+#include "treerec/baselines/youtube_retrieval.h"
+#include "treerec/baselines/youtube_trainer.h"
 #include "treerec/eval/evaluate.h"
 #include "treerec/eval/popularity.h"
 #include "treerec/eval/validation.h"
@@ -43,9 +48,50 @@ class ArrayHistories final : public QueryHistories {
   std::span<const std::uint64_t> offsets_;
 };
 
+// Item-CF and the YouTube product-DNN, as `treerec train --method itemcf|youtube`. YouTube
+// training has no batch callback: Ctrl-C stops it at the end of an epoch, without a checkpoint.
+std::shared_ptr<Model> train_baseline(std::shared_ptr<const Dataset> dataset, const std::string& method,
+                                      const py::dict& params, const std::string& out, std::uint32_t valid_users,
+                                      const py::object& progress) {
+  if (method == "itemcf") {
+    ItemCfOptions o;
+    ParamSetter().add(itemcf_params(), o).apply(params);
+    py::gil_scoped_release release;
+    ItemCf::build(*dataset, o).save(out);
+  } else {
+    YoutubeTrainOptions o;
+    ParamSetter().add(youtube_params(), o).apply(params);
+    o.validate(plain_names());
+    YoutubeTrainer t(*dataset, o);
+    const std::vector<std::uint32_t> valid = validation_users(*dataset, valid_users, o.seed);
+    if (!valid.empty()) t.on_validate(youtube_validator(*dataset, valid, 200, o.threads));
+    PythonCallback report(progress, 0, nullptr);
+    t.on_epoch_end([&](const YoutubeEpoch& e) -> nlohmann::json {
+      nlohmann::json event{{"event", "epoch"}, {"epoch", e.epoch + 1}, {"epochs", o.epochs}, {"loss", e.loss},
+                           {"seconds", e.seconds}, {"validated", e.validated}, {"best_epoch", e.best_epoch}};
+      if (e.validated) event["valid_recall@200"] = e.score;
+      report(event, true);
+      if (report.failed()) throw Interrupted{};  // unwinds run(); report.rethrow() raises it below
+      return nullptr;
+    });
+    try {
+      py::gil_scoped_release release;
+      t.run();
+    } catch (const Interrupted&) {
+    }
+    report.rethrow();
+    py::gil_scoped_release release;
+    t.save(out, {{"valid_users", valid_users}, {"python", true}});
+  }
+  return load_model(out, std::move(dataset), nullptr);
+}
+
 std::shared_ptr<Model> train(std::shared_ptr<const Dataset> dataset, std::shared_ptr<const Tree> tree,
                              const std::string& method, const py::dict& params, const std::string& out, bool resume,
                              std::uint32_t valid_users, const std::shared_ptr<Model>& init, const py::object& progress) {
+  if (method_named(method).model == ModelKind::itemcf || method_named(method).model == ModelKind::youtube)
+    return train_baseline(std::move(dataset), method, params, out, valid_users, progress);
+  if (!tree) fail("method ", method, " trains on a tree: give one");
   TrainOptions o;
   o.method = method;
   ParamSetter().add(train_params(), o).apply(params);
@@ -110,6 +156,40 @@ std::shared_ptr<Model> train(std::shared_ptr<const Dataset> dataset, std::shared
   return load_model(out, std::move(dataset), std::move(tree));
 }
 
+// The top lists of an Item-CF or YouTube model (exact inner products).
+RankedLists baseline_lists(const Model& m, const QueryHistories& histories, std::uint32_t top, int threads) {
+  if (m.itemcf) {
+    ItemCfRetrieveOptions ro;
+    ro.top = top;
+    ro.threads = threads;
+    return m.itemcf->retrieve(histories, ro);
+  }
+  YoutubeRetrieveOptions ro;
+  ro.top = top;
+  ro.threads = threads;
+  return youtube_retrieve_exact(*m.youtube->model, histories, ro);
+}
+
+// `lists` (of up to top + the longest exclusion list) without each query's excluded items, cut to top.
+RankedLists without_excluded(const RankedLists& lists, const QueryHistories& exclude, std::uint32_t top) {
+  RankedLists out;
+  out.scored = lists.scored;
+  for (std::size_t q = 0; q < lists.size(); ++q) {
+    const auto ex = exclude.history(static_cast<std::uint32_t>(q));
+    const auto items = lists.items_of(q);
+    const auto scores = lists.scores_of(q);
+    std::uint32_t kept = 0;
+    for (std::size_t i = 0; i < items.size() && kept < top; ++i) {
+      if (std::find(ex.begin(), ex.end(), items[i]) != ex.end()) continue;
+      out.items.push_back(items[i]);
+      out.scores.push_back(scores[i]);
+      ++kept;
+    }
+    out.offsets.push_back(out.items.size());
+  }
+  return out;
+}
+
 py::tuple retrieve(const Model& m, const U32Array& items, const U64Array& offsets, std::uint32_t top,
                    std::uint32_t beam, bool brute_force, const py::object& exclude_items,
                    const py::object& exclude_offsets, int threads) {
@@ -117,12 +197,15 @@ py::tuple retrieve(const Model& m, const U32Array& items, const U64Array& offset
   std::unique_ptr<ArrayHistories> exclude;
   U32Array ex_items;
   U64Array ex_offsets;
+  std::uint32_t longest_exclusion = 0;
   if (!exclude_items.is_none()) {
     ex_items = exclude_items.cast<U32Array>();
     ex_offsets = exclude_offsets.cast<U64Array>();
     exclude = std::make_unique<ArrayHistories>(ex_items, ex_offsets, m.dataset->num_items(), "exclude");
     if (exclude->size() != histories.size())
       fail("exclude has ", exclude->size(), " lists for ", histories.size(), " queries");
+    for (std::uint32_t q = 0; q < exclude->size(); ++q)
+      longest_exclusion = std::max(longest_exclusion, static_cast<std::uint32_t>(exclude->history(q).size()));
   }
   RetrievalOptions ro;
   ro.top = top;
@@ -134,9 +217,14 @@ py::tuple retrieve(const Model& m, const U32Array& items, const U64Array& offset
   RankedLists lists;
   {
     py::gil_scoped_release release;
-    ExcludeFn ex;
-    if (exclude) ex = [&](std::uint32_t q) { return exclude->history(q); };
-    lists = treerec::retrieve(*m.trained.model, m.features, *m.tree, histories, ro, ex);
+    if (m.itemcf || m.youtube) {
+      lists = baseline_lists(m, histories, top + longest_exclusion, threads);
+      if (exclude) lists = without_excluded(lists, *exclude, top);
+    } else {
+      ExcludeFn ex;
+      if (exclude) ex = [&](std::uint32_t q) { return exclude->history(q); };
+      lists = treerec::retrieve(*m.trained.model, m.features, *m.tree, histories, ro, ex);
+    }
   }
   return py::make_tuple(as_array(std::move(lists.items)), as_array(std::move(lists.scores)),
                         as_array(std::move(lists.offsets)));
@@ -171,36 +259,62 @@ py::object result_of(const EvaluateResult& r) {
 
 std::shared_ptr<Model> load_model(const std::string& path, std::shared_ptr<const Dataset> dataset,
                                   std::shared_ptr<const Tree> tree) {
-  if (model_file_kind(path) != ModelKind::preference)
-    fail(path, " is an Item-CF or YouTube model: the Python module loads the tree methods' and dnn's models "
-         "(use `treerec evaluate`/`retrieve` for the others)");
   auto m = std::make_shared<Model>();
+  const ModelKind kind = model_file_kind(path);
   {
     py::gil_scoped_release release;
-    m->trained = load_trained_model(path);
-    tree->check_items(dataset->item_ids(), "the dataset");
-    m->features = trained_model_features(m->trained, *tree, path, "the tree");
+    if (kind == ModelKind::itemcf) {
+      auto cf = std::make_shared<ItemCf>(ItemCf::load(path));
+      cf->check_dataset(*dataset, "the dataset");
+      m->itemcf = std::move(cf);
+      m->method = method_named("itemcf");
+    } else if (kind == ModelKind::youtube) {
+      auto y = std::make_shared<TrainedYoutube>(load_youtube_model(path));
+      y->check_dataset(*dataset, "the dataset");
+      m->youtube = std::move(y);
+      m->method = method_named("youtube");
+    } else {
+      if (!tree) fail(path, " is a tree model: give the tree it was trained on");
+      m->trained = load_trained_model(path);
+      tree->check_items(dataset->item_ids(), "the dataset");
+      m->features = trained_model_features(m->trained, *tree, path, "the tree");
+      m->method = training_method(m->trained.info.method);
+      m->tree = std::move(tree);
+    }
   }
-  m->method = training_method(m->trained.info.method);
   m->dataset = std::move(dataset);
-  m->tree = std::move(tree);
   return m;
 }
 
 void bind_models(py::module_& m) {
   py::class_<Model, std::shared_ptr<Model>>(m, "Model")
       .def_property_readonly("method", [](const Model& x) { return x.method.name; })
-      .def_property_readonly("history", [](const Model& x) { return to_python(x.trained.info.history); })
-      .def_property_readonly("info", [](const Model& x) { return to_python(x.trained.info.to_json()); })
+      .def_property_readonly("history",
+                             [](const Model& x) {
+                               if (x.youtube) return to_python(x.youtube->training.value("history", nlohmann::json::array()));
+                               if (x.itemcf) return to_python(nlohmann::json::array());
+                               return to_python(x.trained.info.history);
+                             })
+      .def_property_readonly("info",
+                             [](const Model& x) {
+                               if (x.youtube) return to_python(x.youtube->training);
+                               if (x.itemcf) return to_python({{"method", "itemcf"}, {"figures", x.itemcf->figures()}});
+                               return to_python(x.trained.info.to_json());
+                             })
       .def_property_readonly("dataset", [](const Model& x) { return std::const_pointer_cast<Dataset>(x.dataset); })
       .def_property_readonly("tree", [](const Model& x) { return std::const_pointer_cast<Tree>(x.tree); })
-      .def_property_readonly("parameters_fingerprint",
-                             [](const Model& x) { return parameters_fingerprint(x.trained.model->parameters()); })
       .def("save",
            [](const Model& x, const std::string& path) {
              py::gil_scoped_release release;
-             save_trained_model(path, *x.trained.model, x.trained.info);
+             if (x.itemcf) x.itemcf->save(path);
+             else if (x.youtube) save_youtube_model(path, *x.youtube);
+             else save_trained_model(path, *x.trained.model, x.trained.info);
            })
+      .def_property_readonly("parameters_fingerprint",
+                             [](const Model& x) {
+                               if (!x.trained.model) fail("parameters_fingerprint is a tree or dnn model's");
+                               return parameters_fingerprint(x.trained.model->parameters());
+                             })
       .def("retrieve_codes", &retrieve)
       .def("evaluate",
            [](const Model& x, const std::string& split, std::uint32_t top, std::uint32_t beam,
@@ -209,11 +323,21 @@ void bind_models(py::module_& m) {
              o.brute_force = x.method.brute_force;
              o.path_sum = x.method.hsm;
              py::gil_scoped_release release;
-             const EvaluateResult r = evaluate(*x.dataset, *x.tree, *x.trained.model, x.features, o);
+             EvaluateResult r;
+             if (x.itemcf || x.youtube) {  // as `treerec evaluate` does for them: the same users and metrics
+               const auto t0 = std::chrono::steady_clock::now();
+               const std::vector<std::uint32_t> users = evaluation_users(*x.dataset, o.split, o.max_users, o.sample_seed);
+               const RankedLists lists = baseline_lists(x, EvalUserHistories(*x.dataset, users), top, threads);
+               r.metrics = measure_lists(*x.dataset, users, lists, top);
+               r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+             } else {
+               r = evaluate(*x.dataset, *x.tree, *x.trained.model, x.features, o);
+             }
              py::gil_scoped_acquire gil;
              return result_of(r);
            })
       .def("learn_tree", [](const Model& x, const py::dict& params) {
+        if (!x.tree) fail("tree learning needs a tree method's model, not ", x.method.name, "'s");
         TreeLearnOptions o;
         ParamSetter().add(learn_params(), o).apply(params);
         TreeLearnResult r;
@@ -234,7 +358,12 @@ void bind_models(py::module_& m) {
     py::gil_scoped_acquire gil;
     return result_of(r);
   });
-  m.def("method_names", [] { return method_names([](const Method& x) { return x.trainable; }); });
+  // What train() trains: the methods of `treerec train --method`.
+  m.def("method_names", [] {
+    return method_names([](const Method& x) {
+      return x.trainable || x.model == ModelKind::itemcf || x.model == ModelKind::youtube;
+    });
+  });
 }
 
 }  // namespace treerec::python

@@ -12,10 +12,6 @@
 namespace treerec::python {
 namespace {
 
-// Thrown from a callback to unwind a run that has no stop request (joint learning, experiments)
-// after Python raised; the run resumes from its last checkpoint.
-struct Interrupted {};
-
 py::object joint(std::shared_ptr<const Dataset> dataset, std::shared_ptr<const Tree> tree, const std::string& out,
                  const std::string& method, const py::dict& params, bool resume, const py::object& log,
                  const py::object& progress) {

@@ -374,18 +374,19 @@ def _is_batch(behaviors: Any) -> bool:
 
 
 class Model:
-    """A trained preference model (tdm, jtm-hi, jtm-h, dnn or hsm) with the dataset and the tree
-    it retrieves on."""
+    """A trained model with the dataset it retrieves for: a tree method's or the DNN's
+    preference model (tdm, jtm-hi, jtm-h, dnn, hsm; `tree` is the tree it retrieves on), or an
+    Item-CF or YouTube product-DNN model (`tree` is None)."""
 
     def __init__(self, core: Any, dataset: Dataset, tree: Tree):
         self._core, self.dataset, self.tree = core, dataset, tree
 
     @classmethod
-    def load(cls, path: str | os.PathLike, dataset: Dataset, tree: Tree) -> "Model":
-        """A model file of `treerec train` or Model.save, checked against the tree it was
-        trained on and the dataset."""
-        core = _treerec.load_model(_existing(path, "the model"), dataset._core, tree._core)
-        return cls(core, dataset, tree)
+    def load(cls, path: str | os.PathLike, dataset: Dataset, tree: Tree | None = None) -> "Model":
+        """A model file of `treerec train` or Model.save, checked against the dataset and (for
+        a tree method or dnn, which need it) the tree it was trained on."""
+        core = _treerec.load_model(_existing(path, "the model"), dataset._core, tree._core if tree else None)
+        return cls(core, dataset, tree if core.tree is not None else None)
 
     def save(self, path: str | os.PathLike) -> None:
         self._core.save(os.fspath(path))
@@ -418,7 +419,8 @@ class Model:
         exclude: items never to return, in the same shape (unknown ids there are ignored).
         unknown: "error" (KeyError) or "skip" for behaviours that are not items of the dataset.
         beam: k of beam search (default max(k, 200)). Returns (items, scores) for one user,
-        else a Retrieval; items are raw ids, scores the model's (float32), best first."""
+        else a Retrieval; items are raw ids, scores the model's (float32), best first. Item-CF
+        and YouTube models rank exactly (YouTube by inner product, without the HNSW index)."""
         items_ids = self.dataset._items
         single = offsets is None and not _is_batch(behaviors)
         values, offs = self._csr(behaviors, offsets, single, "behaviors", unknown)
@@ -467,6 +469,8 @@ class Model:
 
     def learn_tree(self, **params: Any) -> Tree:
         """Algorithm 2 on this model's tree: Tree.learn(self.dataset, self, **params)."""
+        if self.tree is None:
+            raise Error(f"tree learning needs a tree method's model, not {self.method}'s")
         return self.tree.learn(self.dataset, self, **params)
 
     def __repr__(self) -> str:
@@ -515,26 +519,32 @@ def _progress(progress: ProgressFn | bool | None, what: str):
 def train(dataset: Dataset, tree: Tree | None = None, method: str = "jtm-h", *, out: str | os.PathLike | None = None,
           resume: bool = False, valid_users: int = 1000, init_model: Model | None = None,
           progress: ProgressFn | bool | None = None, **params: Any) -> Model:
-    """Trains a preference model as `treerec train` does: tdm, jtm-hi, jtm-h, dnn or hsm, on
-    `tree` (default: the category tree), to convergence on `valid_users` validation users.
+    """Trains a model as `treerec train` does: tdm, jtm-hi, jtm-h, dnn or hsm on `tree`
+    (default: the category tree), to convergence on `valid_users` validation users; or the
+    baselines without a tree, itemcf (params neighbours, max_history) and youtube.
 
     params: the training parameters of `treerec params` (epochs, patience, batch_size,
     learning_rate, seed, threads, ...). out: the model file to write (checkpoints go to
     out + ".ckpt"; without out, a temporary file). Ctrl-C stops at the current batch with a
     checkpoint there (KeyboardInterrupt is raised); resume=True continues it. progress: a
     callable that receives {"event": "batch"|"epoch", ...} dicts, False for none, or None for a
-    tqdm bar when tqdm is installed. init_model: warm start (docs/ALGORITHMS.md §8)."""
+    tqdm bar when tqdm is installed. init_model: warm start (docs/ALGORITHMS.md §8). youtube
+    reports only epochs, and Ctrl-C stops it at the end of an epoch without a checkpoint."""
     if method not in _treerec.method_names():
         raise Error(f"unknown training method '{method}'; expected one of: {', '.join(_treerec.method_names())}")
-    tree = tree or Tree.from_categories(dataset)
+    treeless = method in ("itemcf", "youtube")
+    if treeless and (tree is not None or init_model is not None or resume):
+        raise Error(f"{method} trains without a tree, a warm start or a checkpoint")
+    tree = None if treeless else (tree or Tree.from_categories(dataset))
     callback = _progress(progress, method)
     init_core = init_model._core if init_model is not None else None
+    tree_core = tree._core if tree is not None else None
     if out is not None:
-        core = _treerec.train(dataset._core, tree._core, method, params, os.fspath(out), resume, valid_users,
+        core = _treerec.train(dataset._core, tree_core, method, params, os.fspath(out), resume, valid_users,
                               init_core, callback)
         return Model(core, dataset, tree)
     with tempfile.TemporaryDirectory(prefix="treerec-") as d:
-        core = _treerec.train(dataset._core, tree._core, method, params, os.path.join(d, "model.trm"), resume,
+        core = _treerec.train(dataset._core, tree_core, method, params, os.path.join(d, "model.trm"), resume,
                               valid_users, init_core, callback)
         return Model(core, dataset, tree)
 
