@@ -90,6 +90,8 @@ class PythonCallback {
   PythonCallback(py::object fn, double seconds, std::function<void()> on_error);
   void operator()(const nlohmann::json& event, bool force = false);
   bool failed() const { return error_ != nullptr; }
+  // Issues a Python UserWarning (GIL taken); an error it raises (warnings turned into errors) is kept.
+  void warn(const std::string& message);
   void rethrow();  // GIL held
 
  private:

@@ -138,7 +138,9 @@ std::shared_ptr<Model> train(std::shared_ptr<const Dataset> dataset, std::shared
                      {"loss", s.loss},      {"seconds", s.seconds},      {"validated", s.validated},
                      {"best_epoch", s.best_epoch}, {"stop", s.stop}};
     if (s.validated) e["valid_recall@200"] = s.score;
+    if (s.popular_overlap >= 0) e["popular_overlap"] = s.popular_overlap;
     report(e, true);
+    if (s.popularity_only) report.warn(popularity_warning(s.popular_overlap, used.popular_overlap_warning));
     return nullptr;
   });
   bool done = false;
@@ -252,6 +254,8 @@ py::object result_of(const EvaluateResult& r) {
   nlohmann::json j = r.metrics.json();
   j["seconds"] = r.seconds;
   j["nodes_scored_per_user"] = r.nodes_scored_per_user;
+  j["popular_overlap"] = r.popular_overlap;
+  j["coverage"] = r.coverage;
   return to_python(j);
 }
 
@@ -328,7 +332,7 @@ void bind_models(py::module_& m) {
                const auto t0 = std::chrono::steady_clock::now();
                const std::vector<std::uint32_t> users = evaluation_users(*x.dataset, o.split, o.max_users, o.sample_seed);
                const RankedLists lists = baseline_lists(x, EvalUserHistories(*x.dataset, users), top, threads);
-               r.metrics = measure_lists(*x.dataset, users, lists, top);
+               r = measure_result(*x.dataset, users, lists, top);
                r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
              } else {
                r = evaluate(*x.dataset, *x.tree, *x.trained.model, x.features, o);

@@ -65,6 +65,15 @@ void PythonCallback::operator()(const nlohmann::json& event, bool force) {
   }
 }
 
+void PythonCallback::warn(const std::string& message) {
+  if (error_) return;
+  py::gil_scoped_acquire gil;
+  if (PyErr_WarnEx(PyExc_UserWarning, message.c_str(), 1) != 0) {
+    error_ = std::make_shared<py::error_already_set>();
+    if (on_error_) on_error_();
+  }
+}
+
 void PythonCallback::rethrow() {
   if (!error_) return;
   auto e = std::move(error_);

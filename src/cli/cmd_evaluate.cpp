@@ -14,6 +14,7 @@
 #include "treerec/eval/evaluate.h"
 #include "treerec/baselines/model_kind.h"
 #include "treerec/eval/popularity.h"
+#include "treerec/train/train_options.h"
 #include "treerec/util/error.h"
 #include "treerec/util/parallel.h"
 
@@ -51,6 +52,8 @@ void print(const Opts& o, const std::string& method, const std::string& retrieva
     j["top"] = o.retrieval.top;
     j["seconds"] = r.seconds;
     j["nodes_scored_per_user"] = r.nodes_scored_per_user;
+    j["popular_overlap"] = r.popular_overlap;
+    j["coverage"] = r.coverage;
     std::printf("%s\n", j.dump(2).c_str());
     return;
   }
@@ -58,6 +61,12 @@ void print(const Opts& o, const std::string& method, const std::string& retrieva
   if (retrieval == "beam") head += cat(" (k = ", o.retrieval.beam, ")");
   std::printf("%s, M = %u\n%s", head.c_str(), o.retrieval.top, m.table().c_str());
   std::printf("time: %.3f s\nnodes scored per user: %.1f\n", r.seconds, r.nodes_scored_per_user);
+  std::printf("overlap with the most-popular top %u: %.1f%% (mean per user); coverage: %.2f%% of the items\n",
+              o.retrieval.top, 100 * r.popular_overlap, 100 * r.coverage);
+  if (!o.popular) {
+    const std::string w = popularity_warning(r.popular_overlap, TrainOptions{}.popular_overlap_warning);
+    if (!w.empty()) std::fprintf(stderr, "%s\n", w.c_str());
+  }
 }
 
 void run(const Opts& o) {
@@ -78,11 +87,7 @@ void run(const Opts& o) {
     const Dataset dataset = Dataset::load(o.dataset);
     const auto users = evaluation_users(dataset, eo.split, eo.max_users);
     const BaselineLists b = retrieve_baseline(o.model, dataset, o.dataset, users, o.retrieval.top, o.threads, o.baseline);
-    EvaluateResult r;
-    r.metrics = measure_lists(dataset, users, b.lists, o.retrieval.top);
-    std::uint64_t scored = 0;
-    for (std::uint64_t s : b.lists.scored) scored += s;
-    r.nodes_scored_per_user = static_cast<double>(scored) / static_cast<double>(users.size());
+    EvaluateResult r = measure_result(dataset, users, b.lists, o.retrieval.top);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     print(o, b.method, b.retrieval, r);
     return;

@@ -12,6 +12,7 @@
 #include "cli/command.h"
 #include "cli/train_flags.h"
 #include "treerec/data/dataset.h"
+#include "treerec/eval/popularity.h"
 #include "treerec/eval/validation.h"
 #include "treerec/io/output_paths.h"
 #include "treerec/learn/joint_learning.h"
@@ -182,6 +183,8 @@ void run(Opts& o) {
       std::fprintf(stderr, "  validation (%zu users): recall@200 %.4f%%%s%s\n", valid.size(), 100 * s.score,
                    s.best_epoch == s.epoch + 1 ? " (best)" : cat(" (best: epoch ", s.best_epoch, ")").c_str(),
                    s.stop ? cat("; no progress for ", used.patience, " epochs: stopping").c_str() : "");
+    if (s.popularity_only)
+      std::fprintf(stderr, "  %s\n", popularity_warning(s.popular_overlap, used.popular_overlap_warning).c_str());
     return nlohmann::json(nullptr);
   });
   trainer.run();

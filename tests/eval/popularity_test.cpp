@@ -60,5 +60,38 @@ TEST(Popularity, MetricsByHand) {
   EXPECT_DOUBLE_EQ(r.metrics.get(10).f1, 2 * 0.5 / 1.5);
 }
 
+TEST(Popularity, OverlapWithThePopularListAndCoverageByHand) {
+  const Dataset d = same_sequences();  // 6 items; popular top 3: a(2) b(3) e(0)
+  RankedLists lists;
+  const auto add = [&](std::vector<std::uint32_t> items) {
+    lists.items.insert(lists.items.end(), items.begin(), items.end());
+    lists.scores.resize(lists.items.size(), 0.f);
+    lists.offsets.push_back(lists.items.size());
+    lists.scored.push_back(items.size());
+  };
+  add({2, 3, 0});  // the popular list: 3 of 3
+  add({1, 4, 2});  // x c a: 1 of 3
+  add({5});        // d, a short list: 0 of 3 (the share is of the popular list's 3)
+  add({1, 4, 5, 2});  // x c d, then a beyond top = 3: 0 of 3
+  const PopularityShare s = popularity_share(d, lists, 3);
+  EXPECT_DOUBLE_EQ(s.popular_overlap, (1.0 + 1.0 / 3 + 0 + 0) / 4);
+  EXPECT_DOUBLE_EQ(s.coverage, 6.0 / 6);  // e x a b c d all appear within the top 3 of some list
+  RankedLists same;
+  same.offsets = {0, 3, 6};
+  same.items = {2, 3, 0, 2, 3, 0};
+  same.scores.assign(6, 0.f);
+  const PopularityShare p = popularity_share(d, same, 3);
+  EXPECT_DOUBLE_EQ(p.popular_overlap, 1.0);
+  EXPECT_DOUBLE_EQ(p.coverage, 3.0 / 6);
+  // The floor's own figures, and the warning above a threshold only.
+  EvaluateOptions o;
+  o.top = 3;
+  const EvaluateResult r = evaluate_popularity(d, o);
+  EXPECT_EQ(r.popular_overlap, 1.0);
+  EXPECT_DOUBLE_EQ(r.coverage, 0.5);
+  EXPECT_EQ(popularity_warning(0.8, 0.8), "");
+  EXPECT_NE(popularity_warning(0.85, 0.8).find("85% of the most-popular list"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace treerec

@@ -189,6 +189,27 @@ TEST(Trainer, StopRequestedDuringARunCheckpointsAndResumesToTheSameModel) {
   ref.expect_same(third);
 }
 
+TEST(Trainer, EpochsWhoseListsAreMostlyThePopularListAreFlagged) {
+  const Reference ref;
+  for (const double overlap : {0.9, 0.5}) {
+    TrainOptions o = ref.options;
+    o.epochs = 2;
+    o.popular_overlap_warning = 0.8;
+    Trainer t(ref.data, ref.tree, o);
+    t.on_validate([&](const PreferenceModel&, const HierarchicalPreference&) { return Validation{0.1, {}, overlap}; });
+    std::vector<EpochSummary> seen;
+    t.on_epoch_end([&](const EpochSummary& s) -> nlohmann::json {
+      seen.push_back(s);
+      return nullptr;
+    });
+    t.run();
+    ASSERT_EQ(seen.size(), 2u);
+    EXPECT_EQ(seen[0].popular_overlap, overlap);
+    EXPECT_EQ(seen[0].popularity_only, overlap > 0.8);
+    EXPECT_EQ(t.history()[0]["valid_popular_overlap"], overlap);
+  }
+}
+
 TEST(Trainer, RunKilledBetweenCheckpointsRedoesOnlyTheLostBatches) {
   const Reference ref;
   TempDir dir;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <numeric>
 
+#include "treerec/eval/popularity.h"
 #include "treerec/search/model_retrieval.h"
 #include "treerec/search/model_scorer.h"
 #include "treerec/util/error.h"
@@ -47,6 +48,18 @@ Metrics measure_lists(const Dataset& dataset, std::span<const std::uint32_t> use
   return acc.result();
 }
 
+EvaluateResult measure_result(const Dataset& dataset, std::span<const std::uint32_t> users,
+                              const RankedLists& lists, std::uint32_t top) {
+  EvaluateResult r;
+  r.metrics = measure_lists(dataset, users, lists, top);
+  const std::uint64_t scored = std::accumulate(lists.scored.begin(), lists.scored.end(), std::uint64_t{0});
+  r.nodes_scored_per_user = users.empty() ? 0.0 : static_cast<double>(scored) / static_cast<double>(users.size());
+  const PopularityShare share = popularity_share(dataset, lists, top);
+  r.popular_overlap = share.popular_overlap;
+  r.coverage = share.coverage;
+  return r;
+}
+
 EvaluateResult evaluate(const Dataset& dataset, const Tree& tree, const PreferenceModel& model,
                         const HierarchicalPreference& features, const EvaluateOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
@@ -66,6 +79,9 @@ EvaluateResult evaluate(const Dataset& dataset, const Tree& tree, const Preferen
   r.metrics = measure_lists(dataset, users, lists, options.top);
   const std::uint64_t scored = std::accumulate(lists.scored.begin(), lists.scored.end(), std::uint64_t{0});
   r.nodes_scored_per_user = static_cast<double>(scored) / static_cast<double>(users.size());
+  const PopularityShare share = popularity_share(dataset, lists, options.top);
+  r.popular_overlap = share.popular_overlap;
+  r.coverage = share.coverage;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }

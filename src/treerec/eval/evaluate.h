@@ -31,6 +31,11 @@ struct EvaluateResult {
   Metrics metrics;
   double seconds = 0;                 // wall time of retrieval and metrics
   double nodes_scored_per_user = 0;   // mean (query, node) scores per user; |C| for brute force
+  // Whether the lists only follow popularity (eval/popularity.h, popularity_share): the mean
+  // share of a user's list that is the most-popular list, and the share of the items that some
+  // user's list holds.
+  double popular_overlap = 0;
+  double coverage = 0;
 };
 
 // The cutoffs measured on lists of M items: those of kDefaultCutoffs (10, 50, 100, 200) that
@@ -50,6 +55,12 @@ std::vector<std::uint32_t> sample_users(std::span<const std::uint32_t> users, st
 // against Dataset::eval_truth(users[q]) at metric_cutoffs(top).
 Metrics measure_lists(const Dataset& dataset, std::span<const std::uint32_t> users,
                       const RankedLists& lists, std::uint32_t top);
+
+// Every figure of EvaluateResult but seconds, for lists already retrieved (row q: users[q]'s):
+// the metrics of measure_lists, the scores per user, the popularity share. evaluate() and the
+// baselines' evaluation (Item-CF, YouTube) report these.
+EvaluateResult measure_result(const Dataset& dataset, std::span<const std::uint32_t> users,
+                              const RankedLists& lists, std::uint32_t top);
 
 // `features` must be built for `tree` with the model's representation (Error otherwise).
 // Users are the split's (evaluation_users), each queried with Dataset::eval_features; the

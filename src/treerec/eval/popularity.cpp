@@ -24,6 +24,40 @@ std::vector<std::uint32_t> most_popular_items(const Dataset& dataset, std::uint3
   return items;
 }
 
+PopularityShare popularity_share(const Dataset& dataset, const RankedLists& lists, std::uint32_t top) {
+  PopularityShare s;
+  if (lists.size() == 0 || dataset.num_items() == 0) return s;
+  const std::vector<std::uint32_t> popular = most_popular_items(dataset, top);
+  std::vector<std::uint8_t> is_popular(dataset.num_items(), 0), seen(dataset.num_items(), 0);
+  for (const std::uint32_t i : popular) is_popular[i] = 1;
+  std::uint64_t distinct = 0;
+  double overlap = 0;
+  for (std::size_t q = 0; q < lists.size(); ++q) {
+    const auto items = lists.items_of(q);
+    std::uint64_t common = 0;
+    for (std::size_t k = 0; k < items.size() && k < top; ++k) {
+      const std::uint32_t i = items[k];
+      TR_CHECK(i < dataset.num_items(), "item ", i, " out of range in list ", q);
+      common += is_popular[i];
+      if (!seen[i]) {
+        seen[i] = 1;
+        ++distinct;
+      }
+    }
+    overlap += static_cast<double>(common) / static_cast<double>(popular.size());
+  }
+  s.popular_overlap = overlap / static_cast<double>(lists.size());
+  s.coverage = static_cast<double>(distinct) / static_cast<double>(dataset.num_items());
+  return s;
+}
+
+std::string popularity_warning(double popular_overlap, double threshold) {
+  if (!(popular_overlap > threshold)) return "";
+  return cat("warning: the lists share ", static_cast<int>(100 * popular_overlap + 0.5),
+             "% of the most-popular list on average: the model may have learned only popularity (usually too few "
+             "epochs or a bad learning rate; compare with `treerec evaluate --popular`)");
+}
+
 EvaluateResult evaluate_popularity(const Dataset& dataset, const EvaluateOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
   const auto users = evaluation_users(dataset, options.split, options.max_users);
@@ -32,6 +66,8 @@ EvaluateResult evaluate_popularity(const Dataset& dataset, const EvaluateOptions
   for (std::uint32_t u : users) acc.add(popular, dataset.eval_truth(u));
   EvaluateResult r;
   r.metrics = acc.result();
+  r.popular_overlap = 1;
+  r.coverage = static_cast<double>(popular.size()) / static_cast<double>(dataset.num_items());
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }

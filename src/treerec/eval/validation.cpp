@@ -1,5 +1,7 @@
 #include "treerec/eval/validation.h"
 
+#include "treerec/eval/popularity.h"
+
 #include <chrono>
 
 #include "treerec/baselines/youtube_retrieval.h"
@@ -22,7 +24,9 @@ std::vector<std::uint32_t> validation_users(const Dataset& dataset, std::uint32_
 Validation validation_of(const Dataset& dataset, std::span<const std::uint32_t> users, const RankedLists& lists,
                          std::uint32_t top, double seconds) {
   const Metrics m = measure_lists(dataset, users, lists, top);
-  return Validation{m.get(top).recall, {{"valid", m.json()}, {"valid_seconds", seconds}, {"valid_users", users.size()}}};
+  return Validation{m.get(top).recall,
+                    {{"valid", m.json()}, {"valid_seconds", seconds}, {"valid_users", users.size()}},
+                    popularity_share(dataset, lists, top).popular_overlap};
 }
 
 Trainer::ValidateFn tree_validator(const Dataset& dataset, const Tree& tree, std::span<const std::uint32_t> users,

@@ -10,6 +10,7 @@
 #include <numeric>
 
 #include "treerec/eval/evaluate.h"
+#include "treerec/eval/popularity.h"
 #include "treerec/eval/validation.h"
 #include "treerec/experiment/method_list.h"
 #include "treerec/search/model_retrieval.h"
@@ -68,6 +69,7 @@ std::string epoch_line(const EpochSummary& s, std::uint32_t epochs, std::uint32_
     line += cat(", validation recall@", top, " ", s.score, s.best_epoch == s.epoch + 1 ? " (best)" : "");
     if (s.stop) line += cat("; best epoch ", s.best_epoch, ", stopping");
   }
+  if (s.popularity_only) line += cat("; ", popularity_warning(s.popular_overlap, TrainOptions{}.popular_overlap_warning));
   return line;
 }
 

@@ -68,7 +68,12 @@ const ParamTable<TrainOptions>& train_params() {
               .help = "stop after this many batches, leaving a checkpoint (0 = no limit): for tests and time-boxed "
                       "jobs",
               .identity = false},
-             &TrainOptions::max_batches);
+             &TrainOptions::max_batches)
+        .add({.name = "popular_overlap_warning", .type = T::real,
+              .help = "warn after an epoch whose validation lists share more than this with the most-popular list "
+                      "on average (the model may have learned only popularity; 1 = never)",
+              .min = 0, .max = 1, .identity = false, .config = false},
+             &TrainOptions::popular_overlap_warning);
     return p;
   }();
   return table;

@@ -53,6 +53,9 @@ struct TrainOptions {
   // Stop after this many batches in one call of Trainer::run(), leaving a checkpoint
   // (0 = no limit): for tests and time-boxed jobs.
   std::uint64_t max_batches = 0;
+  // A warning after an epoch whose validation lists share more than this with the most-popular
+  // list on average (eval/popularity.h): the model may have learned only popularity.
+  double popular_overlap_warning = 0.6;
 
   // Throws Error for an option out of its range or options that do not go together, naming
   // the options through `name` (flags in the CLI, config keys in experiments).

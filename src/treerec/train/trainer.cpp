@@ -277,6 +277,11 @@ void Trainer::end_epoch() {
     if (v.fields.is_object())
       for (const auto& [key, value] : v.fields.items()) entry[key] = value;
     entry["valid_score"] = v.score;
+    if (v.popular_overlap >= 0) {
+      entry["valid_popular_overlap"] = v.popular_overlap;
+      s.popular_overlap = v.popular_overlap;
+      s.popularity_only = v.popular_overlap > options_.popular_overlap_warning;
+    }
     if (options_.patience > 0) {  // early stopping (ALGORITHMS §5)
       if (position_.early.record(s.epoch + 1, v.score, options_.patience, options_.min_delta)) keep_best();
       entry["best_epoch"] = position_.early.best_epoch;

@@ -70,6 +70,11 @@ struct EpochSummary {
   double score = 0;
   std::uint32_t best_epoch = 0;
   bool stop = false;
+  // The validation lists' mean share of the most-popular list (-1 when not measured), and
+  // whether it is above options.popular_overlap_warning: the model may have learned only
+  // popularity (too few epochs, or a bad learning rate).
+  double popular_overlap = -1;
+  bool popularity_only = false;
 };
 
 // What a validation function returns: the score early stopping compares (higher is better,
@@ -77,6 +82,7 @@ struct EpochSummary {
 struct Validation {
   double score = 0;
   nlohmann::json fields = nlohmann::json::object();
+  double popular_overlap = -1;  // the lists' mean share of the most-popular list (-1: not measured)
 };
 
 class Trainer {
