@@ -10,6 +10,7 @@
 #include "treerec/eval/evaluate.h"
 #include "treerec/experiment/experiment_report.h"
 #include "treerec/experiment/experiment_runner.h"
+#include "treerec/eval/popularity.h"
 #include "treerec/util/error.h"
 
 namespace treerec {
@@ -134,8 +135,16 @@ TEST(ExperimentRunner, MeasuresReportsAndResumes) {
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 3);
   EXPECT_NE(csv.find("\nbroken,failed,"), std::string::npos);
   EXPECT_NE(csv.find(",1.500,0.250,\n"), std::string::npos);
+  // Every user got items 0..49: the share of the popular top 50 among them, and 50 of the items.
+  const Dataset prepared = Dataset::load(out + "/dataset.trec");
+  const auto popular = most_popular_items(prepared, 50);
+  const auto low = std::count_if(popular.begin(), popular.end(), [](std::uint32_t i) { return i < 50; });
+  EXPECT_DOUBLE_EQ(run.popular_overlap, static_cast<double>(low) / 50);
+  EXPECT_DOUBLE_EQ(run.coverage, 50.0 / prepared.num_items());
+  EXPECT_EQ(results["methods"][0]["runs"][0]["popularity"]["coverage"], run.coverage);
   const std::string md = test::read_file(out + "/summary.md");
   EXPECT_NE(md.find("| fixed | "), std::string::npos);
+  EXPECT_NE(md.find("## Table 4: how much of the lists is the most-popular list"), std::string::npos);
   EXPECT_NE(md.find("broken failed: seed 1: boom: no model here"), std::string::npos);
   const std::string html = test::read_file(out + "/report.html");
   std::size_t svgs = 0;

@@ -235,6 +235,24 @@ std::string summary_markdown(const ExperimentReport& r) {
              cell(diff.verdict(method_title(diff.a), method_title(diff.b))) + " |\n";
   }
 
+  out += "\n## Table 4: how much of the lists is the most-popular list\n\n";
+  out += "Mean over seeds of: the share of a user's top " + std::to_string(r.top) + " that is the most-popular top " +
+         std::to_string(r.top) + " (averaged over users; 1 for the popular list itself), and the share of all items "
+         "that some user's list holds. A trained method near the floor's overlap learned little beyond popularity "
+         "(docs/TRAINING.md).\n\n| method | popular overlap | coverage |\n|---|---:|---:|\n";
+  for (const auto& m : r.methods) {
+    double overlap = 0, coverage = 0;
+    int n = 0;
+    for (const MethodResult& run : m.runs)
+      if (run.ok && run.popular_overlap >= 0) {
+        overlap += run.popular_overlap;
+        coverage += run.coverage;
+        ++n;
+      }
+    out += "| " + cell(method_title(m.name)) + " | " + (n ? fixed(overlap / n, 3) : "–") + " | " +
+           (n ? percent(coverage / n) : "–") + " |\n";
+  }
+
   const auto rounds = round_rows(r);
   if (!rounds.empty()) {
     out += "\n## Tree-learning rounds (seed " + std::to_string(rounds.front().seed) + ")\n\n";

@@ -112,6 +112,7 @@ nlohmann::json MethodResult::to_json() const {
                       {"retrieve_seconds", retrieve_seconds},
                       {"extra", extra},
                       {"reused", reused}};
+  if (popular_overlap >= 0) j["popularity"] = {{"popular_overlap", popular_overlap}, {"coverage", coverage}};
   if (!ok) j["error"] = error;
   return j;
 }
@@ -134,6 +135,10 @@ MethodResult MethodResult::from_json(const nlohmann::json& j) {
     r.extra = j.at("extra");
     r.train_seconds = j.at("train_seconds").get<double>();
     r.retrieve_seconds = j.at("retrieve_seconds").get<double>();
+    if (j.contains("popularity")) {
+      r.popular_overlap = j.at("popularity").at("popular_overlap").get<double>();
+      r.coverage = j.at("popularity").at("coverage").get<double>();
+    }
     return r;
   } catch (const nlohmann::json::exception& e) {
     fail("method result: ", e.what());

@@ -38,6 +38,9 @@ struct MethodResult {
   nlohmann::json history = nlohmann::json::array();
   nlohmann::json rounds = nlohmann::json::array();
   nlohmann::json extra = nlohmann::json::object();
+  // The lists' mean share of the most-popular list and the share of items they hold
+  // (eval/popularity.h); negative when not measured (a result.json of an earlier version).
+  double popular_overlap = -1, coverage = -1;
   double train_seconds = 0;
   double retrieve_seconds = 0;
   bool reused = false;                 // read from an earlier run's result.json
@@ -45,8 +48,8 @@ struct MethodResult {
   // The metric `what` ("precision", "recall" or "f1") at cutoff M; NaN if not measured.
   double metric(const std::string& what, std::uint32_t cutoff) const;
   // {"name", "seed", "status", "settings", "metrics", "per_user": {"cutoff", "recall",
-  // "precision"}, "history", "rounds", "train_seconds", "retrieve_seconds", "extra", "reused"},
-  // and "error" when it failed.
+  // "precision"}, "history", "rounds", "train_seconds", "retrieve_seconds", "extra", "reused",
+  // "popularity": {"popular_overlap", "coverage"}}, and "error" when it failed.
   nlohmann::json to_json() const;
   static MethodResult from_json(const nlohmann::json& j);  // throws Error naming a bad field
 };

@@ -1,5 +1,7 @@
 #include "treerec/experiment/experiment_runner.h"
 
+#include "treerec/eval/popularity.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -122,6 +124,9 @@ MethodResult run_method(const ExperimentMethod& info, MethodContext& ctx, const 
   }
   r.ok = true;
   r.metrics = acc.result().json();
+  const PopularityShare share = popularity_share(ctx.dataset, o.lists, ctx.top);
+  r.popular_overlap = share.popular_overlap;
+  r.coverage = share.coverage;
   r.history = std::move(o.history);
   r.rounds = std::move(o.rounds);
   r.extra = std::move(o.extra);
