@@ -172,26 +172,6 @@ RankedLists baseline_lists(const Model& m, const QueryHistories& histories, std:
   return youtube_retrieve_exact(*m.youtube->model, histories, ro);
 }
 
-// `lists` (of up to top + the longest exclusion list) without each query's excluded items, cut to top.
-RankedLists without_excluded(const RankedLists& lists, const QueryHistories& exclude, std::uint32_t top) {
-  RankedLists out;
-  out.scored = lists.scored;
-  for (std::size_t q = 0; q < lists.size(); ++q) {
-    const auto ex = exclude.history(static_cast<std::uint32_t>(q));
-    const auto items = lists.items_of(q);
-    const auto scores = lists.scores_of(q);
-    std::uint32_t kept = 0;
-    for (std::size_t i = 0; i < items.size() && kept < top; ++i) {
-      if (std::find(ex.begin(), ex.end(), items[i]) != ex.end()) continue;
-      out.items.push_back(items[i]);
-      out.scores.push_back(scores[i]);
-      ++kept;
-    }
-    out.offsets.push_back(out.items.size());
-  }
-  return out;
-}
-
 py::tuple retrieve(const Model& m, const U32Array& items, const U64Array& offsets, std::uint32_t top,
                    std::uint32_t beam, bool brute_force, const py::object& exclude_items,
                    const py::object& exclude_offsets, int threads) {
@@ -221,7 +201,7 @@ py::tuple retrieve(const Model& m, const U32Array& items, const U64Array& offset
     py::gil_scoped_release release;
     if (m.itemcf || m.youtube) {
       lists = baseline_lists(m, histories, top + longest_exclusion, threads);
-      if (exclude) lists = without_excluded(lists, *exclude, top);
+      if (exclude) lists = without_excluded(lists, [&](std::uint32_t q) { return exclude->history(q); }, top);
     } else {
       ExcludeFn ex;
       if (exclude) ex = [&](std::uint32_t q) { return exclude->history(q); };
@@ -233,8 +213,9 @@ py::tuple retrieve(const Model& m, const U32Array& items, const U64Array& offset
 }
 
 EvaluateOptions evaluate_options(const std::string& split, std::uint32_t top, std::uint32_t beam,
-                                 std::uint32_t max_users, std::uint64_t seed, int threads) {
+                                 std::uint32_t max_users, std::uint64_t seed, int threads, bool exclude_seen) {
   EvaluateOptions o;
+  o.exclude_seen = exclude_seen;
   if (split == "valid") o.split = Split::valid;
   else if (split == "test") o.split = Split::test;
   else fail("unknown split '", split, "'; expected valid or test");
@@ -322,8 +303,8 @@ void bind_models(py::module_& m) {
       .def("retrieve_codes", &retrieve)
       .def("evaluate",
            [](const Model& x, const std::string& split, std::uint32_t top, std::uint32_t beam,
-              std::uint32_t max_users, std::uint64_t seed, int threads) {
-             EvaluateOptions o = evaluate_options(split, top, beam, max_users, seed, threads);
+              std::uint32_t max_users, std::uint64_t seed, int threads, bool exclude_seen) {
+             EvaluateOptions o = evaluate_options(split, top, beam, max_users, seed, threads, exclude_seen);
              o.brute_force = x.method.brute_force;
              o.path_sum = x.method.hsm;
              py::gil_scoped_release release;
@@ -331,7 +312,13 @@ void bind_models(py::module_& m) {
              if (x.itemcf || x.youtube) {  // as `treerec evaluate` does for them: the same users and metrics
                const auto t0 = std::chrono::steady_clock::now();
                const std::vector<std::uint32_t> users = evaluation_users(*x.dataset, o.split, o.max_users, o.sample_seed);
-               const RankedLists lists = baseline_lists(x, EvalUserHistories(*x.dataset, users), top, threads);
+               std::uint32_t longest_seen = 0;
+               if (exclude_seen)
+                 for (const std::uint32_t u : users)
+                   longest_seen = std::max(longest_seen, static_cast<std::uint32_t>(seen_items(*x.dataset, u).size()));
+               RankedLists lists = baseline_lists(x, EvalUserHistories(*x.dataset, users), top + longest_seen, threads);
+               if (exclude_seen)
+                 lists = without_excluded(lists, [&](std::uint32_t q) { return seen_items(*x.dataset, users[q]); }, top);
                r = measure_result(*x.dataset, users, lists, top);
                r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
              } else {
@@ -355,8 +342,8 @@ void bind_models(py::module_& m) {
   m.def("load_model", &load_model);
   m.def("train", &train);
   m.def("evaluate_popular", [](const Dataset& d, const std::string& split, std::uint32_t top, std::uint32_t max_users,
-                               std::uint64_t seed) {
-    const EvaluateOptions o = evaluate_options(split, top, top, max_users, seed, 0);
+                               std::uint64_t seed, bool exclude_seen) {
+    const EvaluateOptions o = evaluate_options(split, top, top, max_users, seed, 0, exclude_seen);
     py::gil_scoped_release release;
     const EvaluateResult r = evaluate_popularity(d, o);
     py::gil_scoped_acquire gil;

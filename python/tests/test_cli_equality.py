@@ -41,8 +41,11 @@ def test_same_model_metrics_and_lists_as_the_cli(log, cli, tmp_path):
     got = treerec.evaluate(model, "test", k=200)
     want = json.loads(run(cli, "evaluate", d, "--model", m, "--tree", t, "--split", "test", "--json"))
     want = want.get("metrics", want)
-    for key in ("users", "recall@200", "precision@50", "f1@10"):
+    for key in ("users", "recall@200", "precision@50", "f1@10", "popular_overlap", "coverage"):
         assert got[key] == want[key], key
+    got = treerec.evaluate(model, "test", k=200, exclude_seen=True)
+    want = json.loads(run(cli, "evaluate", d, "--model", m, "--tree", t, "--split", "test", "--exclude-seen", "--json"))
+    assert want["exclude_seen"] and got["recall@200"] == want["recall@200"]
 
     out = tmp_path / "lists.jsonl"
     run(cli, "retrieve", d, "--model", m, "--tree", t, "--split", "test", "--out", out, "--top", 50)
@@ -72,8 +75,12 @@ def test_baselines_match_the_cli(log, cli, tmp_path):
         got = treerec.evaluate(model, "test", k=50)
         want = json.loads(run(cli, "evaluate", d, "--model", m, "--split", "test", "--top", 50, "--json"))
         want = want.get("metrics", want)
-        for key in ("users", "recall@50", "precision@10"):
+        for key in ("users", "recall@50", "precision@10", "coverage"):
             assert got[key] == want[key], (method, key)
+        got = treerec.evaluate(model, "test", k=50, exclude_seen=True)
+        want = json.loads(run(cli, "evaluate", d, "--model", m, "--split", "test", "--top", 50, "--exclude-seen",
+                              "--json"))
+        assert got["recall@50"] == want["recall@50"], method
         # the CLI's file loads in Python and ranks the same; save/load keeps it
         cli_model = treerec.Model.load(m, ds)
         user = ds.users("test")[0]

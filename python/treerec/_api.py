@@ -607,19 +607,21 @@ def _metrics(result: dict, as_frame: bool):
 
 
 def evaluate(model: Model, split: str = "test", k: int = 200, *, beam: int | None = None, max_users: int = 0,
-             seed: int = 1, threads: int = 0, as_frame: bool = False):
+             seed: int = 1, threads: int = 0, exclude_seen: bool = False, as_frame: bool = False):
     """Precision, recall and F1 at 10, 50, 100, 200 (up to k) over the users of a split, each
-    queried with the first half of its sequence (docs/ALGORITHMS.md §10), as `treerec evaluate`.
-    A dict ({"users", "recall@200", ...}) or, with as_frame, a DataFrame indexed by M."""
+    queried with the first half of its sequence (docs/ALGORITHMS.md §10), as `treerec evaluate`;
+    with exclude_seen, that first half is never in a user's list (production's setting). A dict
+    ({"users", "recall@200", ..., "popular_overlap", "coverage"}) or, with as_frame, a
+    DataFrame of P/R/F indexed by M."""
     beam = k if beam is None else beam
-    return _metrics(model._core.evaluate(split, k, beam, max_users, seed, threads), as_frame)
+    return _metrics(model._core.evaluate(split, k, beam, max_users, seed, threads, exclude_seen), as_frame)
 
 
 def evaluate_popular(dataset: Dataset, split: str = "test", k: int = 200, *, max_users: int = 0, seed: int = 1,
-                     as_frame: bool = False):
+                     exclude_seen: bool = False, as_frame: bool = False):
     """The most-popular floor: every user gets the k items most frequent in train users'
-    sequences. The same metrics as evaluate()."""
-    return _metrics(_treerec.evaluate_popular(dataset._core, split, k, max_users, seed), as_frame)
+    sequences (without its seen items, with exclude_seen). The same metrics as evaluate()."""
+    return _metrics(_treerec.evaluate_popular(dataset._core, split, k, max_users, seed, exclude_seen), as_frame)
 
 
 def experiment(config: str | os.PathLike | dict, out: str | os.PathLike, *, set: Sequence[str] | None = None,

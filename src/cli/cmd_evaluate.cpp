@@ -30,6 +30,7 @@ struct Opts {
   RetrievalOptions retrieval;  // beam and top
   bool brute_force = false;
   bool popular = false;
+  bool exclude_seen = false;
   std::uint32_t max_users = 0;
   int threads = 0;
   BaselineRetrieveOpts baseline;
@@ -50,6 +51,7 @@ void print(const Opts& o, const std::string& method, const std::string& retrieva
       if (retrieval == "beam") j["beam"] = o.retrieval.beam;
     }
     j["top"] = o.retrieval.top;
+    j["exclude_seen"] = o.exclude_seen;
     j["seconds"] = r.seconds;
     j["nodes_scored_per_user"] = r.nodes_scored_per_user;
     j["popular_overlap"] = r.popular_overlap;
@@ -59,7 +61,8 @@ void print(const Opts& o, const std::string& method, const std::string& retrieva
   }
   std::string head = cat("method: ", method, ", split: ", o.split, ", retrieval: ", retrieval);
   if (retrieval == "beam") head += cat(" (k = ", o.retrieval.beam, ")");
-  std::printf("%s, M = %u\n%s", head.c_str(), o.retrieval.top, m.table().c_str());
+  std::printf("%s, M = %u%s\n%s", head.c_str(), o.retrieval.top,
+              o.exclude_seen ? ", seen items excluded" : "", m.table().c_str());
   std::printf("time: %.3f s\nnodes scored per user: %.1f\n", r.seconds, r.nodes_scored_per_user);
   std::printf("overlap with the most-popular top %u: %.1f%% (mean per user); coverage: %.2f%% of the items\n",
               o.retrieval.top, 100 * r.popular_overlap, 100 * r.coverage);
@@ -76,6 +79,7 @@ void run(const Opts& o) {
   eo.beam = o.retrieval.beam;
   eo.top = o.retrieval.top;
   eo.max_users = o.max_users;
+  eo.exclude_seen = o.exclude_seen;
   eo.threads = o.threads;
   if (o.popular) {
     const Dataset dataset = Dataset::load(o.dataset);
@@ -86,7 +90,13 @@ void run(const Opts& o) {
     const auto t0 = std::chrono::steady_clock::now();
     const Dataset dataset = Dataset::load(o.dataset);
     const auto users = evaluation_users(dataset, eo.split, eo.max_users);
-    const BaselineLists b = retrieve_baseline(o.model, dataset, o.dataset, users, o.retrieval.top, o.threads, o.baseline);
+    std::uint32_t longest_seen = 0;
+    if (o.exclude_seen)
+      for (std::uint32_t u : users) longest_seen = std::max(longest_seen, static_cast<std::uint32_t>(seen_items(dataset, u).size()));
+    BaselineLists b = retrieve_baseline(o.model, dataset, o.dataset, users, o.retrieval.top + longest_seen, o.threads,
+                                        o.baseline);
+    if (o.exclude_seen)
+      b.lists = without_excluded(b.lists, [&](std::uint32_t q) { return seen_items(dataset, users[q]); }, o.retrieval.top);
     EvaluateResult r = measure_result(dataset, users, b.lists, o.retrieval.top);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     print(o, b.method, b.retrieval, r);
@@ -121,6 +131,9 @@ const Command kCmd(70, [](CLI::App& app) {
   auto* popular = cmd->add_flag("--popular", opts->popular,
                                 "evaluate the most-popular-items baseline (no model or tree)");
   popular->excludes(model)->excludes(tree)->excludes(beam)->excludes(brute);
+  cmd->add_flag("--exclude-seen", opts->exclude_seen,
+                "never list a user's seen items (the first half of its sequence), as in production; lists are cut at M "
+                "after removing them (beam search may return fewer)");
   cmd->add_option("--max-users", opts->max_users, "evaluate only the split's first N users (0 = all)")
       ->capture_default_str();
   add_baseline_retrieve_options(cmd, opts->baseline);

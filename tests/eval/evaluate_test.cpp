@@ -77,6 +77,35 @@ TEST(Evaluate, MatchesMetricsComputedByHandFromTheRetrievedLists) {
   }
 }
 
+TEST(Evaluate, ExcludeSeenDropsTheFirstHalfOfEachSequenceBeforeTheCut) {
+  Fixture f;
+  const auto users = f.data.users(Split::test);
+  const EvalUserHistories h(f.data, users);
+  // Brute force ranks every item, so the lists without the seen items are the full ranking with
+  // them removed, cut at M.
+  const RankedLists all = retrieve(*f.model, f.features, f.tree, h, {.top = 24, .brute_force = true});
+  EvaluateOptions o;
+  o.split = Split::test;
+  o.top = 10;
+  o.brute_force = true;
+  o.exclude_seen = true;
+  const EvaluateResult r = evaluate(f.data, f.tree, *f.model, f.features, o);
+  double recall = 0;
+  for (std::size_t q = 0; q < users.size(); ++q) {
+    const auto seq = f.data.sequence(users[q]);
+    const std::set<std::uint32_t> seen(seq.begin(), seq.begin() + seq.size() / 2);
+    ASSERT_FALSE(seen.empty());
+    std::vector<std::uint32_t> list;
+    for (const std::uint32_t i : all.items_of(q))
+      if (!seen.count(i) && list.size() < 10) list.push_back(i);
+    recall += std::get<1>(by_hand(list, f.data.eval_truth(users[q]), 10));
+    EXPECT_EQ(seen_items(f.data, users[q]).size(), seq.size() / 2);
+  }
+  EXPECT_NEAR(r.metrics.get(10).recall, recall / static_cast<double>(users.size()), 1e-12);
+  o.exclude_seen = false;
+  EXPECT_NE(evaluate(f.data, f.tree, *f.model, f.features, o).metrics.get(10).recall, r.metrics.get(10).recall);
+}
+
 TEST(Evaluate, FullBeamEqualsBruteForceAndThreadsDoNotMatter) {
   Fixture f;
   EvaluateOptions o;

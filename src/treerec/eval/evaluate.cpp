@@ -48,6 +48,11 @@ Metrics measure_lists(const Dataset& dataset, std::span<const std::uint32_t> use
   return acc.result();
 }
 
+std::span<const std::uint32_t> seen_items(const Dataset& dataset, std::uint32_t user) {
+  const auto seq = dataset.sequence(user);
+  return seq.first(seq.size() / 2);
+}
+
 EvaluateResult measure_result(const Dataset& dataset, std::span<const std::uint32_t> users,
                               const RankedLists& lists, std::uint32_t top) {
   EvaluateResult r;
@@ -73,15 +78,10 @@ EvaluateResult evaluate(const Dataset& dataset, const Tree& tree, const Preferen
   ro.brute_force = options.brute_force;
   ro.path_sum = options.path_sum;
   ro.threads = options.threads;
-  const RankedLists lists = retrieve(model, features, tree, histories, ro);
-
-  EvaluateResult r;
-  r.metrics = measure_lists(dataset, users, lists, options.top);
-  const std::uint64_t scored = std::accumulate(lists.scored.begin(), lists.scored.end(), std::uint64_t{0});
-  r.nodes_scored_per_user = static_cast<double>(scored) / static_cast<double>(users.size());
-  const PopularityShare share = popularity_share(dataset, lists, options.top);
-  r.popular_overlap = share.popular_overlap;
-  r.coverage = share.coverage;
+  ExcludeFn seen;
+  if (options.exclude_seen) seen = [&](std::uint32_t q) { return seen_items(dataset, users[q]); };
+  const RankedLists lists = retrieve(model, features, tree, histories, ro, seen);
+  EvaluateResult r = measure_result(dataset, users, lists, options.top);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }

@@ -23,6 +23,9 @@ struct EvaluateOptions {
   bool brute_force = false;      // score every item instead of beam search
   bool path_sum = false;         // HSM: rank by the path's probability (RetrievalOptions)
   std::uint32_t max_users = 0;   // evaluate a seeded random sample of N users of the split (0 = all)
+  // Production's setting: a user's seen items (the first half of its sequence, whose last
+  // items are its query) are never in its list; lists are cut at M after removing them.
+  bool exclude_seen = false;
   std::uint64_t sample_seed = 1;
   int threads = 0;
 };
@@ -55,6 +58,10 @@ std::vector<std::uint32_t> sample_users(std::span<const std::uint32_t> users, st
 // against Dataset::eval_truth(users[q]) at metric_cutoffs(top).
 Metrics measure_lists(const Dataset& dataset, std::span<const std::uint32_t> users,
                       const RankedLists& lists, std::uint32_t top);
+
+// The items user `user` has seen before its evaluation half: the first half of its sequence
+// (Dataset::eval_features are its last up to 69). What exclude_seen removes.
+std::span<const std::uint32_t> seen_items(const Dataset& dataset, std::uint32_t user);
 
 // Every figure of EvaluateResult but seconds, for lists already retrieved (row q: users[q]'s):
 // the metrics of measure_lists, the scores per user, the popularity share. evaluate() and the

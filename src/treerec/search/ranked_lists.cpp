@@ -42,4 +42,23 @@ RankedLists RankedListsBuilder::finish() && {
   return out;
 }
 
+RankedLists without_excluded(const RankedLists& lists, const ExcludeFn& exclude, std::uint32_t top) {
+  RankedLists out;
+  out.scored = lists.scored;
+  for (std::size_t q = 0; q < lists.size(); ++q) {
+    const auto ex = exclude(static_cast<std::uint32_t>(q));
+    const auto items = lists.items_of(q);
+    const auto scores = lists.scores_of(q);
+    std::uint32_t kept = 0;
+    for (std::size_t i = 0; i < items.size() && kept < top; ++i) {
+      if (std::find(ex.begin(), ex.end(), items[i]) != ex.end()) continue;
+      out.items.push_back(items[i]);
+      out.scores.push_back(scores[i]);
+      ++kept;
+    }
+    out.offsets.push_back(out.items.size());
+  }
+  return out;
+}
+
 }  // namespace treerec

@@ -38,6 +38,10 @@ struct RankedLists {
   }
 };
 
+// `lists` without each query's excluded items, cut to `top` per query (for rankers that take no
+// exclusions: retrieve top + the longest exclusion, then this).
+RankedLists without_excluded(const RankedLists& lists, const ExcludeFn& exclude, std::uint32_t top);
+
 // Collects up to `top` results per query from concurrent workers (each query written once, by
 // one thread) into fixed-size slots, then packs them into RankedLists.
 class RankedListsBuilder {
