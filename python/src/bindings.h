@@ -20,6 +20,7 @@
 #include "treerec/model/hierarchical_preference.h"
 #include "treerec/model/method.h"
 #include "treerec/model/model_file.h"
+#include "treerec/train/trainer.h"
 #include "treerec/tree/tree.h"
 #include "treerec/util/params.h"
 
@@ -101,6 +102,10 @@ class PythonCallback {
   double last_ = -1;
   std::shared_ptr<py::error_already_set> error_;
 };
+
+// The progress event of a training batch: {"event": "batch", "epoch", "epochs", "done",
+// "samples", "loss", "samples_per_second"} (epochs 1-based).
+nlohmann::json batch_event(const TrainProgress& p);
 
 // Thrown from a library callback after Python raised, to unwind a run that has no stop request;
 // the PythonCallback that kept the exception raises it once the run has returned.

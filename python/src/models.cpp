@@ -125,13 +125,7 @@ std::shared_ptr<Model> train(std::shared_ptr<const Dataset> dataset, std::shared
 
   PythonCallback report(progress, 0.2, [&t] { t.request_stop(); });
   t.on_progress([&](const TrainProgress& p) {
-    report({{"event", "batch"},
-            {"epoch", p.epoch + 1},
-            {"epochs", p.epochs},
-            {"done", p.epoch_samples_done},
-            {"samples", p.epoch_samples},
-            {"loss", p.loss},
-            {"samples_per_second", p.samples_per_second}});
+    report(batch_event(p));
   });
   t.on_epoch_end([&](const EpochSummary& s) -> nlohmann::json {
     nlohmann::json e{{"event", "epoch"},    {"epoch", s.epoch + 1},      {"epochs", used.epochs},

@@ -47,6 +47,16 @@ void ParamSetter::apply(const py::dict& params) const {
   }
 }
 
+nlohmann::json batch_event(const TrainProgress& p) {
+  return {{"event", "batch"},
+          {"epoch", p.epoch + 1},
+          {"epochs", p.epochs},
+          {"done", p.epoch_samples_done},
+          {"samples", p.epoch_samples},
+          {"loss", p.loss},
+          {"samples_per_second", p.samples_per_second}};
+}
+
 PythonCallback::PythonCallback(py::object fn, double seconds, std::function<void()> on_error)
     : fn_(std::move(fn)), seconds_(seconds), on_error_(std::move(on_error)) {}
 

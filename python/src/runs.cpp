@@ -37,13 +37,7 @@ py::object joint(std::shared_ptr<const Dataset> dataset, std::shared_ptr<const T
     if (on_log.failed()) throw Interrupted{};
   };
   j.progress = [&](const TrainProgress& p) {
-    on_progress({{"event", "batch"},
-                 {"epoch", p.epoch + 1},
-                 {"epochs", p.epochs},
-                 {"done", p.epoch_samples_done},
-                 {"samples", p.epoch_samples},
-                 {"loss", p.loss},
-                 {"samples_per_second", p.samples_per_second}});
+    on_progress(batch_event(p));
     if (on_progress.failed()) throw Interrupted{};
   };
   JointResult r;
