@@ -286,7 +286,7 @@ void bind_models(py::module_& m) {
            [](const Model& x, const std::string& path) {
              py::gil_scoped_release release;
              if (x.itemcf) x.itemcf->save(path);
-             else if (x.youtube) save_youtube_model(path, *x.youtube);
+             else if (x.youtube) save_youtube_model(path, *x.youtube->model, x.youtube->training);
              else save_trained_model(path, *x.trained.model, x.trained.info);
            })
       .def_property_readonly("parameters_fingerprint",
@@ -306,13 +306,9 @@ void bind_models(py::module_& m) {
              if (x.itemcf || x.youtube) {  // as `treerec evaluate` does for them: the same users and metrics
                const auto t0 = std::chrono::steady_clock::now();
                const std::vector<std::uint32_t> users = evaluation_users(*x.dataset, o.split, o.max_users, o.sample_seed);
-               std::uint32_t longest_seen = 0;
-               if (exclude_seen)
-                 for (const std::uint32_t u : users)
-                   longest_seen = std::max(longest_seen, static_cast<std::uint32_t>(seen_items(*x.dataset, u).size()));
-               RankedLists lists = baseline_lists(x, EvalUserHistories(*x.dataset, users), top + longest_seen, threads);
-               if (exclude_seen)
-                 lists = without_excluded(lists, [&](std::uint32_t q) { return seen_items(*x.dataset, users[q]); }, top);
+               const RankedLists lists = lists_of_ranker(*x.dataset, users, top, exclude_seen, [&](std::uint32_t depth) {
+                 return baseline_lists(x, EvalUserHistories(*x.dataset, users), depth, threads);
+               });
                r = measure_result(*x.dataset, users, lists, top);
                r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
              } else {
@@ -345,9 +341,7 @@ void bind_models(py::module_& m) {
   });
   // What train() trains: the methods of `treerec train --method`.
   m.def("method_names", [] {
-    return method_names([](const Method& x) {
-      return x.trainable || x.model == ModelKind::itemcf || x.model == ModelKind::youtube;
-    });
+    return method_names(train_command_takes);
   });
 }
 

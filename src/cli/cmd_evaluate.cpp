@@ -90,14 +90,12 @@ void run(const Opts& o) {
     const auto t0 = std::chrono::steady_clock::now();
     const Dataset dataset = Dataset::load(o.dataset);
     const auto users = evaluation_users(dataset, eo.split, eo.max_users);
-    std::uint32_t longest_seen = 0;
-    if (o.exclude_seen)
-      for (std::uint32_t u : users) longest_seen = std::max(longest_seen, static_cast<std::uint32_t>(seen_items(dataset, u).size()));
-    BaselineLists b = retrieve_baseline(o.model, dataset, o.dataset, users, o.retrieval.top + longest_seen, o.threads,
-                                        o.baseline);
-    if (o.exclude_seen)
-      b.lists = without_excluded(b.lists, [&](std::uint32_t q) { return seen_items(dataset, users[q]); }, o.retrieval.top);
-    EvaluateResult r = measure_result(dataset, users, b.lists, o.retrieval.top);
+    BaselineLists b;
+    const RankedLists lists = lists_of_ranker(dataset, users, o.retrieval.top, o.exclude_seen, [&](std::uint32_t depth) {
+      b = retrieve_baseline(o.model, dataset, o.dataset, users, depth, o.threads, o.baseline);
+      return std::move(b.lists);
+    });
+    EvaluateResult r = measure_result(dataset, users, lists, o.retrieval.top);
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     print(o, b.method, b.retrieval, r);
     return;

@@ -209,9 +209,7 @@ const Command kCmd(50, [](CLI::App& app) {
                   "their ancestors at the scored level), dnn (no tree: corpus negatives, brute-force retrieval), "
                   "hsm (sibling negatives, path-probability beam search), youtube (sampled-softmax product DNN), "
                   "itemcf (item-based collaborative filtering)")
-      ->check(CLI::IsMember(method_names([](const Method& m) {
-        return m.trainable || m.model == ModelKind::itemcf || m.model == ModelKind::youtube;
-      })))
+      ->check(CLI::IsMember(method_names(train_command_takes)))
       ->required();
   cmd->add_option("--out,-o", opts->out, "model file to write; checkpoints go to <out>.ckpt")->required();
   add_train_flags(cmd, t);

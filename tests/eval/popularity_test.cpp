@@ -93,5 +93,18 @@ TEST(Popularity, OverlapWithThePopularListAndCoverageByHand) {
   EXPECT_NE(popularity_warning(0.85, 0.8).find("85% of the most-popular list"), std::string::npos);
 }
 
+TEST(Popularity, ExcludeSeenDropsEachUsersFirstHalfFromThePopularList) {
+  const Dataset d = same_sequences();  // popular: a b e x c d; every user's first half x a a b a
+  EvaluateOptions o;
+  o.top = 3;
+  o.exclude_seen = true;
+  const EvaluateResult r = evaluate_popularity(d, o);
+  // The list is e c d: all three in the truth c b a d e; one of them (e) in the popular top 3.
+  EXPECT_DOUBLE_EQ(r.metrics.get(3).precision, 1.0);
+  EXPECT_DOUBLE_EQ(r.metrics.get(3).recall, 0.6);
+  EXPECT_DOUBLE_EQ(r.popular_overlap, 1.0 / 3);
+  EXPECT_DOUBLE_EQ(r.coverage, 3.0 / 6);
+}
+
 }  // namespace
 }  // namespace treerec

@@ -222,18 +222,18 @@ void YoutubeTrainer::save(const std::string& path, const nlohmann::json& extra_o
   options["threads"] = options_.threads;
   if (extra_options.is_object())
     for (const auto& [key, value] : extra_options.items()) options[key] = value;
-  save_youtube_model(path, {std::unique_ptr<YoutubeModel>(), {{"method", "youtube"},
-                                                               {"items", dataset_.num_items()},
-                                                               {"item_ids_xxh3", item_ids_fingerprint(dataset_.item_ids())},
-                                                               {"options", options},
-                                                               {"history", history_}}},
-                     model_.get());
+  save_youtube_model(path, *model_,
+                     {{"method", "youtube"},
+                      {"items", dataset_.num_items()},
+                      {"item_ids_xxh3", item_ids_fingerprint(dataset_.item_ids())},
+                      {"options", options},
+                      {"history", history_}});
 }
 
-void save_youtube_model(const std::string& path, const TrainedYoutube& trained, const YoutubeModel* model) {
+void save_youtube_model(const std::string& path, const YoutubeModel& model, const nlohmann::json& training) {
   BinaryWriter writer(path, kMagic, kVersion);
-  (model ? *model : *trained.model).save(writer);
-  writer.add_json("training", trained.training);
+  model.save(writer);
+  writer.add_json("training", training);
   writer.commit();
 }
 

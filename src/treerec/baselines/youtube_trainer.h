@@ -126,7 +126,7 @@ struct TrainedYoutube {
 };
 // Throws Error naming the file if it is not a YouTube model or is damaged.
 TrainedYoutube load_youtube_model(const std::string& path);
-// Writes `trained` (its model, or `model` when given, with its training section) atomically.
-void save_youtube_model(const std::string& path, const TrainedYoutube& trained, const YoutubeModel* model = nullptr);
+// Writes a YouTube model file (`training`: its "training" section) atomically.
+void save_youtube_model(const std::string& path, const YoutubeModel& model, const nlohmann::json& training);
 
 }  // namespace treerec

@@ -53,6 +53,15 @@ std::span<const std::uint32_t> seen_items(const Dataset& dataset, std::uint32_t 
   return seq.first(seq.size() / 2);
 }
 
+RankedLists lists_of_ranker(const Dataset& dataset, std::span<const std::uint32_t> users, std::uint32_t top,
+                            bool exclude_seen, const std::function<RankedLists(std::uint32_t depth)>& rank) {
+  if (!exclude_seen) return rank(top);
+  std::size_t longest = 0;
+  for (const std::uint32_t u : users) longest = std::max(longest, seen_items(dataset, u).size());
+  return without_excluded(rank(top + static_cast<std::uint32_t>(longest)),
+                          [&](std::uint32_t q) { return seen_items(dataset, users[q]); }, top);
+}
+
 EvaluateResult measure_result(const Dataset& dataset, std::span<const std::uint32_t> users,
                               const RankedLists& lists, std::uint32_t top) {
   EvaluateResult r;

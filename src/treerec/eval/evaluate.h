@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -62,6 +63,12 @@ Metrics measure_lists(const Dataset& dataset, std::span<const std::uint32_t> use
 // The items user `user` has seen before its evaluation half: the first half of its sequence
 // (Dataset::eval_features are its last up to 69). What exclude_seen removes.
 std::span<const std::uint32_t> seen_items(const Dataset& dataset, std::uint32_t user);
+
+// Lists of `top` items for `users` from a ranker that takes no exclusions (Item-CF, YouTube,
+// the popular list): rank(depth) gives row q users[q]'s best `depth` items. With exclude_seen
+// the depth grows by the longest seen list and each user's seen items are dropped before the cut.
+RankedLists lists_of_ranker(const Dataset& dataset, std::span<const std::uint32_t> users, std::uint32_t top,
+                            bool exclude_seen, const std::function<RankedLists(std::uint32_t depth)>& rank);
 
 // Every figure of EvaluateResult but seconds, for lists already retrieved (row q: users[q]'s):
 // the metrics of measure_lists, the scores per user, the popularity share. evaluate() and the

@@ -61,27 +61,18 @@ std::string popularity_warning(double popular_overlap, double threshold) {
 EvaluateResult evaluate_popularity(const Dataset& dataset, const EvaluateOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
   const auto users = evaluation_users(dataset, options.split, options.max_users);
-  std::uint32_t longest_seen = 0;
-  if (options.exclude_seen)
-    for (std::uint32_t u : users) longest_seen = std::max(longest_seen, static_cast<std::uint32_t>(seen_items(dataset, u).size()));
-  const std::vector<std::uint32_t> popular = most_popular_items(dataset, options.top + longest_seen);
-  MetricsAccumulator acc(metric_cutoffs(options.top));
-  for (std::uint32_t u : users) {
-    if (!options.exclude_seen) {
-      acc.add(std::span(popular).first(std::min<std::size_t>(popular.size(), options.top)), dataset.eval_truth(u));
-      continue;
+  const RankedLists lists = lists_of_ranker(dataset, users, options.top, options.exclude_seen, [&](std::uint32_t depth) {
+    const std::vector<std::uint32_t> popular = most_popular_items(dataset, depth);
+    RankedLists same;  // the same list for every user
+    for (std::size_t q = 0; q < users.size(); ++q) {
+      same.items.insert(same.items.end(), popular.begin(), popular.end());
+      same.offsets.push_back(same.items.size());
     }
-    const auto seen = seen_items(dataset, u);
-    std::vector<std::uint32_t> list;
-    for (std::size_t i = 0; i < popular.size() && list.size() < options.top; ++i)
-      if (std::find(seen.begin(), seen.end(), popular[i]) == seen.end()) list.push_back(popular[i]);
-    acc.add(list, dataset.eval_truth(u));
-  }
-  EvaluateResult r;
-  r.metrics = acc.result();
-  r.popular_overlap = 1;  // with exclude_seen, a little less; not measured here
-  r.coverage = static_cast<double>(std::min<std::size_t>(popular.size(), options.top)) /
-               static_cast<double>(dataset.num_items());
+    same.scores.assign(same.items.size(), 0.f);
+    same.scored.assign(users.size(), 0);
+    return same;
+  });
+  EvaluateResult r = measure_result(dataset, users, lists, options.top);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;
 }

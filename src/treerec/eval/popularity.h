@@ -33,7 +33,8 @@ std::string popularity_warning(double popular_overlap, double threshold);
 
 // ALGORITHMS §10 metrics of most_popular_items(dataset, options.top) for the users of
 // evaluation_users(dataset, options.split, options.max_users). The other options are ignored;
-// nodes_scored_per_user is 0, popular_overlap 1.
+// nodes_scored_per_user is 0, popular_overlap 1 (less with exclude_seen, which drops each
+// user's seen items from the list before the cut).
 EvaluateResult evaluate_popularity(const Dataset& dataset, const EvaluateOptions& options);
 
 }  // namespace treerec

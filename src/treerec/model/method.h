@@ -40,6 +40,12 @@ struct Method {
   bool trainable = false;
 };
 
+// What `treerec train --method` (and the Python module's train) takes: the trainable methods
+// and the baselines with models of their own, Item-CF and YouTube.
+inline bool train_command_takes(const Method& m) {
+  return m.trainable || m.model == ModelKind::itemcf || m.model == ModelKind::youtube;
+}
+
 // Every method, in name order.
 std::span<const Method> all_methods();
 // The names of the methods `keep` accepts (all without it), in name order.

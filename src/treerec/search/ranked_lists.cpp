@@ -45,13 +45,16 @@ RankedLists RankedListsBuilder::finish() && {
 RankedLists without_excluded(const RankedLists& lists, const ExcludeFn& exclude, std::uint32_t top) {
   RankedLists out;
   out.scored = lists.scored;
+  std::vector<std::uint32_t> ex;
   for (std::size_t q = 0; q < lists.size(); ++q) {
-    const auto ex = exclude(static_cast<std::uint32_t>(q));
+    const auto given = exclude(static_cast<std::uint32_t>(q));
+    ex.assign(given.begin(), given.end());
+    std::sort(ex.begin(), ex.end());
     const auto items = lists.items_of(q);
     const auto scores = lists.scores_of(q);
     std::uint32_t kept = 0;
     for (std::size_t i = 0; i < items.size() && kept < top; ++i) {
-      if (std::find(ex.begin(), ex.end(), items[i]) != ex.end()) continue;
+      if (std::binary_search(ex.begin(), ex.end(), items[i])) continue;
       out.items.push_back(items[i]);
       out.scores.push_back(scores[i]);
       ++kept;
