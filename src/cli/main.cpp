@@ -1,9 +1,13 @@
 // treerec: tree-based deep retrieval (JTM, TDM) from the command line.
+#include <unistd.h>
+
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include "cli/command.h"
 #include "treerec/util/blas.h"
+#include "treerec/util/distributed.h"
 #include "treerec/util/error.h"
 #include "treerec/version.h"
 
@@ -17,16 +21,37 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();
   treerec::cli::add_commands(app);
+  // Under mpirun (docs/DISTRIBUTED.md) every rank runs the command; rank 0 alone prints and
+  // writes files. The others keep a copy of stderr for their own errors.
+  std::FILE* errors = stderr;
+  int status = 0;
   try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    treerec::dist::init(&argc, &argv);
+    if (!treerec::dist::root()) {
+      errors = fdopen(dup(fileno(stderr)), "w");
+      if (errors == nullptr) errors = stderr;
+      if (!std::freopen("/dev/null", "w", stdout) || !std::freopen("/dev/null", "w", stderr)) errors = stderr;
+    }
   } catch (const treerec::Error& e) {
     std::fprintf(stderr, "treerec: error: %s\n", e.what());
     return 1;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "treerec: internal error: %s\n", e.what());
-    return 2;
   }
-  return 0;
+  const std::string who = treerec::dist::size() > 1 ? "treerec (rank " + std::to_string(treerec::dist::rank()) + ")" : "treerec";
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    status = app.exit(e);
+  } catch (const treerec::Error& e) {
+    std::fprintf(errors, "%s: error: %s\n", who.c_str(), e.what());
+    status = 1;
+  } catch (const std::exception& e) {
+    std::fprintf(errors, "%s: internal error: %s\n", who.c_str(), e.what());
+    status = 2;
+  }
+  if (status != 0) {
+    std::fflush(errors);
+    treerec::dist::abort_job(status);  // the other ranks may be waiting in a collective
+  }
+  treerec::dist::finalize();
+  return status;
 }

@@ -18,6 +18,7 @@
 #include "treerec/eval/metrics.h"
 #include "treerec/eval/validation.h"
 #include "treerec/experiment/experiment_report.h"
+#include "treerec/io/atomic_file.h"
 #include "treerec/tree/tree.h"
 #include "treerec/util/error.h"
 #include "treerec/util/parallel.h"
@@ -83,7 +84,7 @@ Dataset obtain_dataset(const ExperimentConfig& c, const fs::path& dir, const Exp
   }
   log("preparing " + (c.source == "generated" ? std::string("the generated log") : c.dataset_path));
   Dataset d = Dataset::build(read_behavior_log(read), c.prepare, source);
-  if (c.source == "generated") fs::remove(generated);
+  if (c.source == "generated") remove_output(generated);
   d.save(data_path);
   write_text_atomically(recipe_path, recipe.dump(2) + "\n");
   log(cat("prepared ", data_path, ": ", d.num_users(), " users, ", d.num_items(), " items, ", d.num_records(),

@@ -13,6 +13,7 @@
 #include "treerec/eval/popularity.h"
 #include "treerec/eval/validation.h"
 #include "treerec/experiment/method_list.h"
+#include "treerec/io/atomic_file.h"
 #include "treerec/search/model_retrieval.h"
 #include "treerec/train/trainer.h"
 #include "treerec/util/error.h"
@@ -128,7 +129,7 @@ MethodOutcome run_model_method(const MethodContext& ctx, const std::string& name
                      trainer->position().next_batch));
       } catch (const Error& e) {
         say(ctx, cat("cannot resume ", options.checkpoint_path, " (", e.what(), "): starting afresh"));
-        fs::remove(options.checkpoint_path);
+        remove_output(options.checkpoint_path);
         trainer = std::make_unique<Trainer>(ctx.dataset, ctx.initial_tree, options);
       }
     }
@@ -166,8 +167,7 @@ MethodOutcome run_model_method(const MethodContext& ctx, const std::string& name
     out.train_seconds = seconds_since(t0);
     t.save(model_path, {{"experiment_identity", identity}, {"train_seconds", out.train_seconds}});
     if (!done) {  // save() keeps the checkpoint only for a finished run; this one must not resume
-      std::error_code ec;
-      fs::remove(options.checkpoint_path, ec);
+      remove_output(options.checkpoint_path);
     }
   }
 

@@ -7,7 +7,9 @@
 #include <cstring>
 #include <filesystem>
 #include <system_error>
+#include <vector>
 
+#include "treerec/util/distributed.h"
 #include "treerec/util/error.h"
 
 namespace treerec {
@@ -32,7 +34,8 @@ void remove_stale_temporaries(const std::string& path) {
   }
 }
 
-AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
+AtomicFile::AtomicFile(std::string path) : path_(std::move(path)), writes_(dist::root()) {
+  if (!writes_) return;  // under mpirun rank 0 writes; the others wait for it in commit()
   remove_stale_temporaries(path_);
   tmp_path_ = cat(path_, ".tmp.", ::getpid());
   file_ = std::fopen(tmp_path_.c_str(), "wb");
@@ -48,15 +51,20 @@ AtomicFile::~AtomicFile() {
 }
 
 void AtomicFile::write(const void* data, std::size_t bytes) {
-  TR_CHECK(file_ != nullptr, path_, " is already committed");
+  TR_CHECK(file_ != nullptr || !writes_, path_, " is already committed");
+  if (!writes_) {
+    offset_ += bytes;
+    return;
+  }
   if (bytes > 0 && std::fwrite(data, 1, bytes, file_) != bytes)
     fail(path_, ": write failed: ", std::strerror(errno));
   offset_ += bytes;
 }
 
 void AtomicFile::write_at(std::uint64_t offset, const void* data, std::size_t bytes) {
-  TR_CHECK(file_ != nullptr, path_, " is already committed");
+  TR_CHECK(file_ != nullptr || !writes_, path_, " is already committed");
   TR_CHECK(offset + bytes <= offset_, "patch past the end of ", path_);
+  if (!writes_) return;
   if (std::fflush(file_) != 0 || std::fseek(file_, static_cast<long>(offset), SEEK_SET) != 0 ||
       std::fwrite(data, 1, bytes, file_) != bytes ||
       std::fseek(file_, static_cast<long>(offset_), SEEK_SET) != 0)
@@ -64,6 +72,13 @@ void AtomicFile::write_at(std::uint64_t offset, const void* data, std::size_t by
 }
 
 void AtomicFile::commit() {
+  if (!writes_) {
+    dist::barrier();  // rank 0 has renamed the file into place
+    if (!std::filesystem::exists(path_))
+      fail(path_, " was written by rank 0 but rank ", dist::rank(),
+           " cannot see it: under mpirun every output must be on a file system all ranks share");
+    return;
+  }
   TR_CHECK(file_ != nullptr, path_, " is already committed");
   bool ok = std::fflush(file_) == 0 && ::fsync(fileno(file_)) == 0;
   const int err = errno;
@@ -78,6 +93,31 @@ void AtomicFile::commit() {
     std::remove(tmp_path_.c_str());
     fail(path_, ": cannot rename ", tmp_path_, " into place: ", std::strerror(rerr));
   }
+  dist::barrier();  // the other ranks may read it from here on
+}
+
+void copy_file_atomically(const std::string& from, const std::string& to) {
+  std::FILE* in = std::fopen(from.c_str(), "rb");
+  if (in == nullptr) fail("cannot copy ", from, " to ", to, ": ", std::strerror(errno));
+  AtomicFile out(to);
+  std::vector<char> buffer(1 << 20);
+  for (;;) {
+    const std::size_t n = std::fread(buffer.data(), 1, buffer.size(), in);
+    if (n > 0) out.write(buffer.data(), n);
+    if (n < buffer.size()) break;
+  }
+  const bool failed = std::ferror(in) != 0;
+  std::fclose(in);
+  if (failed) fail("cannot copy ", from, " to ", to, ": read failed");
+  out.commit();
+}
+
+void remove_output(const std::string& path) {
+  dist::barrier();  // under mpirun another rank may still be reading it
+  if (!dist::root()) return;
+  std::error_code ec;
+  std::filesystem::remove(path, ec);
+  if (ec) fail("cannot remove ", path, ": ", ec.message());
 }
 
 }  // namespace treerec

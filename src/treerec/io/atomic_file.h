@@ -1,6 +1,7 @@
 // Writes a file so that it appears complete or not at all: bytes go to a temporary file
 // beside the target (`<path>.tmp.<pid>`), which commit() flushes to disk and renames over
-// the target. If the writer is destroyed without commit() (an error, an exception), the
+// the target. Under mpirun only rank 0 writes: the others' writer only counts bytes, and its
+// commit() waits until rank 0's file is in place (docs/DISTRIBUTED.md). If the writer is destroyed without commit() (an error, an exception), the
 // temporary file is removed and the target is untouched. A process killed mid-write cannot
 // remove its own: a later writer of the same target removes every `<path>.tmp.<pid>` whose
 // process no longer exists.
@@ -40,6 +41,13 @@ class AtomicFile {
   std::string tmp_path_;
   std::FILE* file_ = nullptr;
   std::uint64_t offset_ = 0;
+  bool writes_ = true;  // false on ranks other than 0
 };
+
+// Copies `from` to `to` through an AtomicFile: `to` is the complete copy or left as it was.
+void copy_file_atomically(const std::string& from, const std::string& to);
+// Removes an output file (a checkpoint, a temporary log); absent is fine. Under mpirun every
+// rank calls it and rank 0 removes the file once all have arrived.
+void remove_output(const std::string& path);
 
 }  // namespace treerec

@@ -50,15 +50,6 @@ void write_json(const std::string& path, const nlohmann::json& j) {
   f.commit();
 }
 
-// Copies a file so that `to` is the complete copy or left as it was.
-void copy_atomic(const std::string& from, const std::string& to) {
-  const std::string tmp = to + ".tmp";
-  std::error_code ec;
-  fs::copy_file(from, tmp, fs::copy_options::overwrite_existing, ec);
-  if (!ec) fs::rename(tmp, to, ec);
-  if (ec) fail("cannot copy ", from, " to ", to, ": ", ec.message());
-}
-
 std::string round_dir(const std::string& out, std::uint32_t r) { return (fs::path(out) / cat("round-", r)).string(); }
 
 double number_or_zero(const nlohmann::json& j, const char* key) {
@@ -426,8 +417,8 @@ class JointRun {
 
   void copy_best(const JointResult& result) const {
     const std::string dir = round_dir(out_, result.best_round);
-    copy_atomic((fs::path(dir) / "model").string(), result.best_model);
-    copy_atomic((fs::path(dir) / "tree").string(), result.best_tree);
+    copy_file_atomically((fs::path(dir) / "model").string(), result.best_model);
+    copy_file_atomically((fs::path(dir) / "tree").string(), result.best_tree);
   }
 
   // Makes rounds.json and best.* agree with the finished rounds (also after a kill between

@@ -5,9 +5,12 @@
 #include <filesystem>
 #include <numeric>
 
+#include "treerec/io/atomic_file.h"
 #include "treerec/train/adam.h"
 #include "treerec/train/layer_sampler.h"
 #include "treerec/train/loss.h"
+#include "treerec/train/ordered_reduce.h"
+#include "treerec/util/distributed.h"
 #include "treerec/util/error.h"
 #include "treerec/util/hash.h"
 #include "treerec/util/parallel.h"
@@ -117,6 +120,8 @@ Trainer::Trainer(const Dataset& dataset, const Tree& tree, TrainOptions options)
                  {"nodes", tree.num_nodes()},
                  {"item_ids_xxh3", hex64(tree.fingerprint())},
                  {"assignment_xxh3", hex64(tree.assignment_fingerprint())}}}};
+  const std::string identity_text = identity_.dump();
+  dist::check_same(xxh3(identity_text.data(), identity_text.size()), "training inputs (dataset, tree or options)");
 }
 
 Trainer::~Trainer() = default;
@@ -230,22 +235,28 @@ void Trainer::train_batch() {
     for (std::uint64_t k = 0; k < samples; ++k) rows += builder_.sample_rows(dataset_.train_sample(order_[first + k]));
   }
   const std::uint64_t shards = (samples + options_.shard_samples - 1) / options_.shard_samples;
+  // Under mpirun this rank runs one block of the shards (all of them on one rank), in waves of
+  // one shard per worker: every shard of the block at once when there are several ranks, so
+  // the block's gradients are ready when the sum of the earlier blocks arrives.
+  const dist::Block mine = dist::my_block(shards);
   const std::uint64_t wave = workers_.size();
-  batch_grads_.clear();
   double loss = 0;
-  // Waves of one shard per worker; the shard gradients join the batch gradient in shard order,
-  // so the sum is the same for any number of workers.
-  for (std::uint64_t s0 = 0; s0 < shards; s0 += wave) {
-    const std::uint64_t n = std::min(wave, shards - s0);
-    parallel_blocks(n, static_cast<int>(n), [&](int, std::size_t begin, std::size_t end) {
+  if (mine.size() == 0) receive_prefix(batch_grads_, loss);  // a short last batch: nothing of its own
+  // The shard gradients join the batch gradient in shard order, so the sum is the same for any
+  // number of workers and ranks (train/ordered_reduce.h).
+  for (std::uint64_t s0 = mine.begin; s0 < mine.end; s0 += wave) {
+    const std::uint64_t n = std::min<std::uint64_t>(wave, mine.end - s0);
+    parallel_blocks(n, std::min<int>(threads_, static_cast<int>(n)), [&](int, std::size_t begin, std::size_t end) {
       for (std::size_t i = begin; i < end; ++i)
         run_shard(*workers_[i], s0 + i, first, samples, static_cast<double>(rows));
     });
+    if (s0 == mine.begin) receive_prefix(batch_grads_, loss);
     for (std::uint64_t i = 0; i < n; ++i) loss += workers_[i]->loss;
     shard_grads_.clear();
     for (std::uint64_t i = 0; i < n; ++i) shard_grads_.push_back(&workers_[i]->grads);
     batch_grads_.add_in_order(shard_grads_, threads_);
   }
+  pass_on_and_broadcast(batch_grads_, loss);
   adam_->step(model_->parameters(), batch_grads_);
   position_.epoch_loss_sum += loss;
   position_.epoch_rows += rows;
@@ -320,7 +331,10 @@ void Trainer::write_checkpoint() {
 bool Trainer::run() {
   if (!started_) {
     const std::uint64_t max_shards = (options_.batch_size + options_.shard_samples - 1) / options_.shard_samples;
-    const auto count = std::min<std::uint64_t>(static_cast<std::uint64_t>(threads_), max_shards);
+    // One worker per thread; under mpirun one per shard of this rank's largest block.
+    const std::uint64_t count = dist::size() == 1
+                                    ? std::min<std::uint64_t>(static_cast<std::uint64_t>(threads_), max_shards)
+                                    : std::max<std::uint64_t>(1, dist::block_of(max_shards, 0, dist::size()).size());
     for (std::uint64_t t = 0; t < count; ++t) {
       auto w = std::make_unique<Worker>();
       w->state = model_->make_state();
@@ -339,7 +353,9 @@ bool Trainer::run() {
   while (!finished()) {
     prepare_epoch();
     while (position_.next_batch < batches_per_epoch_) {
-      if ((options_.max_batches > 0 && run_batches == options_.max_batches) || stop_requested_.exchange(false)) {
+      // Rank 0's stop request holds for every rank (one flag word per batch under mpirun).
+      const bool stop = dist::broadcast_flags(stop_requested_.exchange(false) ? 1u : 0u) != 0;
+      if ((options_.max_batches > 0 && run_batches == options_.max_batches) || stop) {
         write_checkpoint();
         return false;
       }
@@ -364,10 +380,14 @@ bool Trainer::run() {
         p.seconds = run_seconds;
         progress_(p);
       }
-      const bool due = options_.checkpoint_every > 0
-                           ? position_.batches - last_checkpoint_batch_ >= options_.checkpoint_every
-                           : seconds_since(last_checkpoint_at_) >=
-                                 std::max(options_.checkpoint_seconds, 10 * last_checkpoint_write_);
+      // A timed checkpoint is rank 0's decision: every rank must reach the file's barrier.
+      const bool due =
+          options_.checkpoint_every > 0
+              ? position_.batches - last_checkpoint_batch_ >= options_.checkpoint_every
+              : dist::broadcast_flags(seconds_since(last_checkpoint_at_) >=
+                                              std::max(options_.checkpoint_seconds, 10 * last_checkpoint_write_)
+                                          ? 1u
+                                          : 0u) != 0;
       if (due && position_.next_batch < batches_per_epoch_) write_checkpoint();  // epoch ends write their own
     }
     end_epoch();
@@ -401,9 +421,11 @@ TrainingInfo Trainer::info(const nlohmann::json& extra_options) const {
 void Trainer::save(const std::string& path, const nlohmann::json& extra_options) const {
   save_trained_model(path, *model_, info(extra_options));
   if (options_.checkpoint_path.empty()) return;
-  std::error_code ec;
-  std::filesystem::remove(options_.checkpoint_path, ec);
-  if (ec) fail(path, " is written, but the checkpoint ", options_.checkpoint_path, " cannot be removed: ", ec.message());
+  try {
+    remove_output(options_.checkpoint_path);
+  } catch (const Error& e) {
+    fail(path, " is written, but ", e.what());
+  }
 }
 
 }  // namespace treerec
