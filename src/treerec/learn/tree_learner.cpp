@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <numeric>
 
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include "treerec/learn/assignment_solver.h"
 #include "treerec/learn/sample_scorer.h"
 #include "treerec/util/error.h"
+#include "treerec/util/distributed.h"
 #include "treerec/util/parallel.h"
 #include "treerec/util/random.h"
 #include "treerec/util/timing.h"
@@ -59,12 +61,13 @@ void check_inputs(const Dataset& dataset, const Tree& tree, const PreferenceMode
 double path_objective(const TargetSamples& targets, const std::vector<std::unique_ptr<SampleScorer>>& scorers,
                       const Tree& tree, int workers) {
   const std::uint32_t L = tree.max_level(), n = tree.num_items();
-  std::vector<double> per_item(n, 0.0);
+  const dist::Block mine = dist::my_block(n);  // under mpirun each rank scores a block of the items
+  std::vector<double> per_item(mine.size(), 0.0);
   std::vector<std::vector<Code>> codes(workers, std::vector<Code>(L));
   std::vector<std::vector<LevelNodes>> sets(workers, std::vector<LevelNodes>(L));
   std::vector<std::vector<double>> sums(workers, std::vector<double>(L));
-  for_each_dynamic(n, workers, 8, [&](int w, std::size_t c) {
-    const auto item = static_cast<std::uint32_t>(c);
+  for_each_dynamic(mine.size(), workers, 8, [&](int w, std::size_t i) {
+    const auto item = static_cast<std::uint32_t>(mine.begin + i);
     const auto samples = targets.of(item);
     if (samples.empty()) return;
     tree.path(item, codes[w]);
@@ -73,9 +76,10 @@ double path_objective(const TargetSamples& targets, const std::vector<std::uniqu
       sets[w][j - 1] = LevelNodes{j, std::span<const Code>(codes[w]).subspan(j - 1, 1)};
     std::fill(sums[w].begin(), sums[w].end(), 0.0);
     scorers[w]->score(samples, sets[w], sums[w]);
-    for (double v : sums[w]) per_item[c] += v;
+    for (double v : sums[w]) per_item[i] += v;
   });
-  return std::accumulate(per_item.begin(), per_item.end(), 0.0);
+  const std::vector<double> all = dist::allgather<double>(per_item);
+  return std::accumulate(all.begin(), all.end(), 0.0);
 }
 
 // The last gap placed each item under a parent of leaves (level l_max - 1, two leaves, at most
@@ -108,6 +112,42 @@ void place_on_leaves(const Tree& old_tree, std::vector<Code>& cur) {
       }
     for (std::size_t i = b; i < e; ++i) cur[order[i]] = leaf[i - b];
     b = e;
+  }
+}
+
+// Under mpirun: the rows of `weights` (K floats each) and `stay` that this rank scored (positions
+// `scored`) and another rank's subtrees need (owned_by(r): its groups, whose positions run from
+// the first item of its first group to the last item of its last) go there; rows arrive in
+// position order. Only subtrees that cross a block boundary move rows.
+template <class OwnedBy>
+void send_rows_to_owners(dist::Block scored, const OwnedBy& owned_rows_of, std::uint32_t K, std::vector<float>& weights,
+                         std::vector<float>& stay) {
+  const int ranks = dist::size(), me = dist::rank();
+  const auto overlap = [](dist::Block a, dist::Block b) {
+    const std::size_t lo = std::max(a.begin, b.begin), hi = std::min(a.end, b.end);
+    return dist::Block{lo, std::max(lo, hi)};
+  };
+  std::vector<std::vector<std::byte>> out(static_cast<std::size_t>(ranks));
+  for (int r = 0; r < ranks; ++r) {
+    if (r == me) continue;
+    const dist::Block rows = overlap(scored, owned_rows_of(r));
+    auto& buf = out[static_cast<std::size_t>(r)];
+    buf.resize(rows.size() * (K + 1) * sizeof(float));
+    if (rows.size() == 0) continue;
+    std::memcpy(buf.data(), weights.data() + rows.begin * K, rows.size() * K * sizeof(float));
+    std::memcpy(buf.data() + rows.size() * K * sizeof(float), stay.data() + rows.begin, rows.size() * sizeof(float));
+  }
+  const auto in = dist::exchange(out);
+  const dist::Block mine = owned_rows_of(me);
+  for (int r = 0; r < ranks; ++r) {
+    if (r == me) continue;
+    const dist::Block rows = overlap(dist::block_of(stay.size(), r, ranks), mine);
+    const auto& buf = in[static_cast<std::size_t>(r)];
+    TR_CHECK(buf.size() == rows.size() * (K + 1) * sizeof(float), "tree learning: rank ", r, " sent ", buf.size(),
+             " bytes of weights, expected ", rows.size() * (K + 1) * sizeof(float));
+    if (rows.size() == 0) continue;
+    std::memcpy(weights.data() + rows.begin * K, buf.data(), rows.size() * K * sizeof(float));
+    std::memcpy(stay.data() + rows.begin, buf.data() + rows.size() * K * sizeof(float), rows.size() * sizeof(float));
   }
 }
 
@@ -215,6 +255,24 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
     for (std::size_t p = 0; p < n; ++p)
       if (p == 0 || cur[order[p]] != cur[order[p - 1]]) group_begin.push_back(p);
     group_begin.push_back(n);
+    const std::size_t groups = group_begin.size() - 1;
+    // Under mpirun (docs/DISTRIBUTED.md) rank r scores the items at the positions of its block
+    // and solves the subtrees whose first item is there: `owned` groups, whose rows past the
+    // block come from the next ranks. With one rank both are everything.
+    const dist::Block scored = dist::my_block(n);
+    const auto owned_by = [&](int r) {
+      const dist::Block b = dist::block_of(n, r, dist::size());
+      const auto first_at = [&](std::size_t pos) {
+        return static_cast<std::size_t>(std::lower_bound(group_begin.begin(), group_begin.end() - 1, pos) - group_begin.begin());
+      };
+      return dist::Block{first_at(b.begin), b.size() == 0 ? first_at(b.begin) : first_at(b.end)};
+    };
+    const auto owned_rows_of = [&](int r) {
+      const dist::Block g = owned_by(r);
+      return dist::Block{group_begin[g.begin], group_begin[g.end]};
+    };
+    const dist::Block owned = owned_by(dist::rank());
+    const dist::Block owned_rows = owned_rows_of(dist::rank());
 
     // Step 2: W(c, k) for the K candidates of each item, row p of `weights` for order[p].
     weights.assign(std::size_t{n} * K, 0.0f);
@@ -224,7 +282,8 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
     std::vector<std::vector<Code>> codes(workers, std::vector<Code>(set_codes));
     std::vector<std::vector<double>> sums(workers, std::vector<double>(set_codes));
     std::vector<std::vector<LevelNodes>> sets(workers);
-    for_each_dynamic(n, workers, 8, [&](int w, std::size_t p) {
+    for_each_dynamic(scored.size(), workers, 8, [&](int w, std::size_t at) {
+      const std::size_t p = scored.begin + at;
       const std::uint32_t c = order[p];
       old_sum[p] = 0;
       stay[p] = 0;  // row p held another item in the previous gap
@@ -310,16 +369,21 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
         row[old_l - first_l] += stay[p];
       }
     });
+    if (dist::size() > 1) {  // rows to the owners of their subtrees; every item's old_sum to all
+      send_rows_to_owners(scored, owned_rows_of, K, weights, stay);
+      const auto all = dist::allgather<double>(std::span<const double>(old_sum).subspan(scored.begin, scored.size()));
+      std::copy(all.begin(), all.end(), old_sum.begin());
+    }
     const double scoring = seconds_since(t0);
     result.scoring_seconds += scoring;
 
     // Steps 3-4 per subtree.
     t0 = std::chrono::steady_clock::now();
-    const std::size_t groups = group_begin.size() - 1;
     std::vector<double> group_new(groups, 0.0);
     std::vector<std::uint64_t> group_widened(groups, 0);
-    std::vector<Code> next(n);
-    for_each_dynamic(groups, workers, 1, [&](int, std::size_t g) {
+    std::vector<Code> next(n), owned_next(owned_rows.size());
+    for_each_dynamic(owned.size(), workers, 1, [&](int, std::size_t i) {
+      const std::size_t g = owned.begin + i;
       const std::size_t b = group_begin[g], e = group_begin[g + 1];
       const Code ni = cur[order[b]];
       const Code first = ((ni + 1) << dd) - 1;
@@ -337,8 +401,17 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
       for (std::size_t p = b; p < e; ++p)  // report W, not the lookahead's bonus
         if (old[p - b] >= 0 && assign[p - b] == static_cast<std::uint32_t>(old[p - b])) group_new[g] -= stay[p];
       group_widened[g] = stats.widened;
-      for (std::size_t p = b; p < e; ++p) next[order[p]] = first + assign[p - b];
+      for (std::size_t p = b; p < e; ++p) owned_next[p - owned_rows.begin] = first + assign[p - b];
     });
+    {  // every rank's subtrees, in position order (the owned blocks follow each other)
+      const auto all_next = dist::allgather<Code>(owned_next);
+      for (std::size_t p = 0; p < n; ++p) next[order[p]] = all_next[p];
+      const auto gn = dist::allgather<double>(std::span<const double>(group_new).subspan(owned.begin, owned.size()));
+      const auto gw =
+          dist::allgather<std::uint64_t>(std::span<const std::uint64_t>(group_widened).subspan(owned.begin, owned.size()));
+      group_new.assign(gn.begin(), gn.end());
+      group_widened.assign(gw.begin(), gw.end());
+    }
     cur.swap(next);
     if (to_leaves) place_on_leaves(old_tree, cur);
     const double assigning = seconds_since(t0);
@@ -358,8 +431,13 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
             ", scoring ", scoring, " s, assignment ", assigning, " s"));
     s = l;
   }
-  result.node_scores = node_scores.load();
-  result.groups = groups_scored.load();
+  const std::uint64_t counts[2] = {node_scores.load(), groups_scored.load()};
+  const auto all_counts = dist::allgather<std::uint64_t>(counts);
+  result.node_scores = result.groups = 0;
+  for (std::size_t r = 0; r < all_counts.size(); r += 2) {
+    result.node_scores += all_counts[r];
+    result.groups += all_counts[r + 1];
+  }
   Tree learned(std::move(cur), L, old_tree.item_ids());
   learned.set_builder("learned");
 

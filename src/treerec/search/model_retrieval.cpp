@@ -6,6 +6,7 @@
 
 #include "treerec/search/beam_search.h"
 #include "treerec/search/brute_force.h"
+#include "treerec/util/distributed.h"
 #include "treerec/util/error.h"
 #include "treerec/util/logistic.h"
 
@@ -62,9 +63,24 @@ class LogSigmoidFactory final : public NodeScorerFactory {
 
 }  // namespace
 
-RankedLists retrieve(const PreferenceModel& model, const HierarchicalPreference& features,
-                     const Tree& tree, const QueryHistories& histories,
-                     const RetrievalOptions& options, const ExcludeFn& exclude) {
+namespace {
+
+// Queries [begin, begin + count) of another QueryHistories.
+class QueryBlock final : public QueryHistories {
+ public:
+  QueryBlock(const QueryHistories& all, std::size_t begin, std::size_t count) : all_(all), begin_(begin), count_(count) {}
+  std::size_t size() const override { return count_; }
+  std::span<const std::uint32_t> history(std::uint32_t query) const override {
+    return all_.history(static_cast<std::uint32_t>(begin_ + query));
+  }
+
+ private:
+  const QueryHistories& all_;
+  std::size_t begin_, count_;
+};
+
+RankedLists retrieve_here(const PreferenceModel& model, const HierarchicalPreference& features, const Tree& tree,
+                          const QueryHistories& histories, const RetrievalOptions& options, const ExcludeFn& exclude) {
   TR_CHECK(histories.size() <= 0xFFFFFFFFu, "at most 2^32 - 1 queries per call, got ",
            histories.size());
   const auto queries = static_cast<std::uint32_t>(histories.size());
@@ -95,6 +111,21 @@ RankedLists retrieve(const PreferenceModel& model, const HierarchicalPreference&
     return BeamSearch(tree, bs).search(LogSigmoidFactory(tree, factory), queries, exclude);
   }
   return BeamSearch(tree, bs).search(factory, queries, exclude);
+}
+
+}  // namespace
+
+RankedLists retrieve(const PreferenceModel& model, const HierarchicalPreference& features,
+                     const Tree& tree, const QueryHistories& histories,
+                     const RetrievalOptions& options, const ExcludeFn& exclude) {
+  if (dist::size() == 1) return retrieve_here(model, features, tree, histories, options, exclude);
+  // Under mpirun each rank answers a contiguous block of the queries; the lists are gathered in
+  // query order, so every rank holds all of them (docs/DISTRIBUTED.md).
+  const dist::Block mine = dist::my_block(histories.size());
+  const QueryBlock block(histories, mine.begin, mine.size());
+  ExcludeFn shifted;
+  if (exclude) shifted = [&](std::uint32_t q) { return exclude(static_cast<std::uint32_t>(mine.begin + q)); };
+  return gather_lists(retrieve_here(model, features, tree, block, options, shifted));
 }
 
 }  // namespace treerec

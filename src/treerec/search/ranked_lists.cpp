@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "treerec/util/distributed.h"
 #include "treerec/util/error.h"
 
 namespace treerec {
@@ -62,6 +63,23 @@ RankedLists without_excluded(const RankedLists& lists, const ExcludeFn& exclude,
     out.offsets.push_back(out.items.size());
   }
   return out;
+}
+
+RankedLists gather_lists(RankedLists mine) {
+  if (dist::size() == 1) return mine;
+  std::vector<std::uint64_t> counts(mine.size());
+  for (std::size_t q = 0; q < mine.size(); ++q) counts[q] = mine.offsets[q + 1] - mine.offsets[q];
+  const auto all_counts = dist::allgather<std::uint64_t>(counts);
+  RankedLists all;
+  all.items = dist::allgather<std::uint32_t>(mine.items);
+  all.scores = dist::allgather<float>(mine.scores);
+  all.scored = dist::allgather<std::uint64_t>(mine.scored);
+  all.offsets.resize(all_counts.size() + 1);
+  all.offsets[0] = 0;
+  for (std::size_t q = 0; q < all_counts.size(); ++q) all.offsets[q + 1] = all.offsets[q] + all_counts[q];
+  TR_CHECK(all.offsets.back() == all.items.size() && all.scores.size() == all.items.size(),
+           "the gathered lists do not add up");
+  return all;
 }
 
 }  // namespace treerec

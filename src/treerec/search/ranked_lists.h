@@ -42,6 +42,10 @@ struct RankedLists {
 // exclusions: retrieve top + the longest exclusion, then this).
 RankedLists without_excluded(const RankedLists& lists, const ExcludeFn& exclude, std::uint32_t top);
 
+// Under mpirun: every rank's lists (a contiguous block of the queries each), concatenated in
+// rank order on every rank. `mine` itself with one rank.
+RankedLists gather_lists(RankedLists mine);
+
 // Collects up to `top` results per query from concurrent workers (each query written once, by
 // one thread) into fixed-size slots, then packs them into RankedLists.
 class RankedListsBuilder {

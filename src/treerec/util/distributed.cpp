@@ -176,6 +176,43 @@ std::vector<std::byte> allgather_bytes(std::span<const std::byte> mine) {
   return all;
 }
 
+std::vector<std::vector<std::byte>> exchange(const std::vector<std::vector<std::byte>>& to) {
+  TR_CHECK(to.size() == static_cast<std::size_t>(g_size), "exchange() needs one buffer per rank");
+  if (g_size == 1) return to;
+#ifdef TREEREC_MPI
+  Timed t;
+  const auto n = static_cast<std::size_t>(g_size);
+  std::vector<int> send_counts(n), send_displs(n), recv_counts(n), recv_displs(n);
+  std::vector<std::byte> out;
+  for (std::size_t r = 0; r < n; ++r) {
+    if (out.size() + to[r].size() > static_cast<std::size_t>(INT_MAX))
+      fail("a rank has more than 2 GiB to send in one exchange");
+    send_displs[r] = static_cast<int>(out.size());
+    send_counts[r] = static_cast<int>(to[r].size());
+    out.insert(out.end(), to[r].begin(), to[r].end());
+    if (r != static_cast<std::size_t>(g_rank)) g_bytes_sent += to[r].size();
+  }
+  check(MPI_Alltoall(send_counts.data(), 1, MPI_INT, recv_counts.data(), 1, MPI_INT, MPI_COMM_WORLD), "MPI_Alltoall");
+  std::size_t total = 0;
+  for (std::size_t r = 0; r < n; ++r) {
+    if (total + static_cast<std::size_t>(recv_counts[r]) > static_cast<std::size_t>(INT_MAX))
+      fail("a rank has more than 2 GiB to receive in one exchange");
+    recv_displs[r] = static_cast<int>(total);
+    total += static_cast<std::size_t>(recv_counts[r]);
+  }
+  std::vector<std::byte> in(total);
+  check(MPI_Alltoallv(out.data(), send_counts.data(), send_displs.data(), MPI_BYTE, in.data(), recv_counts.data(),
+                      recv_displs.data(), MPI_BYTE, MPI_COMM_WORLD),
+        "MPI_Alltoallv");
+  std::vector<std::vector<std::byte>> from(n);
+  for (std::size_t r = 0; r < n; ++r)
+    from[r].assign(in.begin() + recv_displs[r], in.begin() + recv_displs[r] + recv_counts[r]);
+  return from;
+#else
+  return to;
+#endif
+}
+
 void check_same(std::uint64_t value, const std::string& what) {
   if (g_size == 1) return;
   const std::span<const std::uint64_t> mine(&value, 1);

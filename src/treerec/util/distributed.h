@@ -59,6 +59,10 @@ std::vector<T> allgather(std::span<const T> mine) {
   return out;
 }
 
+// All-to-all: to[s] goes to rank s; returns what each rank sent to this one (MPI_Alltoallv).
+// Each rank's total must stay under 2 GiB.
+std::vector<std::vector<std::byte>> exchange(const std::vector<std::vector<std::byte>>& to);
+
 // Fails on every rank, naming `what`, unless every rank passed the same value: ranks that read
 // different files (a dataset, a tree) must not train one model.
 void check_same(std::uint64_t value, const std::string& what);
