@@ -1,6 +1,10 @@
 // Training throughput (issue 3): trains a few hundred batches of a method on a prepared dataset
 // and tree and reports samples/s (median over steps, warm-up excluded), the FLOP rate and the
 // peak memory. bench/train_bench.sh runs it at the paper's shapes beside the PyTorch peer.
+// Under mpirun (bench/mpi_bench.sh) it also reports the bytes each rank sends per step, and
+// checks docs/DISTRIBUTED.md's cost model: it measures latency and bandwidth with a ping-pong,
+// then times the step's exchange alone (chain + broadcast of a message of the step's size)
+// against what the model predicts from them.
 //
 //   build/train_bench DATASET TREE [--method jtm-h] [--batch 256] [--negatives 100]
 //                     [--steps 30] [--warmup 3] [--threads 2] [--model dnn]
@@ -17,6 +21,7 @@
 #include "treerec/data/dataset.h"
 #include "treerec/train/trainer.h"
 #include "treerec/tree/tree.h"
+#include "treerec/util/distributed.h"
 #include "treerec/util/error.h"
 #include "treerec/util/parallel.h"
 #include "treerec/util/blas.h"
@@ -25,9 +30,61 @@ namespace {
 double now() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
+
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// One-way time of a message of `bytes` from rank 0 to rank 1 (half a ping-pong), median of `reps`.
+double one_way_seconds(std::size_t bytes, int reps) {
+  namespace dist = treerec::dist;
+  std::vector<std::byte> msg(bytes);
+  std::vector<double> t;
+  for (int i = 0; i < reps; ++i) {
+    dist::barrier();
+    const double t0 = now();
+    if (dist::rank() == 0) {
+      dist::send(msg, 1);
+      msg = dist::receive(1);
+    } else if (dist::rank() == 1) {
+      msg = dist::receive(0);
+      dist::send(msg, 0);
+    }
+    t.push_back((now() - t0) / 2);
+  }
+  std::vector<std::byte> m(sizeof(double));
+  const double mine = median_of(t);
+  std::memcpy(m.data(), &mine, sizeof mine);
+  dist::broadcast(m, 0);
+  double r = 0;
+  std::memcpy(&r, m.data(), sizeof r);
+  return r;
+}
+
+// The step's exchange alone with messages of `bytes`: the chain from rank 0 to the last, then the
+// last rank's broadcast (train/ordered_reduce.h), median of `reps`, as rank 0 sees it.
+double exchange_seconds(std::size_t bytes, int reps) {
+  namespace dist = treerec::dist;
+  std::vector<double> t;
+  for (int i = 0; i < reps; ++i) {
+    std::vector<std::byte> msg(bytes);
+    dist::barrier();
+    const double t0 = now();
+    if (dist::rank() > 0) msg = dist::receive(dist::rank() - 1);
+    if (dist::rank() < dist::size() - 1) dist::send(msg, dist::rank() + 1);
+    dist::broadcast(msg, dist::size() - 1);
+    dist::barrier();
+    t.push_back(now() - t0);
+  }
+  return median_of(t);
+}
 }  // namespace
 
 int main(int argc, char** argv) try {
+  namespace dist = treerec::dist;
+  dist::init(&argc, &argv);
+  if (!dist::root() && !std::freopen("/dev/null", "w", stdout)) return 1;
   if (argc < 3) {
     std::fprintf(stderr, "usage: train_bench DATASET TREE [--method M] [--batch B] [--negatives N] "
                          "[--steps S] [--warmup W] [--threads T] [--shard S] [--model dnn|attention]\n");
@@ -57,14 +114,23 @@ int main(int argc, char** argv) try {
   std::vector<double> times;
   double last = now();
   double loss = 0;
+  std::uint64_t bytes_at_warmup = 0;
+  double comm_at_warmup = 0;
+  last = now();
   trainer.on_progress([&](const treerec::TrainProgress& p) {
     const double t = now();
     times.push_back(t - last);
     last = t;
     loss = p.loss;
+    if (times.size() == static_cast<std::size_t>(warmup)) {
+      bytes_at_warmup = dist::bytes_sent();
+      comm_at_warmup = dist::communication_seconds();
+    }
   });
-  last = now();
   trainer.run();
+  const std::size_t measured = times.size() - std::min<std::size_t>(static_cast<std::size_t>(warmup), times.size());
+  const double bytes_per_step = static_cast<double>(dist::bytes_sent() - bytes_at_warmup) / static_cast<double>(measured);
+  const double comm_per_step = (dist::communication_seconds() - comm_at_warmup) / static_cast<double>(measured);
   times.erase(times.begin(), times.begin() + std::min<std::ptrdiff_t>(warmup, static_cast<std::ptrdiff_t>(times.size())));
   std::sort(times.begin(), times.end());
   const double median = times[times.size() / 2];
@@ -90,8 +156,33 @@ int main(int argc, char** argv) try {
   std::printf("model GFLOP/s %.1f (%.2f MFLOP per sample)\n", flops * samples_per_second / 1e9, flops / 1e6);
   std::printf("peak_rss_mb=%.0f\n", static_cast<double>(usage.ru_maxrss) / 1024.0);
   std::printf("train_samples_per_sec=%.1f\n", samples_per_second);
+  if (dist::size() > 1) {
+    // Per rank: bytes sent and seconds inside MPI calls (waiting for the chain included).
+    const double mine[2] = {bytes_per_step, comm_per_step};
+    const auto all = dist::allgather<double>(mine);
+    double message = 0;
+    for (int r = 0; r < dist::size(); ++r) {
+      std::printf("rank %d: sent_bytes_per_step=%.0f mpi_seconds_per_step=%.4f\n", r, all[2 * r], all[2 * r + 1]);
+      message = std::max(message, all[2 * r]);  // the last rank broadcasts the whole sum: about one message
+    }
+    const double alpha = one_way_seconds(8, 200);
+    const double big = one_way_seconds(std::size_t{8} << 20, 20);
+    const double beta = static_cast<double>(std::size_t{8} << 20) / std::max(big - alpha, 1e-9);
+    const auto G = static_cast<std::size_t>(message);
+    const double measured_exchange = exchange_seconds(G, 20);
+    // docs/DISTRIBUTED.md: (N - 1) chain hops and a binomial broadcast of ceil(log2 N) hops, each
+    // alpha + G / beta.
+    int hops_bcast = 0;
+    while ((1 << hops_bcast) < dist::size()) ++hops_bcast;
+    const double predicted = (dist::size() - 1 + hops_bcast) * (alpha + static_cast<double>(G) / beta);
+    std::printf("latency_us=%.2f bandwidth_gbs=%.2f message_mb=%.2f\n", alpha * 1e6, beta / 1e9, static_cast<double>(G) / 1e6);
+    std::printf("exchange_ms measured %.2f predicted %.2f (ratio %.2f)\n", measured_exchange * 1e3, predicted * 1e3,
+                measured_exchange / predicted);
+  }
+  dist::finalize();
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "train_bench: %s\n", e.what());
+  treerec::dist::abort_job(1);
   return 1;
 }

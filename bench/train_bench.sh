@@ -5,11 +5,13 @@
 # it the training FLOPs reach. Nothing else should run on the machine meanwhile.
 #
 #   bench/train_bench.sh [--threads 2] [--batch 256] [--steps 30] [--method jtm-h] [--workdir DIR]
+#                        [--data-only]   (only make the data: bench/mpi_bench.sh uses it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-threads=2 batch=256 steps=30 method=jtm-h work=/tmp/treerec-train-bench
+threads=2 batch=256 steps=30 method=jtm-h work=/tmp/treerec-train-bench data_only=0
 while (($#)); do
   case "$1" in
+    --data-only) data_only=1; shift; continue ;;
     --threads) threads=$2 ;; --batch) batch=$2 ;; --steps) steps=$2 ;; --method) method=$2 ;;
     --workdir) work=$2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
@@ -25,6 +27,7 @@ if [ ! -f "$work/data.trd" ]; then
     --valid-users 1000 --test-users 1000 --split-seed 1
   $tr tree init "$work/data.trd" --out "$work/category.tree"
 fi
+[ "$data_only" = 1 ] && exit 0
 items=$($tr stats "$work/data.trd" --json | sed -n 's/.*"items": *\([0-9]*\).*/\1/p')
 
 echo "== treerec ($method, $items items)"
