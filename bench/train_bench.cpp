@@ -62,18 +62,26 @@ double one_way_seconds(std::size_t bytes, int reps) {
   return r;
 }
 
-// The step's exchange alone with messages of `bytes`: the chain from rank 0 to the last, then the
-// last rank's broadcast (train/ordered_reduce.h), median of `reps`, as rank 0 sees it.
-double exchange_seconds(std::size_t bytes, int reps) {
+// The step's exchange alone, as train/ordered_reduce.h moves it, with `buckets` messages of
+// bytes / buckets: down the chain 0 -> last, then last -> 0 -> ... -> last - 1; median of `reps`.
+double exchange_seconds(std::size_t bytes, std::uint32_t buckets, int reps) {
   namespace dist = treerec::dist;
+  const int me = dist::rank(), last = dist::size() - 1;
   std::vector<double> t;
   for (int i = 0; i < reps; ++i) {
-    std::vector<std::byte> msg(bytes);
     dist::barrier();
     const double t0 = now();
-    if (dist::rank() > 0) msg = dist::receive(dist::rank() - 1);
-    if (dist::rank() < dist::size() - 1) dist::send(msg, dist::rank() + 1);
-    dist::broadcast(msg, dist::size() - 1);
+    for (std::uint32_t k = 0; k < buckets; ++k) {
+      std::vector<std::byte> msg(bytes / buckets);
+      if (me > 0) msg = dist::receive(me - 1);
+      if (me < last) dist::send(msg, me + 1);
+    }
+    for (std::uint32_t k = 0; k < buckets; ++k) {
+      std::vector<std::byte> msg(bytes / buckets);
+      if (me != last) msg = dist::receive(me == 0 ? last : me - 1);
+      const int to = me == last ? 0 : (me + 1 < last ? me + 1 : -1);
+      if (to >= 0) dist::send(msg, to);
+    }
     dist::barrier();
     t.push_back(now() - t0);
   }
@@ -160,21 +168,19 @@ int main(int argc, char** argv) try {
     // Per rank: bytes sent and seconds inside MPI calls (waiting for the chain included).
     const double mine[2] = {bytes_per_step, comm_per_step};
     const auto all = dist::allgather<double>(mine);
-    double message = 0;
-    for (int r = 0; r < dist::size(); ++r) {
+    for (int r = 0; r < dist::size(); ++r)
       std::printf("rank %d: sent_bytes_per_step=%.0f mpi_seconds_per_step=%.4f\n", r, all[2 * r], all[2 * r + 1]);
-      message = std::max(message, all[2 * r]);  // the last rank broadcasts the whole sum: about one message
-    }
+    // The last rank sends the batch's whole sum once (to rank 0, starting the broadcast): G.
+    const double message = all[2 * (dist::size() - 1)];
     const double alpha = one_way_seconds(8, 200);
     const double big = one_way_seconds(std::size_t{8} << 20, 20);
     const double beta = static_cast<double>(std::size_t{8} << 20) / std::max(big - alpha, 1e-9);
     const auto G = static_cast<std::size_t>(message);
-    const double measured_exchange = exchange_seconds(G, 20);
-    // docs/DISTRIBUTED.md: (N - 1) chain hops and a binomial broadcast of ceil(log2 N) hops, each
-    // alpha + G / beta.
-    int hops_bcast = 0;
-    while ((1 << hops_bcast) < dist::size()) ++hops_bcast;
-    const double predicted = (dist::size() - 1 + hops_bcast) * (alpha + static_cast<double>(G) / beta);
+    const int N = dist::size();
+    const auto C = static_cast<std::uint32_t>(std::max(32, 4 * N));  // as train/ordered_reduce.cpp
+    const double measured_exchange = exchange_seconds(G, C, 20);
+    // docs/DISTRIBUTED.md: two pipelines of C messages of G / C bytes through N ranks.
+    const double predicted = 2.0 * (N - 1 + C - 1) * (alpha + static_cast<double>(G) / C / beta);
     std::printf("latency_us=%.2f bandwidth_gbs=%.2f message_mb=%.2f\n", alpha * 1e6, beta / 1e9, static_cast<double>(G) / 1e6);
     std::printf("exchange_ms measured %.2f predicted %.2f (ratio %.2f)\n", measured_exchange * 1e3, predicted * 1e3,
                 measured_exchange / predicted);

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <tuple>
 #include <vector>
 
 #include "treerec/util/distributed.h"
@@ -40,28 +42,36 @@ std::vector<Gradients> shard_gradients(const Parameters& p, int shards) {
   return g;
 }
 
-// The chain of ordered_reduce.h, played out in one process: each "rank" decodes the sum it
-// receives, adds its block of shards in order and encodes it for the next.
-std::vector<std::byte> chained(const Parameters& p, const std::vector<Gradients>& shards,
-                               const std::vector<double>& losses, int ranks) {
-  std::vector<std::byte> message = encode_sum(Gradients::like(p), 0.0);
-  for (int r = 0; r < ranks; ++r) {
-    const dist::Block b = dist::block_of(shards.size(), r, ranks);
-    Gradients sum = Gradients::like(p);
-    double loss = 0;
-    decode_sum(message, sum, loss);
-    std::vector<const Gradients*> mine;
-    for (std::size_t s = b.begin; s < b.end; ++s) {
-      mine.push_back(&shards[s]);
-      loss += losses[s];
-    }
-    sum.add_in_order(mine, 2);
-    message = encode_sum(sum, loss);
-  }
-  return message;
+// Rows of every table as (table, id, values), sorted: equal sums up to the order of rows.
+std::vector<std::tuple<std::size_t, std::uint32_t, std::vector<float>>> rows_of(const Gradients& g) {
+  std::vector<std::tuple<std::size_t, std::uint32_t, std::vector<float>>> out;
+  for (std::size_t t = 0; t < g.tables.size(); ++t)
+    for (std::size_t i = 0; i < g.tables[t].size(); ++i)
+      out.emplace_back(t, g.tables[t].row_id(i),
+                       std::vector<float>(g.tables[t].values(i), g.tables[t].values(i) + g.tables[t].dim()));
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
-TEST(OrderedReduce, ChainAcrossRanksIsBitIdenticalToOneProcess) {
+// sum_over_ranks's chain played out in one process: bucket by bucket, each "rank" adds its block
+// of shards to the previous rank's message; the last rank's messages make the sum.
+Gradients chained(const Parameters& p, const std::vector<Gradients>& shards, const std::vector<double>& losses,
+                  int ranks, std::uint32_t buckets, double& loss) {
+  std::vector<std::vector<std::byte>> messages(buckets);
+  for (int r = 0; r < ranks; ++r) {
+    const dist::Block b = dist::block_of(shards.size(), r, ranks);
+    if (b.size() == 0) continue;  // passes its predecessor's messages on
+    std::vector<const Gradients*> mine;
+    for (std::size_t s = b.begin; s < b.end; ++s) mine.push_back(&shards[s]);
+    const ShardBuckets own(mine, std::span<const double>(losses).subspan(b.begin, b.size()), buckets);
+    for (std::uint32_t k = 0; k < buckets; ++k) messages[k] = own.add_to(k, messages[k]);
+  }
+  Gradients sum = Gradients::like(p);
+  for (std::uint32_t k = 0; k < buckets; ++k) absorb_bucket(messages[k], k, buckets, sum, loss);
+  return sum;
+}
+
+TEST(OrderedReduce, ChainAcrossRanksEqualsOneProcessBitForBit) {
   const Parameters p = shape();
   const std::vector<Gradients> shards = shard_gradients(p, 8);
   std::vector<double> losses;
@@ -74,9 +84,14 @@ TEST(OrderedReduce, ChainAcrossRanksIsBitIdenticalToOneProcess) {
     loss += losses[s];
   }
   one.add_in_order(all, 1);
-  const std::vector<std::byte> expected = encode_sum(one, loss);
   for (int ranks : {1, 2, 3, 5, 8, 11})  // 11 > shards: some ranks have no shard of their own
-    EXPECT_EQ(chained(p, shards, losses, ranks), expected) << ranks << " ranks";
+    for (std::uint32_t buckets : {1u, 7u, 32u, 400u}) {  // 400 > dense slices and rows: empty buckets
+      double got = -1;
+      const Gradients sum = chained(p, shards, losses, ranks, buckets, got);
+      EXPECT_EQ(got, loss) << ranks << " ranks, " << buckets << " buckets";
+      EXPECT_EQ(sum.dense, one.dense) << ranks << " ranks, " << buckets << " buckets";
+      EXPECT_EQ(rows_of(sum), rows_of(one)) << ranks << " ranks, " << buckets << " buckets";
+    }
 
   // The order matters, so the test could fail: the two halves summed apart, then added, round
   // differently from the left-to-right sum.
@@ -84,28 +99,25 @@ TEST(OrderedReduce, ChainAcrossRanksIsBitIdenticalToOneProcess) {
   first.add_in_order(std::vector<const Gradients*>(all.begin(), all.begin() + 4), 1);
   second.add_in_order(std::vector<const Gradients*>(all.begin() + 4, all.end()), 1);
   first.add(second);
-  EXPECT_NE(encode_sum(first, loss), expected);
+  EXPECT_NE(first.dense, one.dense);
+  EXPECT_NE(rows_of(first), rows_of(one));
 }
 
-TEST(OrderedReduce, DecodeRestoresRowsInFirstTouchOrder) {
+TEST(OrderedReduce, BucketsSpreadRowsAndRejectBadMessages) {
+  std::vector<int> count(32, 0);
+  for (std::uint32_t row = 0; row < 32000; ++row) ++count[bucket_of_row(row, 32)];
+  for (int c : count) EXPECT_NEAR(c, 1000, 150);
   const Parameters p = shape();
   const std::vector<Gradients> shards = shard_gradients(p, 1);
-  Gradients back = Gradients::like(p);
+  const std::vector<double> losses{1.0};
+  const std::vector<const Gradients*> mine{&shards[0]};
+  const ShardBuckets own(mine, losses, 4);
+  std::vector<std::byte> msg = own.add_to(2, {});
+  Gradients sum = Gradients::like(p);
   double loss = 0;
-  decode_sum(encode_sum(shards[0], 2.5), back, loss);
-  EXPECT_EQ(loss, 2.5);
-  EXPECT_EQ(back.dense, shards[0].dense);
-  for (std::size_t t = 0; t < back.tables.size(); ++t) {
-    ASSERT_EQ(back.tables[t].size(), shards[0].tables[t].size());
-    for (std::size_t i = 0; i < back.tables[t].size(); ++i) {
-      EXPECT_EQ(back.tables[t].row_id(i), shards[0].tables[t].row_id(i));
-      for (std::uint32_t k = 0; k < back.tables[t].dim(); ++k)
-        EXPECT_EQ(back.tables[t].values(i)[k], shards[0].tables[t].values(i)[k]);
-    }
-  }
-  std::vector<std::byte> bytes = encode_sum(shards[0], 1.0);
-  bytes.pop_back();
-  EXPECT_THROW(decode_sum(bytes, back, loss), Error);
+  EXPECT_THROW(absorb_bucket(msg, 1, 4, sum, loss), Error);  // rows of bucket 2 read as bucket 1
+  msg.pop_back();
+  EXPECT_THROW(absorb_bucket(msg, 2, 4, sum, loss), Error);  // truncated
 }
 
 TEST(Distributed, BlocksCoverEverythingInOrder) {

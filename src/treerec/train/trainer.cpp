@@ -240,8 +240,11 @@ void Trainer::train_batch() {
   // the block's gradients are ready when the sum of the earlier blocks arrives.
   const dist::Block mine = dist::my_block(shards);
   const std::uint64_t wave = workers_.size();
+  const bool alone = dist::size() == 1;
+  batch_grads_.clear();
   double loss = 0;
-  if (mine.size() == 0) receive_prefix(batch_grads_, loss);  // a short last batch: nothing of its own
+  std::vector<double> losses;
+  shard_grads_.clear();  // stays empty on a rank without shards in this batch
   // The shard gradients join the batch gradient in shard order, so the sum is the same for any
   // number of workers and ranks (train/ordered_reduce.h).
   for (std::uint64_t s0 = mine.begin; s0 < mine.end; s0 += wave) {
@@ -250,13 +253,16 @@ void Trainer::train_batch() {
       for (std::size_t i = begin; i < end; ++i)
         run_shard(*workers_[i], s0 + i, first, samples, static_cast<double>(rows));
     });
-    if (s0 == mine.begin) receive_prefix(batch_grads_, loss);
-    for (std::uint64_t i = 0; i < n; ++i) loss += workers_[i]->loss;
     shard_grads_.clear();
-    for (std::uint64_t i = 0; i < n; ++i) shard_grads_.push_back(&workers_[i]->grads);
-    batch_grads_.add_in_order(shard_grads_, threads_);
+    for (std::uint64_t i = 0; i < n; ++i) {
+      shard_grads_.push_back(&workers_[i]->grads);
+      if (alone) loss += workers_[i]->loss;
+      else losses.push_back(workers_[i]->loss);
+    }
+    if (alone) batch_grads_.add_in_order(shard_grads_, threads_);
   }
-  pass_on_and_broadcast(batch_grads_, loss);
+  // Several ranks: one wave held the whole block; the chain adds it between the other blocks.
+  if (!alone) sum_over_ranks(shard_grads_, losses, batch_grads_, loss);
   adam_->step(model_->parameters(), batch_grads_);
   position_.epoch_loss_sum += loss;
   position_.epoch_rows += rows;
