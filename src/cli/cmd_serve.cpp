@@ -22,6 +22,7 @@
 #include "cli/command.h"
 #include "cli/param_flags.h"
 #include "treerec/serve/server.h"
+#include "treerec/util/distributed.h"
 #include "treerec/util/error.h"
 
 namespace treerec::cli {
@@ -130,6 +131,9 @@ const Command kCmd(80, [](CLI::App& app) {
                   "enables POST /admin/reload for requests with 'Authorization: Bearer TOKEN', TOKEN being this "
                   "file's first line (16+ characters); without it the admin endpoints answer 403");
   cmd->callback([o] {
+    if (dist::size() > 1)
+      fail("serve runs as one process, not under mpirun (", dist::size(),
+           " ranks): start one server per machine behind a load balancer (docs/SERVING.md)");
     if (!o->admin_token_file.empty()) o->server.admin_token = read_admin_token(o->admin_token_file);
     run(o->server, o->host, o->port);
   });

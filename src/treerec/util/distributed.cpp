@@ -15,12 +15,12 @@ namespace {
 
 int g_rank = 0;
 int g_size = 1;
-bool g_started = false;  // MPI_Init ran here
+[[maybe_unused]] bool g_started = false;  // MPI_Init ran here (MPI builds)
 std::uint64_t g_bytes_sent = 0;
 double g_seconds = 0;
 
 // Messages go in pieces of at most this many bytes: MPI counts are ints.
-constexpr std::size_t kPiece = std::size_t{1} << 30;
+[[maybe_unused]] constexpr std::size_t kPiece = std::size_t{1} << 30;
 
 struct Timed {
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
