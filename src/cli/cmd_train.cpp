@@ -12,6 +12,7 @@
 #include "cli/command.h"
 #include "cli/train_flags.h"
 #include "treerec/data/dataset.h"
+#include "treerec/io/atomic_file.h"
 #include "treerec/eval/popularity.h"
 #include "treerec/eval/validation.h"
 #include "treerec/io/output_paths.h"
@@ -129,7 +130,7 @@ void run(Opts& o) {
   if (o.tree.empty()) fail("--method ", o.train.method, " trains on a tree: give --tree");
   o.train.validate(flag_names());
   o.train.checkpoint_path = o.out + ".ckpt";
-  const bool have_checkpoint = std::filesystem::exists(o.train.checkpoint_path);
+  const bool have_checkpoint = output_exists(o.train.checkpoint_path);
   if (have_checkpoint && !o.resume)
     fail(o.train.checkpoint_path, " holds an interrupted run for ", o.out,
          ": pass --resume to continue it, or delete it to start over");

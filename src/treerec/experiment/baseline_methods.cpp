@@ -13,6 +13,7 @@
 #include "treerec/eval/popularity.h"
 #include "treerec/eval/validation.h"
 #include "treerec/experiment/method_list.h"
+#include "treerec/io/atomic_file.h"
 #include "treerec/search/model_retrieval.h"
 #include "treerec/search/model_scorer.h"
 #include "treerec/train/trainer.h"
@@ -47,7 +48,7 @@ MethodOutcome run_itemcf(const MethodContext& ctx) {
   const std::string path = work_file(ctx, "itemcf.model");
   auto t0 = Clock::now();
   ItemCf cf;
-  if (!path.empty() && std::filesystem::exists(path)) {
+  if (!path.empty() && output_exists(path)) {
     cf = ItemCf::load(path);
     cf.check_dataset(ctx.dataset, "the experiment's dataset");
     log(ctx, "reusing " + path);
@@ -100,7 +101,7 @@ MethodOutcome run_youtube(const MethodContext& ctx) {
   std::unique_ptr<YoutubeTrainer> trainer;
   TrainedYoutube trained;
   const YoutubeModel* model = nullptr;
-  if (path.empty() || !std::filesystem::exists(path)) {
+  if (path.empty() || !output_exists(path)) {
     trainer = std::make_unique<YoutubeTrainer>(ctx.dataset, o);
     if (!ctx.valid_users.empty()) trainer->on_validate(youtube_validator(ctx.dataset, ctx.valid_users, ctx.top, ctx.threads));
     trainer->on_epoch_end([&](const YoutubeEpoch& e) -> nlohmann::json {
@@ -160,7 +161,7 @@ MethodOutcome run_hsm(const MethodContext& ctx) {
   std::unique_ptr<Trainer> trainer;
   TrainedModel trained;
   const PreferenceModel* model = nullptr;
-  if (!path.empty() && std::filesystem::exists(path)) {
+  if (!path.empty() && output_exists(path)) {
     trained = load_trained_model(path);
     check_model_tree(trained.info, tree, path, "the experiment's initial tree");
     log(ctx, "reusing " + path);
@@ -168,7 +169,7 @@ MethodOutcome run_hsm(const MethodContext& ctx) {
     out.history = trained.info.history;
   } else {
     trainer = std::make_unique<Trainer>(ctx.dataset, tree, o);
-    if (!o.checkpoint_path.empty() && std::filesystem::exists(o.checkpoint_path)) trainer->resume();
+    if (!o.checkpoint_path.empty() && output_exists(o.checkpoint_path)) trainer->resume();
     if (!ctx.valid_users.empty()) {
       ValidationOptions vo;
       vo.top = ro.top;

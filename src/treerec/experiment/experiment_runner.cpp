@@ -57,7 +57,7 @@ Dataset obtain_dataset(const ExperimentConfig& c, const fs::path& dir, const Exp
   }
   const std::string data_path = (dir / "dataset.trec").string(), recipe_path = (dir / "dataset.json").string();
   const nlohmann::json recipe = c.dataset_identity();
-  if (fs::exists(data_path) && fs::exists(recipe_path)) {
+  if (output_exists(data_path) && output_exists(recipe_path)) {
     try {
       if (read_json(recipe_path) == recipe) {
         log("reusing " + data_path);
@@ -212,7 +212,7 @@ ExperimentReport run_experiment(const ExperimentConfig& config, const std::strin
       const fs::path work = dir / "methods" / name / cat("seed-", seed);
       const std::string result_path = (work / "result.json").string();
       const nlohmann::json identity = result_identity(config, dataset, name, summary.settings, seed);
-      if (fs::exists(result_path)) {
+      if (output_exists(result_path)) {
         try {
           const nlohmann::json saved = read_json(result_path);
           if (saved.value("identity", nlohmann::json()) == identity &&

@@ -94,7 +94,7 @@ RankedLists retrieve_for(const MethodContext& ctx, const PreferenceModel& model,
 // The finished model in work_dir if it was trained under the same identity, else null.
 std::unique_ptr<TrainedModel> reusable_model(const std::string& path, const nlohmann::json& identity,
                                              const MethodContext& ctx) {
-  if (!fs::exists(path)) return nullptr;
+  if (!output_exists(path)) return nullptr;
   try {
     auto m = std::make_unique<TrainedModel>(load_trained_model(path));
     if (m->info.options.value("experiment_identity", nlohmann::json()) == identity) return m;
@@ -122,7 +122,7 @@ MethodOutcome run_model_method(const MethodContext& ctx, const std::string& name
     out.train_seconds = reused->info.options.value("train_seconds", 0.0);
   } else {
     const auto t0 = Clock::now();
-    if (fs::exists(options.checkpoint_path)) {
+    if (output_exists(options.checkpoint_path)) {
       try {
         trainer->resume();
         say(ctx, cat("resuming ", options.checkpoint_path, " at epoch ", trainer->position().epoch + 1, ", batch ",

@@ -112,6 +112,12 @@ void copy_file_atomically(const std::string& from, const std::string& to) {
   out.commit();
 }
 
+bool output_exists(const std::string& path) {
+  std::error_code ec;
+  const bool here = std::filesystem::exists(path, ec);
+  return dist::broadcast_flags(here ? 1u : 0u) != 0;
+}
+
 void remove_output(const std::string& path) {
   dist::barrier();  // under mpirun another rank may still be reading it
   if (!dist::root()) return;

@@ -46,6 +46,10 @@ class AtomicFile {
 
 // Copies `from` to `to` through an AtomicFile: `to` is the complete copy or left as it was.
 void copy_file_atomically(const std::string& from, const std::string& to);
+// Whether an output file (a checkpoint, a finished round, a result) exists. Under mpirun every
+// rank gets rank 0's answer: a rank that lags behind could otherwise already see a file that
+// rank 0 wrote after it looked, and take another path.
+bool output_exists(const std::string& path);
 // Removes an output file (a checkpoint, a temporary log); absent is fine. Under mpirun every
 // rank calls it and rank 0 removes the file once all have arrived.
 void remove_output(const std::string& path);

@@ -242,7 +242,7 @@ class JointRun {
                                {"initial_tree",
                                 {{"levels", initial_.max_level()},
                                  {"assignment_xxh3", hex64(initial_.assignment_fingerprint())}}}};
-    if (fs::exists(id_path)) {
+    if (output_exists(id_path)) {
       if (!o_.resume)
         fail(out_, " already holds a joint-learning run: pass --resume to continue it, or choose another folder");
       if (auto d = json_difference(read_json(id_path), identity))
@@ -258,7 +258,7 @@ class JointRun {
   bool run_round(std::uint32_t r, RoundStats& stats) {
     const std::string dir = round_dir(out_, r);
     const std::string stats_path = (fs::path(dir) / "round.json").string();
-    if (fs::exists(stats_path)) {
+    if (output_exists(stats_path)) {
       try {
         stats = RoundStats::from_json(read_json(stats_path));
       } catch (const Error& e) {
@@ -271,14 +271,14 @@ class JointRun {
     fs::create_directories(dir, ec);
     if (ec) fail("cannot create ", dir, ": ", ec.message());
     const std::string tree_path = (fs::path(dir) / "tree").string();
-    if (r == 1 && !fs::exists(tree_path)) initial_.save(tree_path);
-    if (!fs::exists(tree_path)) fail(tree_path, " is missing: the tree learned in round ", r - 1, " is needed");
+    if (r == 1 && !output_exists(tree_path)) initial_.save(tree_path);
+    if (!output_exists(tree_path)) fail(tree_path, " is missing: the tree learned in round ", r - 1, " is needed");
     const Tree tree = Tree::load(tree_path);
     tree.check_items(data_.item_ids(), "the dataset");
 
     // 1. Train (or find the trained model).
     const std::string model_path = (fs::path(dir) / "model").string();
-    if (!fs::exists(model_path)) {
+    if (!output_exists(model_path)) {
       log(cat("round ", r, ": training ", o_.train.method, " on ", tree_path));
       if (!train(r, tree, model_path)) return false;
     }
@@ -332,7 +332,7 @@ class JointRun {
       check_model_tree(prev.info, prev_tree, prev_model, prev_tree_path);
       trainer.warm_start(*prev.model, prev_tree);
     }
-    if (fs::exists(t.checkpoint_path)) {
+    if (output_exists(t.checkpoint_path)) {
       trainer.resume();
       log(cat("round ", r, ": resuming training at epoch ", trainer.position().epoch + 1, ", batch ",
               trainer.position().next_batch));
