@@ -3,15 +3,17 @@
 # benchmark's data (bench/train_bench.sh: 1.48M items, JTM-H, batch 256, 100 negatives):
 # samples/s at np 1 x 2 threads, np 2 x 1 thread and np 2 x 2 threads (oversubscribed), the
 # bytes each rank sends per step, and the step's exchange timed alone against the cost model's
-# prediction from the latency and bandwidth measured in the same run. Run on a quiet machine.
+# prediction from the latency and bandwidth measured in the same run. Then one tree-learning
+# pass (build/tree_learn_bench, 200k items, 1M samples, gap 7) at np 1 x 2 threads and np 2 x 1
+# thread, with the bytes each rank sent. Run on a quiet machine.
 #
-#   bench/mpi_bench.sh [--steps 30] [--method jtm-h] [--workdir DIR]
+#   bench/mpi_bench.sh [--steps 30] [--method jtm-h] [--workdir DIR] [--learn-items 200000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-steps=30 method=jtm-h work=/tmp/treerec-train-bench
+steps=30 method=jtm-h work=/tmp/treerec-train-bench learn_items=200000
 while (($#)); do
   case "$1" in
-    --steps) steps=$2 ;; --method) method=$2 ;; --workdir) work=$2 ;;
+    --steps) steps=$2 ;; --method) method=$2 ;; --workdir) work=$2 ;; --learn-items) learn_items=$2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift 2
@@ -29,3 +31,12 @@ run() {  # ranks threads
 run 1 2
 run 2 1
 run 2 2
+learn() {  # ranks threads
+  echo "== tree learning, np $1 x $2 threads"
+  local launch=()
+  [ "$1" -gt 1 ] && launch=(mpirun --oversubscribe --bind-to none -np "$1")
+  "${launch[@]}" ./build/tree_learn_bench --items "$learn_items" --samples $((learn_items * 5)) --threads "$2" |
+    grep -E "pass:|gap|rank|rss"
+}
+learn 1 2
+learn 2 1

@@ -132,7 +132,7 @@ const Command kCmd(70, [](CLI::App& app) {
   cmd->add_flag("--exclude-seen", opts->exclude_seen,
                 "never list a user's seen items (the first half of its sequence), as in production; lists are cut at M "
                 "after removing them (beam search may return fewer)");
-  cmd->add_option("--max-users", opts->max_users, "evaluate only the split's first N users (0 = all)")
+  cmd->add_option("--max-users", opts->max_users, "evaluate a uniform random sample of N of the split's users, the same for every run (0 = all)")
       ->capture_default_str();
   add_baseline_retrieve_options(cmd, opts->baseline);
   add_threads_option(cmd, opts->threads);

@@ -13,6 +13,8 @@ trap 'echo "FAIL: line $LINENO: $BASH_COMMAND" >&2; tail -40 "$W/log.txt" >&2' E
 cd "$W"
 # Open MPI refuses root without these (CI runs as root); --oversubscribe: 2 ranks on 1-2 cores.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+# Containers often forbid the cross-process reads (CMA) of Open MPI's shared-memory transport.
+export OMPI_MCA_btl_vader_single_copy_mechanism=none
 MPI=(timeout 300 mpirun --oversubscribe -np 2)
 fail() { echo "FAIL: $*" >&2; exit 1; }
 params() { "$T" stats "$1" --json 2>>log.txt | python3 -c 'import json,sys; print(json.load(sys.stdin)["parameters_xxh3"])'; }
@@ -42,6 +44,10 @@ echo "evaluate: np 1 against np 2"
 "$T" evaluate d.trd --model n1.trm --tree t.tree --split test --json > f1.json 2>>log.txt
 "${MPI[@]}" "$T" evaluate d.trd --model n1.trm --tree t.tree --split test --json > f2.json 2>>log.txt
 [ "$(metrics f1.json)" = "$(metrics f2.json)" ] || fail "evaluate (brute force): np 2 reported other metrics"
+# One user for two ranks: rank 1 answers no query.
+"$T" evaluate d.trd --model m1.trm --tree t.tree --split test --max-users 1 --json > o1.json 2>>log.txt
+"${MPI[@]}" "$T" evaluate d.trd --model m1.trm --tree t.tree --split test --max-users 1 --json > o2.json 2>>log.txt
+[ "$(metrics o1.json)" = "$(metrics o2.json)" ] || fail "evaluate of one user: np 2 reported other metrics"
 
 echo "tree learn: np 1 against np 2"
 "$T" tree learn d.trd --model m1.trm --tree t.tree --gap 3 --out l1.tree 2>>log.txt
