@@ -4,13 +4,13 @@
 # samples/s at np 1 x 2 threads, np 2 x 1 thread and np 2 x 2 threads (oversubscribed), the
 # bytes each rank sends per step, and the step's exchange timed alone against the cost model's
 # prediction from the latency and bandwidth measured in the same run. Then one tree-learning
-# pass (build/tree_learn_bench, 200k items, 1M samples, gap 7) at np 1 x 2 threads and np 2 x 1
+# pass (build/tree_learn_bench, 50k items, 250k samples, gap 7) at np 1 x 2 threads and np 2 x 1
 # thread, with the bytes each rank sent. Run on a quiet machine.
 #
-#   bench/mpi_bench.sh [--steps 30] [--method jtm-h] [--workdir DIR] [--learn-items 200000]
+#   bench/mpi_bench.sh [--steps 30] [--method jtm-h] [--workdir DIR] [--learn-items 50000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-steps=30 method=jtm-h work=/tmp/treerec-train-bench learn_items=200000
+steps=30 method=jtm-h work=/tmp/treerec-train-bench learn_items=50000
 while (($#)); do
   case "$1" in
     --steps) steps=$2 ;; --method) method=$2 ;; --workdir) work=$2 ;; --learn-items) learn_items=$2 ;;
