@@ -14,9 +14,11 @@
 int main(int argc, char** argv) {
   CLI::App app{"treerec: tree-based deep retrieval for recommender systems (JTM, TDM and baselines)",
                "treerec"};
-  // The version, and the matrix-product kernels this machine runs (what speed depends on).
+  // The version, the matrix-product kernels this machine runs (what speed depends on), and
+  // whether this build runs under mpirun.
   app.set_version_flag("--version", [] {
-    return "treerec " + std::string(treerec::kVersion) + "\nmatrix products: " + treerec::blas_kernels();
+    return "treerec " + std::string(treerec::kVersion) + "\nmatrix products: " + treerec::blas_kernels() +
+           "\nmpirun: " + (treerec::dist::built_with_mpi() ? "yes (Open MPI)" : "no (built without MPI)");
   });
   app.require_subcommand(1);
   app.fallthrough();

@@ -9,6 +9,7 @@
 #include "test_util.h"
 #include "treerec/model/model_file.h"
 #include "treerec/model/parameters.h"
+#include "treerec/util/distributed.h"
 #include "treerec/util/hash.h"
 #include "treerec/data/dataset.h"
 #include "treerec/io/binary_file.h"
@@ -26,6 +27,7 @@ TEST(Cli, VersionNamesTheMatrixKernels) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("treerec 0."), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("matrix products: oneDNN"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(treerec::dist::built_with_mpi() ? "mpirun: yes" : "mpirun: no"), std::string::npos) << r.out;
 }
 
 TEST(StatsCli, PrintsJsonAndTable) {

@@ -28,7 +28,7 @@ void abort_job(int code);
 int rank();
 int size();
 inline bool root() { return rank() == 0; }
-// Whether this build can run under mpirun at all.
+// Whether this build can run under mpirun at all (`treerec --version` says).
 bool built_with_mpi();
 
 // The contiguous block [begin, end) of [0, n) that rank r of `ranks` owns: sizes differ by at
@@ -45,11 +45,12 @@ void barrier();
 std::uint32_t broadcast_flags(std::uint32_t flags);
 // `bytes` of rank `from` on every rank (resized on the others).
 void broadcast(std::vector<std::byte>& bytes, int from);
-// Point to point, for the ordered reductions of train/distributed_step.
+// Point to point, for the ordered sum of train/ordered_reduce.
 void send(std::span<const std::byte> bytes, int to);
 std::vector<std::byte> receive(int from);
 
-// Concatenates every rank's `mine`, in rank order, on every rank (MPI_Allgatherv).
+// Concatenates every rank's `mine`, in rank order, on every rank (one broadcast per rank, so no
+// size limit).
 std::vector<std::byte> allgather_bytes(std::span<const std::byte> mine);
 template <class T>
 std::vector<T> allgather(std::span<const T> mine) {
