@@ -8,6 +8,7 @@
 
 #include "cli/baseline_commands.h"
 #include "cli/command.h"
+#include "cli/filter_flags.h"
 #include "cli/param_flags.h"
 #include "treerec/search/model_retrieval.h"
 #include "cli/model_inputs.h"
@@ -32,6 +33,7 @@ struct Opts {
   bool popular = false;
   bool exclude_seen = false;
   std::uint32_t max_users = 0;
+  FilterFlags filter;
   int threads = 0;
   BaselineRetrieveOpts baseline;
 };
@@ -81,6 +83,9 @@ void run(const Opts& o) {
   eo.max_users = o.max_users;
   eo.exclude_seen = o.exclude_seen;
   eo.threads = o.threads;
+  if (o.filter.any() && (o.popular || (!o.model.empty() && model_file_kind(o.model) != ModelKind::preference)))
+    fail("--categories, --exclude-categories and --exclude-items filter inside beam search or brute force: they "
+         "apply to tree models and dnn, not to --popular, itemcf or youtube");
   if (o.popular) {
     const Dataset dataset = Dataset::load(o.dataset);
     print(o, "popular", "none", evaluate_popularity(dataset, eo));
@@ -107,6 +112,8 @@ void run(const Opts& o) {
   eo.brute_force = o.brute_force || in.method.brute_force;
   eo.path_sum = in.method.hsm;
   note_short_beam(eo.brute_force, eo.beam, eo.top);
+  const auto filter = make_filter(o.filter, in.dataset, in.tree);
+  eo.filter = filter.get();
   const EvaluateResult r = evaluate(in.dataset, in.tree, *in.trained.model, in.features, eo);
   print(o, in.method.name, eo.brute_force ? "brute-force" : "beam", r);
 }
@@ -132,6 +139,7 @@ const Command kCmd(70, [](CLI::App& app) {
   cmd->add_flag("--exclude-seen", opts->exclude_seen,
                 "never list a user's seen items (the first half of its sequence), as in production; lists are cut at M "
                 "after removing them (beam search may return fewer)");
+  add_filter_flags(*cmd, opts->filter);
   cmd->add_option("--max-users", opts->max_users, "evaluate a uniform random sample of N of the split's users, the same for every run (0 = all)")
       ->capture_default_str();
   add_baseline_retrieve_options(cmd, opts->baseline);

@@ -15,6 +15,7 @@
 
 #include "cli/baseline_commands.h"
 #include "cli/command.h"
+#include "cli/filter_flags.h"
 #include "cli/param_flags.h"
 #include "cli/model_inputs.h"
 #include "treerec/io/output_paths.h"
@@ -38,6 +39,7 @@ struct Opts {
   bool brute_force = false;
   int threads = 0;
   BaselineRetrieveOpts baseline;
+  FilterFlags filter;
 };
 
 // The dense ids of the raw user ids in `path`, one per line, in file order (blank lines and
@@ -90,6 +92,9 @@ void run(const Opts& o) {
   const auto t0 = std::chrono::steady_clock::now();
   set_default_threads(o.threads);
   if (model_file_kind(o.model) != ModelKind::preference) {  // itemcf, youtube: no tree
+    if (o.filter.any())
+      fail("--categories, --exclude-categories and --exclude-items filter inside beam search or brute force: they "
+           "apply to tree models and dnn, not to itemcf or youtube");
     const Dataset dataset = Dataset::load(o.dataset);
     const std::vector<std::uint32_t> users = query_users(o, dataset);
     const BaselineLists b = retrieve_baseline(o.model, dataset, o.dataset, users, o.retrieval.top, o.threads, o.baseline);
@@ -111,6 +116,8 @@ void run(const Opts& o) {
   ro.path_sum = in.method.hsm;
   ro.threads = o.threads;
   note_short_beam(ro.brute_force, ro.beam, ro.top);
+  const auto filter = make_filter(o.filter, in.dataset, in.tree);
+  ro.filter = filter.get();
   const RankedLists lists = retrieve(*in.trained.model, in.features, in.tree, histories, ro);
   write_lists(o.out, in.dataset, users, lists);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -164,6 +171,7 @@ const Command kCmd(60, [](CLI::App& app) {
       ->excludes(split);
   add_param_flags(cmd, retrieval_params(), opts->retrieval, {"top", "beam"});
   cmd->add_flag("--brute-force", opts->brute_force, "score every item instead of beam search (always so for dnn)");
+  add_filter_flags(*cmd, opts->filter);
   add_baseline_retrieve_options(cmd, opts->baseline);
   add_threads_option(cmd, opts->threads);
   cmd->callback([opts] { run(*opts); });

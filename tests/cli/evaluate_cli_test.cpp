@@ -11,6 +11,7 @@
 #include "test_util.h"
 #include "treerec/eval/evaluate.h"
 #include "treerec/eval/popularity.h"
+#include "treerec/search/item_filter.h"
 #include "treerec/search/model_retrieval.h"
 #include "treerec/serve/serving_model.h"
 #include "treerec/search/model_scorer.h"
@@ -177,6 +178,54 @@ TEST(RetrieveCli, WritesJsonLinesWithRawIds) {
       }
     }
   }
+}
+
+TEST(RetrieveCli, FilterInsideTheSearch) {
+  TempDir dir;
+  const Files f(dir);
+  const Dataset d = Dataset::load(f.data);
+  const Tree t = Tree::load(f.tree);
+  ASSERT_GE(d.num_categories(), 2u);
+  const std::string allowed(d.category_id(0)), excluded_item(d.item_id(0));
+  ASSERT_EQ(d.item_category(0), 0u);  // the excluded item would pass the category rule
+  FilterSpec spec;
+  spec.categories = {0};
+  spec.exclude_items = {0};
+  const ItemFilter filter(t, d.item_categories(), d.num_categories(), spec);
+  const auto users = d.users(Split::valid);
+  const EvalUserHistories h(d, users);
+  for (const auto& [model, method] : {std::pair{f.jtm, "jtm-h"}, std::pair{f.dnn, "dnn"}}) {
+    const std::string out = dir.file(std::string(method) + ".jsonl");
+    const auto r = run_cli("retrieve " + f.data + " --model " + model + " --tree " + f.tree + " --out " + out +
+                           " --top 5 --beam 3 --categories " + allowed + " --exclude-items " + excluded_item);
+    ASSERT_EQ(r.status, 0) << r.err;
+    const TrainedModel m = load_trained_model(model);
+    RetrievalOptions ro{.beam = 3, .top = 5};
+    ro.brute_force = std::string(method) == "dnn";
+    ro.filter = &filter;
+    const RankedLists want = retrieve(*m.model, HierarchicalPreference(m.model->config().representation, t), t, h, ro);
+    const auto lines = json_lines(test::read_file(out));
+    ASSERT_EQ(lines.size(), users.size());
+    for (std::size_t q = 0; q < users.size(); ++q) {
+      ASSERT_EQ(lines[q]["items"].size(), std::min<std::uint64_t>(5, filter.passing())) << method;
+      for (std::size_t i = 0; i < lines[q]["items"].size(); ++i) {
+        const std::string item = lines[q]["items"][i];
+        EXPECT_NE(item, excluded_item);
+        EXPECT_EQ(item, std::string(d.item_id(want.items_of(q)[i])));
+        EXPECT_TRUE(filter.passes(want.items_of(q)[i]));
+      }
+    }
+  }
+  const auto bad = run_cli("retrieve " + f.data + " --model " + f.jtm + " --tree " + f.tree + " --out " +
+                           dir.file("x.jsonl") + " --categories no-such-category");
+  EXPECT_NE(bad.status, 0);
+  EXPECT_TRUE(contains(bad.err, "--categories: the dataset has no category 'no-such-category'")) << bad.err;
+  const auto eval = run_cli("evaluate " + f.data + " --model " + f.jtm + " --tree " + f.tree +
+                            " --json --exclude-categories " + allowed);
+  ASSERT_EQ(eval.status, 0) << eval.err;
+  const auto popular = run_cli("evaluate " + f.data + " --popular --categories " + allowed);
+  EXPECT_NE(popular.status, 0);
+  EXPECT_TRUE(contains(popular.err, "not to --popular")) << popular.err;
 }
 
 TEST(RetrieveCli, UserListAndUnknownUser) {

@@ -10,6 +10,7 @@
 
 #include "search/synthetic_scorers.h"
 #include "treerec/search/brute_force.h"
+#include "treerec/search/item_filter.h"
 #include "treerec/util/error.h"
 
 namespace treerec {
@@ -490,6 +491,92 @@ TEST(BeamSearch, RejectsBadOptionsAndNaN) {
     ADD_FAILURE() << "no error for NaN scores";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("NaN"), std::string::npos) << e.what();
+  }
+}
+
+// The filter's counts by hand on lopsided_tree(): items 0..8 on leaves 24, 15, 20, 17, 23, 16,
+// 22, 19, 21; node 1 holds items 1, 2, 3, 5, 6, 7, 8 and node 2 items 0 and 4.
+TEST(ItemFilter, CountsPassingItemsBelowEachNode) {
+  const Tree tree = lopsided_tree();
+  const std::vector<std::uint32_t> category{0, 1, 2, 0, 1, 2, 0, 1, 2};  // item i: i % 3
+  FilterSpec spec;
+  spec.categories = {0};  // items 0, 3, 6
+  const ItemFilter f(tree, category, 3, spec);
+  EXPECT_EQ(f.passing(), 3u);
+  EXPECT_EQ(f.passing_below(1), 2u);
+  EXPECT_EQ(f.passing_below(2), 1u);
+  EXPECT_EQ(f.passing_below(24), 1u);  // item 0's leaf
+  EXPECT_EQ(f.passing_below(15), 0u);  // item 1's leaf
+  EXPECT_TRUE(f.passes(3));
+  EXPECT_FALSE(f.passes(4));
+  spec.exclude_items = {6};
+  EXPECT_EQ(ItemFilter(tree, category, 3, spec).passing_below(1), 1u);
+  spec.exclude_categories = {0};  // refusing wins over allowing
+  EXPECT_EQ(ItemFilter(tree, category, 3, spec).passing(), 0u);
+  spec = {};
+  spec.exclude_categories = {2};
+  EXPECT_EQ(ItemFilter(tree, category, 3, spec).passing(), 6u);
+  spec.categories = {3};
+  EXPECT_THROW(ItemFilter(tree, category, 3, spec), Error);
+  spec = {};
+  spec.exclude_items = {9};
+  EXPECT_THROW(ItemFilter(tree, category, 3, spec), Error);
+}
+
+TEST(ItemFilter, FilteredBeamSearchEqualsFilteredBruteForce) {
+  for (std::uint32_t n : {9u, 100u, 257u}) {
+    const Tree tree = test::random_tree(n, n * 17);
+    std::vector<std::uint32_t> category(n);
+    for (std::uint32_t i = 0; i < n; ++i) category[i] = (i * 7 + 3) % 5;
+    FilterSpec spec;
+    spec.categories = {1, 3};
+    spec.exclude_items = {2, 5, n - 1};
+    const ItemFilter filter(tree, category, 5, spec);
+    const std::uint32_t queries = 5;
+    const ScoreFn fn = test::distinct_scores(n, queries, Code{2} << tree.max_level());
+    const FnNodeScorerFactory nodes(fn);
+    for (std::uint32_t m : {1u, 10u, n}) {
+      BeamSearchOptions options;
+      options.beam = n;  // the beam covers the tree: the exact filtered top M
+      options.top = m;
+      options.filter = &filter;
+      BruteForceOptions bf;
+      bf.top = m;
+      bf.chunk = 16;
+      bf.filter = &filter;
+      const RankedLists beam = BeamSearch(tree, options).search(nodes, queries);
+      const RankedLists exact = BruteForce(bf).search(LeafItemScorerFactory(tree, nodes), queries);
+      EXPECT_EQ(beam.items, exact.items) << "n " << n << " M " << m;
+      EXPECT_EQ(beam.scores, exact.scores);
+      for (std::uint32_t q = 0; q < queries; ++q) {
+        EXPECT_EQ(beam.items_of(q).size(), std::min<std::uint64_t>(m, filter.passing()));
+        for (std::uint32_t item : beam.items_of(q)) EXPECT_TRUE(filter.passes(item)) << item;
+      }
+    }
+  }
+}
+
+TEST(ItemFilter, NarrowBeamStillReturnsMPassingItems) {
+  const std::uint32_t n = 1000;
+  const Tree tree = test::random_tree(n, 5);
+  std::vector<std::uint32_t> category(n);
+  for (std::uint32_t i = 0; i < n; ++i) category[i] = i % 10;  // a tenth of the items pass
+  FilterSpec spec;
+  spec.categories = {4};
+  const ItemFilter filter(tree, category, 10, spec);
+  ASSERT_EQ(filter.passing(), 100u);
+  const std::uint32_t queries = 8;
+  const FnNodeScorerFactory nodes(test::distinct_scores(9, queries, Code{2} << tree.max_level()));
+  for (std::uint32_t m : {20u, 100u, 150u}) {
+    BeamSearchOptions options;
+    options.beam = 4;  // far fewer nodes than the passing items need
+    options.top = m;
+    options.filter = &filter;
+    const RankedLists r = BeamSearch(tree, options).search(nodes, queries);
+    for (std::uint32_t q = 0; q < queries; ++q) {
+      EXPECT_EQ(r.items_of(q).size(), std::min(m, 100u)) << "M " << m;
+      for (std::uint32_t item : r.items_of(q)) EXPECT_TRUE(filter.passes(item));
+    }
   }
 }
 

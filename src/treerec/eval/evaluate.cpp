@@ -87,6 +87,7 @@ EvaluateResult evaluate(const Dataset& dataset, const Tree& tree, const Preferen
   ro.brute_force = options.brute_force;
   ro.path_sum = options.path_sum;
   ro.threads = options.threads;
+  ro.filter = options.filter;
   ExcludeFn seen;
   if (options.exclude_seen) seen = [&](std::uint32_t q) { return seen_items(dataset, users[q]); };
   const RankedLists lists = retrieve(model, features, tree, histories, ro, seen);

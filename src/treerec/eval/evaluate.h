@@ -12,6 +12,7 @@
 #include "treerec/eval/metrics.h"
 #include "treerec/model/hierarchical_preference.h"
 #include "treerec/model/preference_model.h"
+#include "treerec/search/item_filter.h"
 #include "treerec/search/ranked_lists.h"
 #include "treerec/tree/tree.h"
 
@@ -29,6 +30,9 @@ struct EvaluateOptions {
   bool exclude_seen = false;
   std::uint64_t sample_seed = 1;
   int threads = 0;
+  // Only items that pass (search/item_filter.h) inside the search; null: all. The truth is not
+  // filtered: recall counts what the rule keeps out as missed.
+  const ItemFilter* filter = nullptr;
 };
 
 struct EvaluateResult {

@@ -46,7 +46,8 @@ class Worker {
     beam_.clear();
     for (std::size_t q = 0; q < q_count; ++q) {
       beam_begin_[q] = beam_.size();
-      for (Code c : start_nodes) beam_.push_back({c, 0.0});
+      for (Code c : start_nodes)
+        if (!options_.filter || options_.filter->passing_below(c) > 0) beam_.push_back({c, 0.0});
     }
     beam_begin_[q_count] = beam_.size();
 
@@ -116,6 +117,7 @@ class Worker {
         // Tree::children is O(1): a binary search in a 1M-node level costs cache misses.
         for (Code child : tree_.children(beam_[i].code)) {
           if (leaf && excluded(q, child)) continue;
+          if (options_.filter && options_.filter->passing_below(child) == 0) continue;
           nodes_.push_back(child);
           parent_rank_.push_back(beam_[i].rank);
         }
@@ -151,7 +153,17 @@ class Worker {
       if (order_.size() > keep) {
         const auto nth = order_.begin() + static_cast<std::ptrdiff_t>(keep);
         std::nth_element(order_.begin(), nth, order_.end(), before);
-        order_.resize(keep);
+        std::size_t kept = keep;
+        if (options_.filter && !leaf) {  // widen, best first, until the beam holds M passing items
+          std::uint64_t passing = 0;
+          for (std::size_t i = 0; i < keep; ++i) passing += options_.filter->passing_below(nodes_[order_[i]]);
+          if (passing < options_.top) {
+            std::sort(nth, order_.end(), before);
+            while (kept < order_.size() && passing < options_.top)
+              passing += options_.filter->passing_below(nodes_[order_[kept++]]);
+          }
+        }
+        order_.resize(kept);
       }
       if (leaf)
         std::sort(order_.begin(), order_.end(), before);

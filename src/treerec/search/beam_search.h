@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <span>
 
+#include "treerec/search/item_filter.h"
 #include "treerec/search/node_scorer.h"
 #include "treerec/search/ranked_lists.h"
 #include "treerec/tree/tree.h"
@@ -38,6 +39,11 @@ struct BeamSearchOptions {
   std::uint32_t batch = 256;  // >= 1: queries per scoring call
   int threads = 0;            // worker threads; 0 = the process default (util/parallel.h)
   BeamRanking ranking = BeamRanking::node_score;
+  // Only items that pass (item_filter.h): nodes without a passing item below are never scored,
+  // and each level keeps beyond k, best first, until its nodes hold at least M passing items,
+  // so M passing items come back whenever the tree has M (exclusions aside). Must outlive the
+  // search; null: no filter.
+  const ItemFilter* filter = nullptr;
 };
 
 // ALGORITHMS §6 step 1: the first level with at least `beam` non-empty nodes, or l_max if none has.

@@ -76,6 +76,7 @@ class Worker {
       if (std::isnan(c.score)) fail("item scorer returned NaN for item ", c.item);
       while (cursor < excl_end && excl_[cursor] < c.item) ++cursor;
       if (cursor < excl_end && excl_[cursor] == c.item) continue;
+      if (options_.filter && !options_.filter->passes(c.item)) continue;
       if (heap.size() < options_.top) {
         heap.push_back(c);
         std::push_heap(heap.begin(), heap.end(), heap_less);

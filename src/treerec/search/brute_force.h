@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <span>
 
+#include "treerec/search/item_filter.h"
 #include "treerec/search/item_scorer.h"
 #include "treerec/search/ranked_lists.h"
 
@@ -17,6 +18,7 @@ struct BruteForceOptions {
   std::uint32_t batch = 64;    // >= 1: queries per scoring call
   std::uint32_t chunk = 4096;  // >= 1: items per scoring call
   int threads = 0;             // worker threads; 0 = the process default (util/parallel.h)
+  const ItemFilter* filter = nullptr;  // only items that pass (item_filter.h); null: all
 };
 
 class BruteForce {

@@ -92,6 +92,7 @@ RankedLists retrieve_here(const PreferenceModel& model, const HierarchicalPrefer
     BruteForceOptions bf;
     bf.top = options.top;
     bf.threads = options.threads;
+    bf.filter = options.filter;
     bf.chunk = static_cast<std::uint32_t>(std::clamp<std::size_t>(rows, 1, std::min<std::size_t>(tree.num_items(), 4096)));
     bf.batch = static_cast<std::uint32_t>(std::clamp<std::size_t>(rows / bf.chunk, 1, 64));
     return BruteForce(bf).search(factory, queries, exclude);
@@ -101,6 +102,7 @@ RankedLists retrieve_here(const PreferenceModel& model, const HierarchicalPrefer
   bs.beam = options.beam;
   bs.top = options.top;
   bs.threads = options.threads;
+  bs.filter = options.filter;
   // A query scores fewer than 4k nodes per level: the start level holds fewer than 2k nodes
   // (the level above it has fewer than k), so its children number fewer than 4k.
   const std::size_t per_query = 4 * std::size_t{std::max<std::uint32_t>(options.beam, 1)};

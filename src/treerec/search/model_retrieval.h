@@ -8,6 +8,7 @@
 
 #include "treerec/model/hierarchical_preference.h"
 #include "treerec/model/preference_model.h"
+#include "treerec/search/item_filter.h"
 #include "treerec/search/model_scorer.h"
 #include "treerec/search/ranked_lists.h"
 #include "treerec/tree/tree.h"
@@ -28,6 +29,8 @@ struct RetrievalOptions {
   // force, the item chunk) is sized from it with forward_rows_budget(). It never changes the
   // ranking beyond the last bits of the BLAS products (model_scorer.h).
   std::size_t scratch_bytes = std::size_t{32} << 20;
+  // Only items that pass (item_filter.h), for beam search and brute force; null: all.
+  const ItemFilter* filter = nullptr;
 };
 
 // beam and top (util/params.h).
