@@ -14,6 +14,7 @@
 #include "treerec/eval/validation.h"
 #include "treerec/learn/joint_learning.h"
 #include "treerec/learn/tree_learner.h"
+#include "treerec/search/item_filter.h"
 #include "treerec/search/model_retrieval.h"
 #include "treerec/train/trainer.h"
 #include "treerec/util/error.h"
@@ -168,7 +169,7 @@ RankedLists baseline_lists(const Model& m, const QueryHistories& histories, std:
 
 py::tuple retrieve(const Model& m, const U32Array& items, const U64Array& offsets, std::uint32_t top,
                    std::uint32_t beam, bool brute_force, const py::object& exclude_items,
-                   const py::object& exclude_offsets, int threads) {
+                   const py::object& exclude_offsets, int threads, const RawFilter& rule) {
   const ArrayHistories histories(items, offsets, m.dataset->num_items(), "behaviors");
   std::unique_ptr<ArrayHistories> exclude;
   U32Array ex_items;
@@ -190,6 +191,15 @@ py::tuple retrieve(const Model& m, const U32Array& items, const U64Array& offset
   ro.path_sum = m.method.hsm;
   ro.threads = threads;
   retrieval_params().check(ro, plain_names());
+  std::unique_ptr<ItemFilter> filter;
+  if (!rule.empty()) {  // inside the search (search/item_filter.h)
+    if (m.itemcf || m.youtube)
+      fail("categories, exclude_categories and filter_items filter inside beam search or brute force: they apply "
+           "to tree models and dnn, not to itemcf or youtube");
+    filter = std::make_unique<ItemFilter>(*m.tree, m.dataset->item_categories(), m.dataset->num_categories(),
+                                          filter_spec(*m.dataset, rule));
+    ro.filter = filter.get();
+  }
   RankedLists lists;
   {
     py::gil_scoped_release release;
@@ -294,7 +304,14 @@ void bind_models(py::module_& m) {
                                if (!x.trained.model) fail("parameters_fingerprint is a tree or dnn model's");
                                return parameters_fingerprint(x.trained.model->parameters());
                              })
-      .def("retrieve_codes", &retrieve)
+      .def("retrieve_codes",
+           [](const Model& x, const U32Array& items, const U64Array& offsets, std::uint32_t top, std::uint32_t beam,
+              bool brute_force, const py::object& exclude_items, const py::object& exclude_offsets, int threads,
+              std::vector<std::string> categories, std::vector<std::string> exclude_categories,
+              std::vector<std::string> filter_items) {
+             RawFilter rule{std::move(categories), std::move(exclude_categories), std::move(filter_items)};
+             return retrieve(x, items, offsets, top, beam, brute_force, exclude_items, exclude_offsets, threads, rule);
+           })
       .def("evaluate",
            [](const Model& x, const std::string& split, std::uint32_t top, std::uint32_t beam,
               std::uint32_t max_users, std::uint64_t seed, int threads, bool exclude_seen) {

@@ -5,6 +5,7 @@ import os
 import subprocess
 
 import numpy as np
+import pytest
 
 import treerec
 from conftest import SMALL
@@ -56,6 +57,19 @@ def test_same_model_metrics_and_lists_as_the_cli(log, cli, tmp_path):
     for q, line in enumerate(lines):
         assert [str(i) for i in batch[q][0]] == line["items"]
         assert batch[q][1].tolist() == np.array(line["scores"], dtype=np.float32).tolist()
+
+    # A business rule inside the search, from Python and from the CLI.
+    genre = dict(zip(log["item"], log["genre"]))
+    run(cli, "retrieve", d, "--model", m, "--tree", t, "--split", "test", "--out", out, "--top", 50, "--beam", 20,
+        "--categories", "g1,g3", "--exclude-items", 5001)
+    lines = [json.loads(x) for x in open(out)]
+    batch = model.retrieve([ds.history(u) for u in users], k=50, beam=20, categories=["g1", "g3"], filter_items=[5001])
+    for q, line in enumerate(lines):
+        assert [str(i) for i in batch[q][0]] == line["items"]
+        assert len(line["items"]) == 50
+        assert all(genre[int(i)] in ("g1", "g3") and int(i) != 5001 for i in line["items"])
+    with pytest.raises(treerec.Error, match="categories: the dataset has no category 'g9'"):
+        model.retrieve(ds.history(users[0]), k=10, categories=["g9"])
 
 
 def test_baselines_match_the_cli(log, cli, tmp_path):

@@ -411,13 +411,18 @@ class Model:
         return self._core.parameters_fingerprint
 
     def retrieve(self, behaviors: Any, k: int = 200, *, offsets: Any = None, exclude: Any = None,
-                 beam: int | None = None, unknown: str = "error", threads: int = 0):
+                 beam: int | None = None, unknown: str = "error", threads: int = 0,
+                 categories: Any = None, exclude_categories: Any = None, filter_items: Any = None):
         """The top k items for one user or a batch (docs/ALGORITHMS.md §6).
 
         behaviors: one user's items (raw ids, oldest first), or a list of such lists, or a flat
         array of all users' items with `offsets` (user q: behaviors[offsets[q]:offsets[q+1]]).
         exclude: items never to return, in the same shape (unknown ids there are ignored).
         unknown: "error" (KeyError) or "skip" for behaviours that are not items of the dataset.
+        categories, exclude_categories, filter_items: a business rule applied inside the search,
+        the same for every user (raw category and item ids; docs/ALGORITHMS.md §6): only items
+        of `categories` (when given), none of `exclude_categories`, none of `filter_items`;
+        k passing items come back whenever the dataset has k. Tree models and dnn only.
         beam: k of beam search (default max(k, 200)). Returns (items, scores) for one user,
         else a Retrieval; items are raw ids, scores the model's (float32), best first. Item-CF
         and YouTube models rank exactly (YouTube by inner product, without the HNSW index)."""
@@ -428,8 +433,11 @@ class Model:
         if exclude is not None:  # as behaviors: one list, or one per user (unknown ids ignored)
             ex_values, ex_offs = self._csr(exclude, None, single, "exclude", "skip")
         beam = max(k, 200) if beam is None else beam
+        def raw(ids: Any) -> list[str]:  # the dataset's raw ids are text (integers as written)
+            return [] if ids is None else [str(x) for x in np.asarray(ids).ravel().tolist()]
         items, scores, out_offsets = self._core.retrieve_codes(values, offs, k, beam, False, ex_values, ex_offs,
-                                                               threads)
+                                                               threads, raw(categories), raw(exclude_categories),
+                                                               raw(filter_items))
         raw = items_ids.raw[items]
         if single:
             return raw, scores

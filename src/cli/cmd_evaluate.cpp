@@ -83,7 +83,7 @@ void run(const Opts& o) {
   eo.max_users = o.max_users;
   eo.exclude_seen = o.exclude_seen;
   eo.threads = o.threads;
-  if (o.filter.any() && (o.popular || (!o.model.empty() && model_file_kind(o.model) != ModelKind::preference)))
+  if (!o.filter.empty() && (o.popular || (!o.model.empty() && model_file_kind(o.model) != ModelKind::preference)))
     fail("--categories, --exclude-categories and --exclude-items filter inside beam search or brute force: they "
          "apply to tree models and dnn, not to --popular, itemcf or youtube");
   if (o.popular) {

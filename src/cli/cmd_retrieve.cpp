@@ -92,7 +92,7 @@ void run(const Opts& o) {
   const auto t0 = std::chrono::steady_clock::now();
   set_default_threads(o.threads);
   if (model_file_kind(o.model) != ModelKind::preference) {  // itemcf, youtube: no tree
-    if (o.filter.any())
+    if (!o.filter.empty())
       fail("--categories, --exclude-categories and --exclude-items filter inside beam search or brute force: they "
            "apply to tree models and dnn, not to itemcf or youtube");
     const Dataset dataset = Dataset::load(o.dataset);

@@ -14,10 +14,8 @@
 
 namespace treerec::cli {
 
-struct FilterFlags {
-  std::vector<std::string> categories, exclude_categories, exclude_items;
-  bool any() const { return !categories.empty() || !exclude_categories.empty() || !exclude_items.empty(); }
-};
+// The flags' raw ids.
+using FilterFlags = RawFilter;
 
 void add_filter_flags(CLI::App& cmd, FilterFlags& flags);
 

@@ -9,6 +9,9 @@
 #include <span>
 #include <vector>
 
+#include <string>
+
+#include "treerec/data/dataset.h"
 #include "treerec/tree/tree.h"
 
 namespace treerec {
@@ -19,6 +22,18 @@ struct FilterSpec {
   std::vector<std::uint32_t> exclude_items;       // dense item ids refused
   bool empty() const { return categories.empty() && exclude_categories.empty() && exclude_items.empty(); }
 };
+
+// A rule given with raw ids, as the dataset's log wrote them (the CLI's flags, Python's keyword
+// arguments). `names` label the three lists in errors.
+struct RawFilter {
+  std::vector<std::string> categories, exclude_categories, exclude_items;
+  bool empty() const { return categories.empty() && exclude_categories.empty() && exclude_items.empty(); }
+};
+struct FilterNames {
+  std::string categories = "categories", exclude_categories = "exclude_categories", exclude_items = "exclude_items";
+};
+// The dense ids of `raw` in `dataset`; an id the dataset does not know fails naming its list.
+FilterSpec filter_spec(const Dataset& dataset, const RawFilter& raw, const FilterNames& names = {});
 
 class ItemFilter {
  public:
