@@ -4,7 +4,11 @@
 // initialised: the work of a search does not depend on the weights.
 //
 //   build/search_bench DATASET TREE [--method jtm-h] [--queries 200] [--beam 200] [--top 200]
-//                      [--threads 2] [--brute-queries 4] [--reps 3] [--seed 1]
+//                      [--threads 2] [--brute-queries 4] [--reps 3] [--seed 1] [--filter-share 0]
+//
+// --filter-share F (0 < F < 1): also the single-query latency with a filter (search/item_filter.h)
+// that allows a hashed F of the categories, beside the unfiltered one in the same run, and the
+// filter's build time.
 //
 // Prints: the median single-query latency on one thread (each query its own retrieve() call,
 // as a server answers it), queries/s of one batched call on --threads threads (median of
@@ -22,6 +26,7 @@
 #include "treerec/data/dataset.h"
 #include "treerec/model/hierarchical_preference.h"
 #include "treerec/model/preference_model.h"
+#include "treerec/search/item_filter.h"
 #include "treerec/search/model_retrieval.h"
 #include "treerec/search/model_scorer.h"
 #include "treerec/model/model_file.h"
@@ -68,6 +73,7 @@ int main(int argc, char** argv) try {
   int threads = 2, reps = 3;
   std::uint64_t seed = 1;
   std::size_t scratch_mb = 0;  // 0: RetrievalOptions' default
+  double filter_share = 0;
   for (int i = 3; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
     const auto u32 = [&] { return static_cast<std::uint32_t>(std::stoul(value)); };
@@ -80,6 +86,7 @@ int main(int argc, char** argv) try {
     else if (flag == "--reps") reps = std::stoi(value);
     else if (flag == "--seed") seed = std::stoull(value);
     else if (flag == "--scratch-mb") scratch_mb = std::stoul(value);
+    else if (flag == "--filter-share") filter_share = std::stod(value);
     else treerec::fail("unknown option ", flag);
   }
   treerec::set_default_threads(threads);
@@ -116,6 +123,30 @@ int main(int argc, char** argv) try {
     const auto lists = treerec::retrieve(*model, features, tree, one, options);
     latency.push_back(now() - t0);
     cpu.push_back(thread_cpu() - c0);
+  }
+  if (filter_share > 0) {  // the same queries again, with and without a filter, alternating
+    treerec::FilterSpec spec;
+    for (std::uint32_t c = 0; c < dataset.num_categories(); ++c)
+      if (static_cast<double>((std::uint64_t{c} * 2654435761u) % 1000) < filter_share * 1000) spec.categories.push_back(c);
+    const double f0 = now();
+    const treerec::ItemFilter filter(tree, dataset.item_categories(), dataset.num_categories(), spec);
+    const double build = now() - f0;
+    std::vector<double> plain, filtered;
+    for (std::uint32_t q = 0; q < queries; ++q) {
+      treerec::HistoryLists one;
+      one.add(histories.history(q));
+      for (const bool with : {false, true}) {
+        options.filter = with ? &filter : nullptr;
+        const double t0 = now();
+        const auto lists = treerec::retrieve(*model, features, tree, one, options);
+        (with ? filtered : plain).push_back(now() - t0);
+      }
+    }
+    options.filter = nullptr;
+    std::printf("filter: %.1f%% of the items pass (%zu categories), built in %.1f ms; latency median %.3f ms "
+                "filtered against %.3f ms unfiltered (1 thread)\n",
+                100.0 * static_cast<double>(filter.passing()) / tree.num_items(), spec.categories.size(), build * 1e3,
+                median(filtered) * 1e3, median(plain) * 1e3);
   }
   // The whole batch on `threads` threads.
   options.threads = threads;
