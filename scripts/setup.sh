@@ -17,6 +17,7 @@ PACKAGES=(
   libtomlplusplus-dev                # experiment config files (TOML)
   libhnswlib-dev                     # approximate top-M for the YouTube baseline
   libopenmpi-dev openmpi-bin         # mpirun: training, evaluation and tree learning on several processes (docs/DISTRIBUTED.md)
+  procps                             # pgrep: the MPI test finds a rank to kill
   pybind11-dev python3-dev python3-numpy  # the Python module (python/, docs/PYTHON.md)
   python3-pandas python3-pytest python3-tqdm  # its DataFrame input, its tests, progress bars
   clang libclang-rt-14-dev libomp-14-dev  # fuzz/: libFuzzer targets (scripts/build.sh fuzz)
