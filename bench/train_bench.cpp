@@ -120,11 +120,10 @@ int main(int argc, char** argv) try {
   const auto tree = treerec::Tree::load(argv[2]);
   treerec::Trainer trainer(dataset, tree, options);
   std::vector<double> times;
-  double last = now();
   double loss = 0;
   std::uint64_t bytes_at_warmup = 0;
   double comm_at_warmup = 0;
-  last = now();
+  double last = now();
   trainer.on_progress([&](const treerec::TrainProgress& p) {
     const double t = now();
     times.push_back(t - last);

@@ -39,7 +39,7 @@ struct Bucket {
   std::vector<SparseRows> tables;
 };
 
-void decode(std::span<const std::byte> in, std::uint32_t k, std::size_t dense, const Gradients& shape, Bucket& b) {
+void decode(std::span<const std::byte> in, std::uint32_t k, std::size_t dense, Bucket& b) {
   Reader r{in};
   b.loss = 0;
   if (k == 0) r.get(&b.loss, 1);
@@ -47,8 +47,7 @@ void decode(std::span<const std::byte> in, std::uint32_t k, std::size_t dense, c
   r.get(b.dense.data(), dense);
   std::vector<std::uint32_t> ids;
   std::vector<float> values;
-  for (std::size_t t = 0; t < shape.tables.size(); ++t) {
-    SparseRows& rows = b.tables[t];
+  for (SparseRows& rows : b.tables) {
     rows.clear();
     std::uint64_t count = 0;
     r.get(&count, 1);
@@ -106,7 +105,7 @@ std::vector<std::byte> ShardBuckets::add_to(std::uint32_t k, std::span<const std
   const dist::Block d = dense_slice(shards_[0]->dense.size(), k, buckets_);
   Bucket b = empty_bucket(*shards_[0]);
   if (!prefix.empty()) {
-    decode(prefix, k, d.size(), *shards_[0], b);
+    decode(prefix, k, d.size(), b);
   } else {
     b.dense.assign(d.size(), 0.0f);
   }
@@ -127,7 +126,7 @@ void absorb_bucket(std::span<const std::byte> message, std::uint32_t k, std::uin
                    double& loss) {
   const dist::Block d = dense_slice(sum.dense.size(), k, buckets);
   Bucket b = empty_bucket(sum);
-  decode(message, k, d.size(), sum, b);
+  decode(message, k, d.size(), b);
   if (k == 0) loss = b.loss;
   std::copy(b.dense.begin(), b.dense.end(), sum.dense.begin() + static_cast<std::ptrdiff_t>(d.begin));
   for (std::size_t t = 0; t < sum.tables.size(); ++t)
