@@ -189,7 +189,9 @@ void bind_data(py::module_& m) {
       .def_static("from_categories",
                   [](const Dataset& d) {
                     py::gil_scoped_release release;
-                    return std::make_shared<Tree>(build_category_tree(d.item_categories(), d.item_ids()));
+                    auto t = std::make_shared<Tree>(build_category_tree(d.item_categories(), d.item_ids()));
+                    t->set_categories(d.item_categories(), d.category_ids());
+                    return t;
                   })
       .def_static("load",
                   [](const std::string& path) {

@@ -196,8 +196,9 @@ py::tuple retrieve(const Model& m, const U32Array& items, const U64Array& offset
     if (m.itemcf || m.youtube)
       fail("categories, exclude_categories and filter_items filter inside beam search or brute force: they apply "
            "to tree models and dnn, not to itemcf or youtube");
-    filter = std::make_unique<ItemFilter>(*m.tree, m.dataset->item_categories(), m.dataset->num_categories(),
-                                          filter_spec(*m.dataset, rule));
+    const FilterSpec spec = filter_spec(*m.dataset, rule);
+    filter = std::make_unique<ItemFilter>(
+        std::make_shared<CategorySummary>(*m.tree, m.dataset->item_categories(), m.dataset->num_categories()), spec);
     ro.filter = filter.get();
   }
   RankedLists lists;

@@ -39,6 +39,7 @@ nlohmann::ordered_json tree_stats(const std::string& path) {
           {"items", t.num_items()},
           {"levels", t.max_level()},
           {"nodes", t.num_nodes()},
+          {"categories", t.category_ids().size()},
           {"items_xxh3", hex64(t.fingerprint())},
           {"assignment_xxh3", hex64(t.assignment_fingerprint())}};
 }

@@ -64,7 +64,8 @@ void run_init(const InitOpts& o) {
                                {{"dataset", o.dataset}, {"--model", o.model}, {"--model-tree", o.model_tree}});
   const auto t0 = std::chrono::steady_clock::now();
   const Dataset data = Dataset::load(o.dataset);
-  const Tree tree = o.kmeans ? kmeans_tree(data, o) : build_category_tree(data.item_categories(), data.item_ids());
+  Tree tree = o.kmeans ? kmeans_tree(data, o) : build_category_tree(data.item_categories(), data.item_ids());
+  tree.set_categories(data.item_categories(), data.category_ids());  // what `serve` filters by
   tree.save(o.out);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::fprintf(stderr, "tree init: %s tree of %u items, depth (l_max) %u, %llu non-empty nodes, "

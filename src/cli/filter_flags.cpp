@@ -16,7 +16,8 @@ void add_filter_flags(CLI::App& cmd, FilterFlags& flags) {
 std::unique_ptr<ItemFilter> make_filter(const FilterFlags& flags, const Dataset& dataset, const Tree& tree) {
   if (flags.empty()) return nullptr;
   const FilterSpec spec = filter_spec(dataset, flags, {"--categories", "--exclude-categories", "--exclude-items"});
-  return std::make_unique<ItemFilter>(tree, dataset.item_categories(), dataset.num_categories(), spec);
+  return std::make_unique<ItemFilter>(
+      std::make_shared<CategorySummary>(tree, dataset.item_categories(), dataset.num_categories()), spec);
 }
 
 }  // namespace treerec::cli

@@ -191,7 +191,7 @@ TEST(RetrieveCli, FilterInsideTheSearch) {
   FilterSpec spec;
   spec.categories = {0};
   spec.exclude_items = {0};
-  const ItemFilter filter(t, d.item_categories(), d.num_categories(), spec);
+  const ItemFilter filter(std::make_shared<CategorySummary>(t, d.item_categories(), d.num_categories()), spec);
   const auto users = d.users(Split::valid);
   const EvalUserHistories h(d, users);
   for (const auto& [model, method] : {std::pair{f.jtm, "jtm-h"}, std::pair{f.dnn, "dnn"}}) {

@@ -6,6 +6,7 @@
 #include "test_util.h"
 #include "train/synthetic.h"
 #include "treerec/model/model_file.h"
+#include "treerec/tree/tree.h"
 
 namespace treerec {
 namespace {
@@ -31,6 +32,8 @@ TEST(JtmCli, TwoRoundsThenResumeAfterAStop) {
   for (const char* file : {"rounds.json", "best.model", "best.tree", "round-2/model", "round-3/tree"})
     EXPECT_TRUE(fs::exists(fs::path(out) / file)) << file;
   EXPECT_EQ(load_trained_model((fs::path(out) / "best.model").string()).info.method, "jtm-h");
+  for (const char* tree : {"round-1/tree", "round-2/tree", "round-3/tree", "best.tree"})  // what serve filters by
+    EXPECT_TRUE(Tree::load((fs::path(out) / tree).string()).has_categories()) << tree;
 
   // The same folder again needs --resume.
   r = run_cli("jtm " + f.data + " --tree " + f.tree + " --rounds 2 --out " + out + kSmall);
@@ -62,6 +65,7 @@ TEST(JtmCli, WarmStartAndKMeansTree) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(contains(r.err, "kmeans tree of")) << r.err;
   EXPECT_EQ(Tree::load(km).builder(), "kmeans");
+  EXPECT_TRUE(Tree::load(km).has_categories());
   // Warm start on the k-means tree; the model's tree comes from its record.
   r = run_cli("train " + f.data + " --tree " + km + " --out " + m2 + " --init-model " + m1 +
               " --method jtm-h --epochs 1 --batch-size 32 --negatives 10 --threads 1 --valid-users 0");

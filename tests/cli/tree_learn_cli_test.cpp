@@ -61,6 +61,7 @@ TEST(TreeLearnCli, LearnWritesATreeAndAgreesWithTheLibrary) {
   const TreeLearnResult lib = learn_tree(d, t, *m.model, features, o);
   const Tree learned = Tree::load(out);
   EXPECT_EQ(learned.builder(), lib.kept_old ? "category" : "learned");
+  EXPECT_TRUE(learned.has_categories());  // though the input tree has none
   EXPECT_TRUE(std::equal(learned.leaves().begin(), learned.leaves().end(), lib.tree.leaves().begin()));
   EXPECT_DOUBLE_EQ(j["objective_old"].get<double>(), lib.objective_old);
   EXPECT_DOUBLE_EQ(j["objective_new"].get<double>(), lib.objective_new);

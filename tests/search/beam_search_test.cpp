@@ -2,10 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
 #include <map>
+#include <memory>
+#include <random>
 #include <set>
 
 #include "search/synthetic_scorers.h"
@@ -494,14 +497,42 @@ TEST(BeamSearch, RejectsBadOptionsAndNaN) {
   }
 }
 
-// The filter's counts by hand on lopsided_tree(): items 0..8 on leaves 24, 15, 20, 17, 23, 16,
-// 22, 19, 21; node 1 holds items 1, 2, 3, 5, 6, 7, 8 and node 2 items 0 and 4.
+ItemFilter make_filter(const Tree& tree, const std::vector<std::uint32_t>& category, std::uint32_t categories,
+                       const FilterSpec& spec) {
+  return ItemFilter(std::make_shared<CategorySummary>(tree, category, categories), spec);
+}
+
+// The summary by hand on lopsided_tree(): items 0..8 on leaves 24, 15, 20, 17, 23, 16, 22, 19,
+// 21; node 1 holds items 1, 2, 3, 5, 6, 7, 8 and node 2 items 0 and 4.
+TEST(CategorySummary, CountsEachCategoryBelowEachNode) {
+  const Tree tree = lopsided_tree();
+  const std::vector<std::uint32_t> category{0, 1, 2, 0, 1, 2, 0, 1, 2};  // item i: i % 3
+  const CategorySummary s(tree, category, 3);
+  const auto below = [&](Code c) {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
+    for (const auto& e : s.below(static_cast<std::uint64_t>(tree.node_index(c)))) out.push_back({e.category, e.items});
+    return out;
+  };
+  using V = std::vector<std::pair<std::uint32_t, std::uint32_t>>;
+  EXPECT_EQ(below(0), (V{{0, 3}, {1, 3}, {2, 3}}));
+  EXPECT_EQ(below(1), (V{{0, 2}, {1, 2}, {2, 3}}));  // items 1, 2, 3, 5, 6, 7, 8
+  EXPECT_EQ(below(2), (V{{0, 1}, {1, 1}}));          // items 0 and 4
+  EXPECT_EQ(below(24), (V{{0, 1}}));                  // item 0's leaf
+  EXPECT_EQ(s.items_below(0), 9u);
+  EXPECT_EQ(s.items_below(static_cast<std::uint64_t>(tree.node_index(2))), 2u);
+  EXPECT_THROW(CategorySummary(tree, category, 2), Error);  // category 2 is out of range
+  EXPECT_THROW(CategorySummary(tree, std::vector<std::uint32_t>(8, 0), 3), Error);
+  const CategorySummary one(tree);  // no categories: every item in category 0
+  EXPECT_EQ(one.items_below(0), 9u);
+  EXPECT_EQ(one.below(0).size(), 1u);
+}
+
 TEST(ItemFilter, CountsPassingItemsBelowEachNode) {
   const Tree tree = lopsided_tree();
   const std::vector<std::uint32_t> category{0, 1, 2, 0, 1, 2, 0, 1, 2};  // item i: i % 3
   FilterSpec spec;
   spec.categories = {0};  // items 0, 3, 6
-  const ItemFilter f(tree, category, 3, spec);
+  const ItemFilter f = make_filter(tree, category, 3, spec);
   EXPECT_EQ(f.passing(), 3u);
   EXPECT_EQ(f.passing_below(1), 2u);
   EXPECT_EQ(f.passing_below(2), 1u);
@@ -509,18 +540,60 @@ TEST(ItemFilter, CountsPassingItemsBelowEachNode) {
   EXPECT_EQ(f.passing_below(15), 0u);  // item 1's leaf
   EXPECT_TRUE(f.passes(3));
   EXPECT_FALSE(f.passes(4));
-  spec.exclude_items = {6};
-  EXPECT_EQ(ItemFilter(tree, category, 3, spec).passing_below(1), 1u);
+  spec.exclude_items = {6, 6, 4};  // 4 fails the category rule anyway; twice counts once
+  EXPECT_EQ(make_filter(tree, category, 3, spec).passing_below(1), 1u);
+  EXPECT_EQ(make_filter(tree, category, 3, spec).passing(), 2u);
+  EXPECT_FALSE(make_filter(tree, category, 3, spec).passes(6));
   spec.exclude_categories = {0};  // refusing wins over allowing
-  EXPECT_EQ(ItemFilter(tree, category, 3, spec).passing(), 0u);
+  EXPECT_EQ(make_filter(tree, category, 3, spec).passing(), 0u);
   spec = {};
   spec.exclude_categories = {2};
-  EXPECT_EQ(ItemFilter(tree, category, 3, spec).passing(), 6u);
+  EXPECT_EQ(make_filter(tree, category, 3, spec).passing(), 6u);
+  spec = {};
+  spec.exclude_items = {0, 8};  // no category rule
+  EXPECT_EQ(make_filter(tree, category, 3, spec).passing(), 7u);
+  EXPECT_EQ(make_filter(tree, category, 3, spec).passing_below(2), 1u);
   spec.categories = {3};
-  EXPECT_THROW(ItemFilter(tree, category, 3, spec), Error);
+  EXPECT_THROW(make_filter(tree, category, 3, spec), Error);
   spec = {};
   spec.exclude_items = {9};
-  EXPECT_THROW(ItemFilter(tree, category, 3, spec), Error);
+  EXPECT_THROW(make_filter(tree, category, 3, spec), Error);
+}
+
+// Every node's count equals a count over the items below it, on random trees and rules.
+TEST(ItemFilter, CountsEqualACountOverTheItems) {
+  std::mt19937 rng(7);
+  for (std::uint32_t n : {1u, 2u, 37u, 300u}) {
+    const Tree tree = test::random_tree(n, n + 11);
+    std::vector<std::uint32_t> category(n);
+    for (auto& c : category) c = static_cast<std::uint32_t>(rng() % 6);
+    const auto summary = std::make_shared<CategorySummary>(tree, category, 6);
+    for (int trial = 0; trial < 8; ++trial) {
+      FilterSpec spec;
+      for (std::uint32_t c = 0; c < 6; ++c) {
+        if (rng() % 3 == 0) spec.categories.push_back(c);
+        if (rng() % 4 == 0) spec.exclude_categories.push_back(c);
+      }
+      for (std::uint32_t i = 0; i < n; ++i)
+        if (rng() % 5 == 0) spec.exclude_items.push_back(i);
+      const ItemFilter f(summary, spec);
+      const auto allowed = [&](std::uint32_t i) {
+        const auto has = [](const std::vector<std::uint32_t>& v, std::uint32_t x) {
+          return std::find(v.begin(), v.end(), x) != v.end();
+        };
+        return (spec.categories.empty() || has(spec.categories, category[i])) &&
+               !has(spec.exclude_categories, category[i]) && !has(spec.exclude_items, i);
+      };
+      for (std::uint64_t k = 0; k < tree.num_nodes(); ++k) {
+        const Code c = tree.node_code(k);
+        std::uint64_t want = 0;
+        for (std::uint32_t i = 0; i < n; ++i)
+          want += allowed(i) && ancestor_code(tree.leaf(i), code_level(c)) == c;
+        ASSERT_EQ(f.passing_below(c), want) << "n " << n << " node " << c;
+      }
+      for (std::uint32_t i = 0; i < n; ++i) ASSERT_EQ(f.passes(i), allowed(i)) << i;
+    }
+  }
 }
 
 TEST(ItemFilter, FilteredBeamSearchEqualsFilteredBruteForce) {
@@ -531,7 +604,7 @@ TEST(ItemFilter, FilteredBeamSearchEqualsFilteredBruteForce) {
     FilterSpec spec;
     spec.categories = {1, 3};
     spec.exclude_items = {2, 5, n - 1};
-    const ItemFilter filter(tree, category, 5, spec);
+    const ItemFilter filter = make_filter(tree, category, 5, spec);
     const std::uint32_t queries = 5;
     const ScoreFn fn = test::distinct_scores(n, queries, Code{2} << tree.max_level());
     const FnNodeScorerFactory nodes(fn);
@@ -563,7 +636,7 @@ TEST(ItemFilter, NarrowBeamStillReturnsMPassingItems) {
   for (std::uint32_t i = 0; i < n; ++i) category[i] = i % 10;  // a tenth of the items pass
   FilterSpec spec;
   spec.categories = {4};
-  const ItemFilter filter(tree, category, 10, spec);
+  const ItemFilter filter = make_filter(tree, category, 10, spec);
   ASSERT_EQ(filter.passing(), 100u);
   const std::uint32_t queries = 8;
   const FnNodeScorerFactory nodes(test::distinct_scores(9, queries, Code{2} << tree.max_level()));

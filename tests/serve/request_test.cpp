@@ -39,6 +39,17 @@ TEST(ServeRequest, ParsesStringAndIntegerIdsInOrder) {
   EXPECT_EQ(r.exclude, (std::vector<std::string>{"2", "b"}));
 }
 
+TEST(ServeRequest, ParsesAFilter) {
+  const RecommendRequest r = parse_recommend(
+      R"({"behaviors": ["a"], "filter": {"categories": ["c1", 7], "exclude_categories": ["c2"], "exclude": ["x", 3]}})",
+      {});
+  EXPECT_EQ(r.filter.categories, (std::vector<std::string>{"c1", "7"}));
+  EXPECT_EQ(r.filter.exclude_categories, (std::vector<std::string>{"c2"}));
+  EXPECT_EQ(r.filter.exclude_items, (std::vector<std::string>{"x", "3"}));
+  EXPECT_TRUE(parse_recommend(R"({"behaviors": [], "filter": {}})", {}).filter.empty());
+  EXPECT_TRUE(parse_recommend(R"({"behaviors": []})", {}).filter.empty());
+}
+
 TEST(ServeRequest, DefaultsAndEmptyHistory) {
   ServeLimits l;
   l.default_k = 7;
@@ -77,6 +88,12 @@ TEST(ServeRequest, WrongTypesAre422) {
       {R"({"behaviors": [], "k": "10"})", "\"k\" must be an integer, got string"},
       {R"({"behaviors": [], "k": 10.0})", "\"k\" must be an integer, got a non-integer number"},
       {R"({"behaviors": [], "behaviours": []})", "unknown field \"behaviours\""},
+      {R"({"behaviors": [], "filter": ["c1"]})", "\"filter\" must be a JSON object"},
+      {R"({"behaviors": [], "filter": {"categories": "c1"}})", "\"filter.categories\" must be an array of category ids, got string"},
+      {R"({"behaviors": [], "filter": {"exclude_categories": [true]}})",
+       "filter.exclude_categories[0] must be a string or an integer category id, got boolean"},
+      {R"({"behaviors": [], "filter": {"exclude": [1.5]}})", "filter.exclude[0] must be a string or an integer item id"},
+      {R"({"behaviors": [], "filter": {"category": ["c1"]}})", "\"filter\": unknown field \"category\""},
   };
   for (const auto& [body, expected] : cases) {
     const auto [status, message] = one(body);
@@ -98,6 +115,8 @@ TEST(ServeRequest, LimitsAre422) {
       {R"({"behaviors": [], "k": 51})", "\"k\" = 51 is out of range: expected 1 to 50"},
       {R"({"behaviors": [], "k": -5})", "\"k\" = -5 is out of range"},
       {R"({"behaviors": [], "k": 99999999999999999999})", "\"k\" must be an integer"},
+      {R"({"behaviors": [], "filter": {"categories": [1, 2, 3]}})", "\"filter.categories\" has 3 ids; at most 2"},
+      {R"({"behaviors": [], "filter": {"exclude": [1, 2, 3]}})", "\"filter.exclude\" has 3 ids; at most 2"},
   };
   for (const auto& [body, expected] : cases) {
     const auto [status, message] = one(body, l);

@@ -139,6 +139,18 @@ TEST(Server, RecommendAnswersInRawIds) {
   }
   for (std::size_t i = 1; i < 5; ++i) EXPECT_GE(j["scores"][i - 1].get<float>(), j["scores"][i].get<float>());
 
+  // A filter inside the search: only category c1, without i4.
+  const auto filtered =
+      s.post("/v1/recommend", R"({"behaviors": ["i3"], "k": 5, "filter": {"categories": ["c1"], "exclude": ["i4"]}})");
+  ASSERT_EQ(filtered->status, 200) << filtered->body;
+  const json fj = json::parse(filtered->body);
+  ASSERT_EQ(fj["items"].size(), 5u);
+  for (const auto& id : fj["items"]) {
+    const int n = std::stoi(id.get<std::string>().substr(1));
+    EXPECT_EQ(n % 3, 1) << id;
+    EXPECT_NE(n, 4);
+  }
+
   // k defaults to 200, capped by the 24 items.
   const auto all = s.post("/v1/recommend", R"({"behaviors": []})");
   ASSERT_EQ(all->status, 200) << all->body;
@@ -203,6 +215,12 @@ TEST(Server, BadInputGets4xxAndTheServerCarriesOn) {
   EXPECT_ERROR(s.post("/v1/recommend", R"({"behaviors": [], "k": 51})"), 422, "out of range: expected 1 to 50");
   EXPECT_ERROR(s.post("/v1/recommend", R"({"behaviors": [], "k": "5"})"), 422, "\"k\" must be an integer");
   EXPECT_ERROR(s.post("/v1/recommend", R"({"behaviours": []})"), 422, "unknown field \"behaviours\"");
+  EXPECT_ERROR(s.post("/v1/recommend", R"({"behaviors": [], "filter": {"categories": "c1"}})"), 422,
+               "\"filter.categories\" must be an array");
+  EXPECT_ERROR(s.post("/v1/recommend", R"({"behaviors": [], "filter": {"categories": ["nope"]}})"), 422,
+               "filter.categories: the index has no category \"nope\"");
+  EXPECT_ERROR(s.post("/v1/recommend/batch", R"({"requests": [{"behaviors": []}, {"behaviors": [], "filter": 3}]})"),
+               422, "requests[1]: \"filter\" must be a JSON object");
   EXPECT_ERROR(s.post("/v1/recommend", std::string(1000, '[')), 400, "nested deeper");
   EXPECT_ERROR(s.post("/v1/recommend", R"({"behaviors": []})", "text/plain"), 415, "send application/json");
   EXPECT_ERROR(s.post("/v1/recommend/batch", R"({"requests": [{"behaviors": []}, {"behaviors": []}, {"behaviors": []}]})"),

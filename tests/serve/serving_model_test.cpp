@@ -6,10 +6,13 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "serve/serve_fixture.h"
+#include "treerec/search/item_filter.h"
 #include "treerec/search/model_retrieval.h"
 
 namespace treerec {
@@ -175,6 +178,110 @@ TEST(ServingModel, BatchWithMixedKMatchesSingleQueries) {
     EXPECT_EQ(batch[i].items.size(), qs[i].k) << i;
   }
   EXPECT_EQ(batch[1].unknown, std::vector<std::string>{"x"});
+}
+
+// A request's filter equals the library's filter inside the search (search/item_filter.h) built
+// from the dataset's categories, for a beam narrower than the passing items need.
+TEST(ServingModel, FilterInsideTheSearch) {
+  TempDir dir;
+  const ServeFiles f(dir);
+  const Dataset d = test::tiny_dataset();
+  for (const std::string& path : {f.jtm, f.tdm, f.dnn}) {
+    const auto s = ServingModel::load(path, f.tree);
+    ASSERT_TRUE(s->tree().has_categories());
+    RecommendRequest q;
+    q.behaviors = {"i3", "i5"};
+    q.k = 5;
+    q.filter.categories = {"c1", "c2"};
+    q.filter.exclude_categories = {"c2"};
+    q.filter.exclude_items = {"i4", "nope"};
+    RecommendOptions o;
+    o.beam = 2;
+    const auto r = recommend(*s, std::span(&q, 1), o)[0];
+    ASSERT_EQ(r.items.size(), 5u) << path;  // c1 holds i1, i4, i7, ..., i22: 8 items, 7 pass
+    for (const std::uint32_t item : r.items) {
+      const std::string id(s->tree().item_id(item));
+      EXPECT_EQ(d.category_id(d.item_category(item)), "c1") << id;
+      EXPECT_NE(id, "i4");
+    }
+    EXPECT_EQ(r.unknown, std::vector<std::string>{"nope"});
+
+    FilterSpec spec = filter_spec(d, RawFilter{{"c1", "c2"}, {"c2"}, {"i4"}});
+    const ItemFilter filter(std::make_shared<CategorySummary>(s->tree(), d.item_categories(), d.num_categories()),
+                            spec);
+    HistoryLists h;
+    h.add(std::vector<std::uint32_t>{s->find_item("i3"), s->find_item("i5")});
+    RetrievalOptions ro;
+    ro.beam = 5;
+    ro.top = 5;
+    ro.brute_force = s->method().brute_force;
+    ro.threads = 1;
+    ro.filter = &filter;
+    const RankedLists want = retrieve(s->model(), s->features(), s->tree(), h, ro, {});
+    EXPECT_EQ(r.items, items(want)) << path;
+    EXPECT_EQ(r.scores, std::vector<float>(want.scores_of(0).begin(), want.scores_of(0).end())) << path;
+  }
+}
+
+TEST(ServingModel, FilteredBatchMatchesSingleQueries) {
+  TempDir dir;
+  const ServeFiles f(dir);
+  const auto s = ServingModel::load(f.jtm, f.tree);
+  std::vector<RecommendRequest> qs(4);
+  for (auto& q : qs) {
+    q.behaviors = {"i2", "i6"};
+    q.k = 4;
+  }
+  qs[0].filter.categories = {"c0"};
+  qs[1].filter.categories = {"c1"};
+  qs[2].filter.categories = {"c0"};  // the same filter as query 0: searched together
+  qs[2].behaviors = {"i9"};
+  qs[3].filter.exclude_items = {"i0", "i1"};  // items only
+  RecommendOptions o;
+  o.beam = 2;
+  const auto batch = recommend(*s, qs, o);
+  for (std::size_t i = 0; i < qs.size(); ++i) {
+    const auto single = recommend(*s, std::span(&qs[i], 1), o)[0];
+    EXPECT_EQ(batch[i].items, single.items) << i;
+    ASSERT_EQ(batch[i].scores.size(), 4u) << i;
+    // Queries 0 and 2 share a forward pass: its row count may change the products' last bits.
+    for (std::size_t k = 0; k < 4; ++k) EXPECT_FLOAT_EQ(batch[i].scores[k], single.scores[k]) << i;
+  }
+  EXPECT_NE(batch[0].items, batch[1].items);
+}
+
+TEST(ServingModel, UnknownOrMissingCategoriesAre422) {
+  TempDir dir;
+  const ServeFiles f(dir);
+  const auto error_of = [](const ServingModel& s, const RecommendRequest& q) -> std::pair<int, std::string> {
+    try {
+      recommend(s, std::span(&q, 1), {});
+    } catch (const RequestError& e) {
+      return {e.status(), e.what()};
+    }
+    return {0, ""};
+  };
+  const auto s = ServingModel::load(f.jtm, f.tree);
+  RecommendRequest q;
+  q.filter.exclude_categories = {"c9"};
+  auto [status, message] = error_of(*s, q);
+  EXPECT_EQ(status, 422);
+  EXPECT_NE(message.find("filter.exclude_categories: the index has no category \"c9\""), std::string::npos) << message;
+
+  // A tree file without categories filters by item, and refuses a category rule.
+  const auto plain = ServingModel::load(f.jtm, f.plain_tree);
+  EXPECT_FALSE(plain->tree().has_categories());
+  EXPECT_NE(plain->version(), s->version());  // what a filter returns differs
+  q.filter.exclude_categories = {"c0"};
+  std::tie(status, message) = error_of(*plain, q);
+  EXPECT_EQ(status, 422);
+  EXPECT_NE(message.find("holds no item categories"), std::string::npos) << message;
+  RecommendRequest items_only;
+  items_only.k = 24;
+  items_only.filter.exclude_items = {"i0", "i5"};
+  const auto r = recommend(*plain, std::span(&items_only, 1), {})[0];
+  EXPECT_EQ(r.items.size(), 22u);
+  for (const std::uint32_t item : r.items) EXPECT_TRUE(item != plain->find_item("i0") && item != plain->find_item("i5"));
 }
 
 TEST(ServingModel, JsonFields) {

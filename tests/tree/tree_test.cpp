@@ -10,6 +10,7 @@
 #include "test_util.h"
 #include "treerec/io/binary_file.h"
 #include "treerec/util/error.h"
+#include "treerec/util/hash.h"
 #include "treerec/util/random.h"
 
 namespace treerec {
@@ -180,6 +181,43 @@ TEST(Tree, SaveLoadRoundTrip) {
   EXPECT_EQ(meta["builder"], "test");
   EXPECT_EQ(meta["dataset"]["items"], 37);
   EXPECT_EQ(meta["dataset"]["item_ids_xxh3"].get<std::string>().size(), 16u);
+}
+
+TEST(Tree, KeepsItsItemsCategories) {
+  TempDir dir;
+  Tree tree({3, 5, 6}, 2, ids(3));
+  EXPECT_FALSE(tree.has_categories());
+  EXPECT_TRUE(tree.item_categories().empty());
+  StringTable names;
+  names.add("books"), names.add("toys");
+  const std::vector<std::uint32_t> category{1, 0, 1};
+  expect_error([&] { tree.set_categories(std::vector<std::uint32_t>{1, 0}, names); }, {"3 items but 2 item categories"});
+  expect_error([&] { tree.set_categories(std::vector<std::uint32_t>{1, 2, 0}, names); },
+               {"item 1 (item1) has category 2, not below the number of categories 2"});
+  EXPECT_FALSE(tree.has_categories());
+  tree.save(dir.file("plain.tree"));
+  tree.set_categories(category, names);
+  const Tree copy = tree;  // copies share the categories
+  tree.save(dir.file("t.tree"));
+  for (const Tree& t : {copy, Tree::load(dir.file("t.tree"))}) {
+    ASSERT_TRUE(t.has_categories());
+    EXPECT_EQ(std::vector<std::uint32_t>(t.item_categories().begin(), t.item_categories().end()), category);
+    ASSERT_EQ(t.category_ids().size(), 2u);
+    EXPECT_EQ(t.category_ids()[1], "toys");
+  }
+  EXPECT_EQ(BinaryReader(dir.file("t.tree"), "TRECTREE", "tree", 1).json("meta")["categories"], 2);
+  EXPECT_FALSE(Tree::load(dir.file("plain.tree")).has_categories());
+  // A file with the ids of the categories but not the items' categories is damaged.
+  {
+    BinaryWriter w(dir.file("half.tree"), "TRECTREE", 1);
+    w.add("leaf", std::vector<Code>{3, 5, 6});
+    w.add_strings("item_ids", ids(3));
+    w.add_strings("category_ids", names);
+    w.add_json("meta", nlohmann::json{{"l_max", 2}, {"items", 3}, {"nodes", 6}, {"builder", "x"}, {"categories", 2},
+                                      {"dataset", {{"items", 3}, {"item_ids_xxh3", hex64(tree.fingerprint())}}}});
+    w.commit();
+  }
+  expect_error([&] { Tree::load(dir.file("half.tree")); }, {"half.tree", "come together"});
 }
 
 TEST(Tree, ChecksItemsOfADataset) {

@@ -173,7 +173,8 @@ ExperimentReport run_experiment(const ExperimentConfig& config, const std::strin
   fs::create_directories(dir / "methods");
 
   const Dataset dataset = obtain_dataset(config, dir, hooks);
-  const Tree tree = build_category_tree(dataset.item_categories(), dataset.item_ids());  // ALGORITHMS §3
+  Tree tree = build_category_tree(dataset.item_categories(), dataset.item_ids());  // ALGORITHMS §3
+  tree.set_categories(dataset.item_categories(), dataset.category_ids());
   tree.save((dir / "category.tree").string());
   const auto users = evaluation_users(dataset, Split::test, config.eval_users);
   log(cat("dataset: ", dataset.num_users(), " users, ", dataset.num_items(), " items, ", dataset.num_train_samples(),

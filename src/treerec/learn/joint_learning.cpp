@@ -271,7 +271,7 @@ class JointRun {
     fs::create_directories(dir, ec);
     if (ec) fail("cannot create ", dir, ": ", ec.message());
     const std::string tree_path = (fs::path(dir) / "tree").string();
-    if (r == 1 && !output_exists(tree_path)) initial_.save(tree_path);
+    if (r == 1 && !output_exists(tree_path)) with_categories(initial_).save(tree_path);
     if (!output_exists(tree_path)) fail(tree_path, " is missing: the tree learned in round ", r - 1, " is needed");
     const Tree tree = Tree::load(tree_path);
     tree.check_items(data_.item_ids(), "the dataset");
@@ -302,7 +302,7 @@ class JointRun {
     const std::string next_dir = round_dir(out_, r + 1);
     fs::create_directories(next_dir, ec);
     if (ec) fail("cannot create ", next_dir, ": ", ec.message());
-    next.save((fs::path(next_dir) / "tree").string());
+    with_categories(next).save((fs::path(next_dir) / "tree").string());
     write_json(stats_path, stats.to_json());
     log(rounds_table_row(stats, o_.relearn == Relearn::jtm));
     return true;
@@ -376,6 +376,12 @@ class JointRun {
     s.recall = m.get(200).recall;
     s.valid = m.json();
     s.eval_seconds = seconds_since(t0);
+  }
+
+  // `tree` with the dataset's categories, which every tree file the CLI writes holds (tree/tree.h).
+  Tree with_categories(Tree tree) const {
+    tree.set_categories(data_.item_categories(), data_.category_ids());
+    return tree;
   }
 
   Tree learn(std::uint32_t r, const Tree& tree, const PreferenceModel& model, const HierarchicalPreference& features,

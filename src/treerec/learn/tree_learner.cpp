@@ -457,6 +457,8 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
     result.tree = std::move(learned);
     result.objective_new = result.objective_learned;
   }
+  // Whichever tree it is, it carries the dataset's categories (tree/tree.h): what serve filters by.
+  result.tree.set_categories(dataset.item_categories(), dataset.category_ids());
   result.moved_per_level = moved_per_level(old_tree, result.tree);
   return result;
 }

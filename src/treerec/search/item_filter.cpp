@@ -1,6 +1,8 @@
 #include "treerec/search/item_filter.h"
 
+#include <algorithm>
 #include <functional>
+#include <numeric>
 #include <string_view>
 #include <unordered_map>
 
@@ -43,32 +45,118 @@ FilterSpec filter_spec(const Dataset& dataset, const RawFilter& raw, const Filte
   return spec;
 }
 
-ItemFilter::ItemFilter(const Tree& tree, std::span<const std::uint32_t> item_category, std::uint32_t num_categories,
-                       const FilterSpec& spec)
-    : tree_(tree), pass_(tree.num_items(), 1), below_(tree.num_nodes(), 0) {
+CategorySummary::CategorySummary(const Tree& tree, std::span<const std::uint32_t> item_category,
+                                 std::uint32_t num_categories)
+    : tree_(tree), num_categories_(num_categories), item_category_(item_category.begin(), item_category.end()) {
   TR_CHECK(item_category.size() == tree.num_items(), "the filter's item categories cover ", item_category.size(),
            " items, the tree holds ", tree.num_items());
-  std::vector<std::uint8_t> allowed(num_categories, spec.categories.empty() ? 1 : 0);
+  for (std::uint32_t i = 0; i < tree.num_items(); ++i)
+    if (item_category[i] >= num_categories)
+      fail("filter: item ", i, " has category ", item_category[i], " of ", num_categories);
+  // Bottom up: a leaf holds its item's category once; a node merges its children's lists.
+  const std::uint32_t L = tree.max_level();
+  std::vector<std::vector<Count>> level(L + 1);
+  std::vector<std::vector<std::uint64_t>> begin(L + 1);
+  for (const std::uint32_t item : tree.items_by_leaf()) level[L].push_back({item_category_[item], 1});
+  begin[L].resize(level[L].size() + 1);
+  std::iota(begin[L].begin(), begin[L].end(), std::uint64_t{0});
+  for (std::uint32_t l = L; l-- > 0;) {
+    const auto nodes = tree.level_nodes(l);
+    begin[l].reserve(nodes.size() + 1);
+    for (const Code c : nodes) {
+      begin[l].push_back(level[l].size());
+      std::span<const Count> part[2];
+      std::uint32_t n = 0;
+      for (const Code child : tree.children(c)) {
+        const std::uint64_t k = static_cast<std::uint64_t>(tree.node_index(child)) - tree.level_offset(l + 1);
+        part[n++] = std::span<const Count>(level[l + 1]).subspan(begin[l + 1][k], begin[l + 1][k + 1] - begin[l + 1][k]);
+      }
+      std::size_t a = 0, b = 0;
+      while (a < part[0].size() || b < part[1].size()) {
+        if (b == part[1].size() || (a < part[0].size() && part[0][a].category < part[1][b].category)) {
+          level[l].push_back(part[0][a++]);
+        } else if (a == part[0].size() || part[1][b].category < part[0][a].category) {
+          level[l].push_back(part[1][b++]);
+        } else {
+          level[l].push_back({part[0][a].category, part[0][a].items + part[1][b].items});
+          ++a, ++b;
+        }
+      }
+    }
+    begin[l].push_back(level[l].size());
+  }
+  offset_.reserve(tree.num_nodes() + 1);
+  items_.reserve(tree.num_nodes());
+  for (std::uint32_t l = 0; l <= L; ++l) {
+    const std::uint64_t base = counts_.size();
+    for (std::size_t k = 0; k + 1 < begin[l].size(); ++k) {
+      offset_.push_back(base + begin[l][k]);
+      std::uint64_t items = 0;
+      for (std::uint64_t e = begin[l][k]; e < begin[l][k + 1]; ++e) items += level[l][e].items;
+      items_.push_back(items);
+    }
+    counts_.insert(counts_.end(), level[l].begin(), level[l].end());
+    std::vector<Count>().swap(level[l]);
+  }
+  offset_.push_back(counts_.size());
+}
+
+CategorySummary::CategorySummary(const Tree& tree)
+    : CategorySummary(tree, std::vector<std::uint32_t>(tree.num_items(), 0), 1) {}
+
+ItemFilter::ItemFilter(std::shared_ptr<const CategorySummary> summary_ptr, const FilterSpec& spec)
+    : summary_(std::move(summary_ptr)),
+      category_rule_(!spec.categories.empty() || !spec.exclude_categories.empty()),
+      allowed_(summary_->num_categories(), spec.categories.empty() ? 1 : 0) {
+  const CategorySummary& summary = *summary_;
+  const std::uint32_t num_categories = summary.num_categories();
   for (std::uint32_t c : spec.categories) {
     if (c >= num_categories) fail("filter: category ", c, " is not below the number of categories ", num_categories);
-    allowed[c] = 1;
+    allowed_[c] = 1;
   }
   for (std::uint32_t c : spec.exclude_categories) {
     if (c >= num_categories) fail("filter: category ", c, " is not below the number of categories ", num_categories);
-    allowed[c] = 0;
+    allowed_[c] = 0;
   }
-  for (std::uint32_t i = 0; i < tree.num_items(); ++i) {
-    if (item_category[i] >= num_categories)
-      fail("filter: item ", i, " has category ", item_category[i], " of ", num_categories);
-    pass_[i] = allowed[item_category[i]];
-  }
+  const Tree& tree = summary.tree();
   for (std::uint32_t i : spec.exclude_items) {
     if (i >= tree.num_items()) fail("filter: item ", i, " is not below the corpus size ", tree.num_items());
-    pass_[i] = 0;
+    if (allowed_[summary.category(i)]) excluded_.push_back(i);
   }
-  for (std::uint32_t i = 0; i < tree.num_items(); ++i)
-    if (pass_[i])
-      for (std::uint32_t l = 0; l <= tree.max_level(); ++l) ++below_[tree.ancestor_index(i, l)];
+  std::sort(excluded_.begin(), excluded_.end());
+  excluded_.erase(std::unique(excluded_.begin(), excluded_.end()), excluded_.end());
+  std::vector<std::uint64_t> ancestors;
+  ancestors.reserve(excluded_.size() * (tree.max_level() + 1));
+  for (std::uint32_t i : excluded_)
+    for (std::uint32_t l = 0; l <= tree.max_level(); ++l) ancestors.push_back(tree.ancestor_index(i, l));
+  std::sort(ancestors.begin(), ancestors.end());
+  for (const std::uint64_t node : ancestors) {
+    if (excluded_below_.empty() || excluded_below_.back().first != node) excluded_below_.push_back({node, 0});
+    ++excluded_below_.back().second;
+  }
+}
+
+bool ItemFilter::passes(std::uint32_t item) const {
+  return allowed_[summary_->category(item)] && !std::binary_search(excluded_.begin(), excluded_.end(), item);
+}
+
+std::uint64_t ItemFilter::passing_below(Code node) const {
+  const std::int64_t index = summary_->tree().node_index(node);
+  TR_CHECK(index >= 0, "filter: node ", node, " is empty");
+  const auto k = static_cast<std::uint64_t>(index);
+  std::uint64_t n = 0;
+  if (!category_rule_) {
+    n = summary_->items_below(k);
+  } else {
+    for (const CategorySummary::Count& c : summary_->below(k))
+      if (allowed_[c.category]) n += c.items;
+  }
+  if (!excluded_below_.empty()) {
+    const auto it = std::lower_bound(excluded_below_.begin(), excluded_below_.end(),
+                                     std::pair<std::uint64_t, std::uint32_t>{k, 0});
+    if (it != excluded_below_.end() && it->first == k) n -= it->second;
+  }
+  return n;
 }
 
 }  // namespace treerec

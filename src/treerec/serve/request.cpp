@@ -7,7 +7,7 @@ namespace {
 
 using nlohmann::json;
 
-// Request bodies nest 4 deep at most ({"requests": [{"behaviors": [...]}]}); a cap keeps a
+// Request bodies nest 5 deep at most ({"requests": [{"filter": {"categories": [...]}}]}); a cap keeps a
 // hostile body of a million '[' from costing more than it must.
 constexpr int kMaxDepth = 8;
 
@@ -28,24 +28,45 @@ json parse_json(std::string_view body) {
   }
 }
 
-// A raw item id: a string as is, an integer as its decimal text.
-std::string item_id(const json& v, const std::string& where) {
+// A raw id (`what`: "item" or "category"): a string as is, an integer as its decimal text.
+std::string raw_id(const json& v, const std::string& where, const char* what) {
   if (v.is_string()) return v.get<std::string>();
   if (v.is_number_unsigned()) return std::to_string(v.get<std::uint64_t>());
   if (v.is_number_integer()) return std::to_string(v.get<std::int64_t>());
-  throw RequestError(422, cat(where, " must be a string or an integer item id, got ", type_name(v)));
+  throw RequestError(422, cat(where, " must be a string or an integer ", what, " id, got ", type_name(v)));
 }
 
 std::vector<std::string> id_list(const json& v, const std::string& field, std::uint32_t max,
-                                 const std::string& prefix) {
+                                 const std::string& prefix, const char* what = "item") {
   if (!v.is_array())
-    throw RequestError(422, cat(prefix, "\"", field, "\" must be an array of item ids, got ", type_name(v)));
+    throw RequestError(422, cat(prefix, "\"", field, "\" must be an array of ", what, " ids, got ", type_name(v)));
   if (v.size() > max)
     throw RequestError(422, cat(prefix, "\"", field, "\" has ", v.size(), " ids; at most ", max, " are allowed"));
   std::vector<std::string> ids;
   ids.reserve(v.size());
-  for (std::size_t i = 0; i < v.size(); ++i) ids.push_back(item_id(v[i], cat(prefix, field, "[", i, "]")));
+  for (std::size_t i = 0; i < v.size(); ++i) ids.push_back(raw_id(v[i], cat(prefix, field, "[", i, "]"), what));
   return ids;
+}
+
+// {"categories": [...], "exclude_categories": [...], "exclude": [...]}, each list optional.
+RawFilter read_filter(const json& j, const ServeLimits& limits, const std::string& prefix) {
+  if (!j.is_object())
+    throw RequestError(422, cat(prefix, "\"filter\" must be a JSON object with \"categories\", \"exclude_categories\" "
+                                        "or \"exclude\", got ", type_name(j)));
+  RawFilter f;
+  for (const auto& [key, value] : j.items()) {
+    if (key == "categories") {
+      f.categories = id_list(value, "filter." + key, limits.max_exclude, prefix, "category");
+    } else if (key == "exclude_categories") {
+      f.exclude_categories = id_list(value, "filter." + key, limits.max_exclude, prefix, "category");
+    } else if (key == "exclude") {
+      f.exclude_items = id_list(value, "filter." + key, limits.max_exclude, prefix);
+    } else {
+      throw RequestError(422, cat(prefix, "\"filter\": unknown field \"", key,
+                                  "\" (expected \"categories\", \"exclude_categories\", \"exclude\")"));
+    }
+  }
+  return f;
 }
 
 // `prefix` names the query inside a batch ("requests[3]: ") or is empty.
@@ -61,6 +82,8 @@ RecommendRequest read_query(const json& j, const ServeLimits& limits, const std:
       has_behaviors = true;
     } else if (key == "exclude") {
       r.exclude = id_list(value, key, limits.max_exclude, prefix);
+    } else if (key == "filter") {
+      r.filter = read_filter(value, limits, prefix);
     } else if (key == "k") {
       if (!value.is_number_integer())
         throw RequestError(422, cat(prefix, "\"k\" must be an integer, got ", type_name(value)));
@@ -70,7 +93,7 @@ RecommendRequest read_query(const json& j, const ServeLimits& limits, const std:
         throw RequestError(422, cat(prefix, "\"k\" = ", value.dump(), " is out of range: expected 1 to ", limits.max_k));
       r.k = static_cast<std::uint32_t>(value.get<std::uint64_t>());
     } else {
-      throw RequestError(422, cat(prefix, "unknown field \"", key, "\" (expected \"behaviors\", \"k\", \"exclude\")"));
+      throw RequestError(422, cat(prefix, "unknown field \"", key, "\" (expected \"behaviors\", \"k\", \"exclude\", \"filter\")"));
     }
   }
   if (!has_behaviors)
@@ -95,7 +118,7 @@ const ParamTable<ServeLimits>& serve_limit_params() {
         .add(serving_param({.name = "max_behaviors", .type = T::count,
                             .help = "most behaviours in one query (only the most recent 69 are used)", .min = 1}),
              &ServeLimits::max_behaviors)
-        .add(serving_param({.name = "max_exclude", .type = T::count, .help = "most excluded ids in one query"}),
+        .add(serving_param({.name = "max_exclude", .type = T::count, .help = "most ids in one query's exclude list, and in each list of its filter"}),
              &ServeLimits::max_exclude)
         .add(serving_param({.name = "max_k", .type = T::count, .help = "largest k a request may ask for", .min = 1}),
              &ServeLimits::max_k)

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "treerec/search/item_filter.h"
 #include "treerec/util/error.h"
 #include "treerec/util/params.h"
 
@@ -19,7 +20,7 @@ namespace treerec {
 struct ServeLimits {
   std::size_t max_body_bytes = std::size_t{1} << 20;  // larger bodies get 413
   std::uint32_t max_behaviors = 1000;  // per query; only the most recent 69 are used (ALGORITHMS §4)
-  std::uint32_t max_exclude = 10000;   // excluded ids per query
+  std::uint32_t max_exclude = 10000;   // excluded ids per query, and ids per list of its filter
   std::uint32_t max_k = 1000;          // k in [1, max_k]
   std::uint32_t default_k = 200;       // k when a request leaves it out (ALGORITHMS §6: M = 200)
   std::uint32_t max_batch = 256;       // queries per batch request
@@ -33,11 +34,15 @@ const ParamTable<ServeLimits>& serve_limit_params();
 // `s` as a serving setting: it changes no model (no identity) and is no experiment config key.
 ParamSpec serving_param(ParamSpec s);
 
-// One query: `{"behaviors": [...], "k": 200, "exclude": [...]}`.
+// One query: `{"behaviors": [...], "k": 200, "exclude": [...], "filter": {"categories": [...],
+// "exclude_categories": [...], "exclude": [...]}}`.
 struct RecommendRequest {
   std::vector<std::string> behaviors;  // raw item ids, most recent LAST (= oldest first)
   std::uint32_t k = 200;               // items to return
   std::vector<std::string> exclude;    // raw item ids never to return
+  // A business rule applied inside the search (search/item_filter.h), raw category and item ids;
+  // "exclude" in the filter lands in exclude_items.
+  RawFilter filter;
 };
 
 // A request the client must fix: `status` is the HTTP status to answer (400 malformed JSON,

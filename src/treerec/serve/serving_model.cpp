@@ -83,11 +83,27 @@ std::shared_ptr<const ServingModel> ServingModel::load(const std::string& model_
     if (m->ids_->get_or_add(m->tree_.item_id(i), &added) != i || !added)
       fail(tree_path, ": item id '", m->tree_.item_id(i), "' appears twice; raw ids must be distinct");
   }
+  m->category_names_ = std::make_unique<StringTable>();
+  m->category_ids_ = std::make_unique<IdMap>(m->category_names_.get(), "category ids");
+  if (m->tree_.has_categories()) {
+    const StringTable& names = m->tree_.category_ids();
+    for (std::uint32_t c = 0; c < names.size(); ++c) {
+      bool added = false;
+      if (m->category_ids_->get_or_add(names[c], &added) != c || !added)
+        fail(tree_path, ": category id '", names[c], "' appears twice; raw ids must be distinct");
+    }
+    m->categories_ = std::make_shared<CategorySummary>(m->tree_, m->tree_.item_categories(),
+                                                       static_cast<std::uint32_t>(names.size()));
+  } else {
+    m->categories_ = std::make_shared<CategorySummary>(m->tree_);
+  }
   // What is served, not how the files were made: the same parameters on the same tree give the
   // same version, whatever timings the model file records (identical runs, a resumed one).
-  const std::uint64_t what[4] = {parameters_fingerprint(m->trained_.model->parameters()),
+  // The categories count too: they decide what a filter returns.
+  const std::uint64_t what[5] = {parameters_fingerprint(m->trained_.model->parameters()),
                                  m->tree_.assignment_fingerprint(), m->tree_.fingerprint(),
-                                 xxh3(m->method_.name.data(), m->method_.name.size())};
+                                 xxh3(m->method_.name.data(), m->method_.name.size()),
+                                 xxh3(m->tree_.item_categories()) ^ item_ids_fingerprint(m->tree_.category_ids())};
   m->version_ = hex64(xxh3(what, sizeof what));
   m->loaded_at_ = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   return m;
@@ -98,12 +114,43 @@ std::uint32_t ServingModel::find_item(std::string_view raw) const {
   return id == IdMap::kNone ? kUnknown : id;
 }
 
+std::uint32_t ServingModel::find_category(std::string_view raw) const {
+  const std::uint32_t id = category_ids_->find(IdKey::of(raw));
+  return id == IdMap::kNone ? kUnknown : id;
+}
+
+namespace {
+
+// The dense ids of a filter's raw category ids; `field` names the list in errors.
+std::vector<std::uint32_t> category_ids(const ServingModel& snapshot, const std::vector<std::string>& raw,
+                                        const std::string& field) {
+  std::vector<std::uint32_t> ids;
+  for (const std::string& name : raw) {
+    if (!snapshot.tree().has_categories())
+      throw RequestError(422, cat(field, ": the tree file ", snapshot.tree_path(),
+                                  " holds no item categories (written before they were stored); rebuild it with "
+                                  "`treerec tree init` or `treerec tree learn` to filter by category"));
+    const std::uint32_t c = snapshot.find_category(name);
+    if (c == ServingModel::kUnknown) {
+      std::string shown;
+      append_json_string(shown, name);
+      throw RequestError(422, cat(field, ": the index has no category ", shown));
+    }
+    ids.push_back(c);
+  }
+  return ids;
+}
+
+}  // namespace
+
 std::vector<Recommendation> recommend(const ServingModel& snapshot, std::span<const RecommendRequest> queries,
                                       const RecommendOptions& options) {
   const std::size_t n = queries.size();
   std::vector<Recommendation> out(n);
   std::vector<std::vector<std::uint32_t>> histories(n), excluded(n);
-  std::map<std::uint32_t, std::vector<std::uint32_t>> by_k;  // k -> queries asking for it
+  std::vector<FilterSpec> specs{FilterSpec{}};  // distinct filters; 0: none
+  // (k, filter) -> queries asking for it
+  std::map<std::pair<std::uint32_t, std::size_t>, std::vector<std::uint32_t>> groups;
   for (std::size_t q = 0; q < n; ++q) {
     std::unordered_set<std::string_view> reported;
     const auto map_ids = [&](const std::vector<std::string>& raw, std::vector<std::uint32_t>& ids) {
@@ -119,12 +166,23 @@ std::vector<Recommendation> recommend(const ServingModel& snapshot, std::span<co
     };
     map_ids(queries[q].behaviors, histories[q]);
     map_ids(queries[q].exclude, excluded[q]);
-    by_k[queries[q].k].push_back(static_cast<std::uint32_t>(q));
+    const RawFilter& raw = queries[q].filter;
+    const std::string where = n > 1 ? cat("requests[", q, "]: filter.") : std::string("filter.");
+    FilterSpec spec;
+    spec.categories = category_ids(snapshot, raw.categories, where + "categories");
+    spec.exclude_categories = category_ids(snapshot, raw.exclude_categories, where + "exclude_categories");
+    map_ids(raw.exclude_items, spec.exclude_items);
+    const std::size_t s = static_cast<std::size_t>(std::find(specs.begin(), specs.end(), spec) - specs.begin());
+    if (s == specs.size()) specs.push_back(std::move(spec));
+    groups[{queries[q].k, s}].push_back(static_cast<std::uint32_t>(q));
   }
 
-  for (const auto& entry : by_k) {
-    const std::uint32_t k = entry.first;
+  for (const auto& entry : groups) {
+    const std::uint32_t k = entry.first.first;
+    const FilterSpec& spec = specs[entry.first.second];
     const std::vector<std::uint32_t>& group = entry.second;  // named: clang 14 lambdas cannot capture bindings
+    std::unique_ptr<ItemFilter> filter;
+    if (!spec.empty()) filter = std::make_unique<ItemFilter>(snapshot.categories(), spec);
     HistoryLists lists;
     for (const std::uint32_t q : group) lists.add(histories[q]);
     const ExcludeFn exclude = [&](std::uint32_t i) { return std::span<const std::uint32_t>(excluded[group[i]]); };
@@ -134,6 +192,7 @@ std::vector<Recommendation> recommend(const ServingModel& snapshot, std::span<co
     ro.brute_force = snapshot.method().brute_force;  // dnn has no tree model (ALGORITHMS §9)
     ro.path_sum = snapshot.method().hsm;  // HSM ranks by path probability (ALGORITHMS §6)
     ro.threads = options.threads;
+    ro.filter = filter.get();
     const RankedLists ranked =
         retrieve(snapshot.model(), snapshot.features(), snapshot.tree(), lists, ro, exclude);
     for (std::size_t i = 0; i < group.size(); ++i) {

@@ -16,6 +16,7 @@
 
 #include "treerec/model/hierarchical_preference.h"
 #include "treerec/model/preference_model.h"
+#include "treerec/search/item_filter.h"
 #include "treerec/serve/request.h"
 #include "treerec/model/model_file.h"
 #include "treerec/tree/tree.h"
@@ -47,6 +48,11 @@ class ServingModel {
 
   // The dense item id of a raw id, or kUnknown. Thread-safe.
   std::uint32_t find_item(std::string_view raw) const;
+  // The dense category id of a raw category id (the tree file's), or kUnknown. Thread-safe.
+  std::uint32_t find_category(std::string_view raw) const;
+  // How many items of each category lie below each node: a request's filter counts with it.
+  // A tree file without categories puts every item in one, so only items can be filtered.
+  const std::shared_ptr<const CategorySummary>& categories() const { return categories_; }
 
   // Identifies the files' contents: 16 hex digits hashing the checksums in the two files'
   // headers (io/binary_file.h), so the same files always give the same version and any
@@ -64,6 +70,9 @@ class ServingModel {
   HierarchicalPreference features_;
   std::unique_ptr<StringTable> id_names_;
   std::unique_ptr<IdMap> ids_;
+  std::unique_ptr<StringTable> category_names_;
+  std::unique_ptr<IdMap> category_ids_;
+  std::shared_ptr<const CategorySummary> categories_;
   std::string version_;
   double loaded_at_ = 0;
 };
@@ -82,10 +91,12 @@ struct RecommendOptions {
   int threads = 1;           // retrieval threads for this call
 };
 
-// Answers the queries with `snapshot` (ALGORITHMS §6): unknown ids are dropped from the histories and
-// exclusions and reported; behaviours are given oldest first, as the model expects. Beam search,
-// or brute force when the model's method is dnn. Queries asking for the same k are searched
-// together. Throws Error only if retrieval itself fails.
+// Answers the queries with `snapshot` (ALGORITHMS §6): unknown item ids are dropped from the
+// histories, exclusions and filters and reported; behaviours are given oldest first, as the model
+// expects. A query's filter applies inside the search. Beam search, or brute force when the
+// model's method is dnn. Queries asking for the same k with the same filter are searched
+// together. Throws RequestError(422) for a category the tree file does not hold (or for any
+// category when it holds none), Error only if retrieval itself fails.
 std::vector<Recommendation> recommend(const ServingModel& snapshot, std::span<const RecommendRequest> queries,
                                       const RecommendOptions& options);
 

@@ -142,16 +142,44 @@ void Tree::check_items(const StringTable& item_ids, std::string_view source) con
          ", other ids or order): build the tree from this dataset with `treerec tree init`");
 }
 
+std::span<const std::uint32_t> Tree::item_categories() const {
+  if (!categories_) return {};
+  return categories_->of_item;
+}
+
+const StringTable& Tree::category_ids() const {
+  static const StringTable none;
+  return categories_ ? categories_->ids : none;
+}
+
+void Tree::set_categories(std::span<const std::uint32_t> item_category, const StringTable& category_ids) {
+  if (item_category.size() != num_items())
+    fail("the tree holds ", num_items(), " items but ", item_category.size(), " item categories were given");
+  for (std::size_t i = 0; i < item_category.size(); ++i)
+    if (item_category[i] >= category_ids.size())
+      fail("item ", i, " (", item_id(static_cast<std::uint32_t>(i)), ") has category ", item_category[i],
+           ", not below the number of categories ", category_ids.size());
+  auto c = std::make_shared<Categories>();
+  c->of_item.assign(item_category.begin(), item_category.end());
+  c->ids = owned_copy(category_ids);
+  categories_ = std::move(c);
+}
+
 void Tree::save(const std::string& path) const {
   TR_CHECK(!item_leaf_.empty(), "cannot save an empty tree to ", path);
   BinaryWriter w(path, kMagic, kFormatVersion);
   w.add("leaf", item_leaf_);
   w.add_strings("item_ids", item_ids_);
+  if (categories_) {
+    w.add("item_category", categories_->of_item);
+    w.add_strings("category_ids", categories_->ids);
+  }
   w.add_json("meta", nlohmann::json{
                          {"l_max", max_level_},
                          {"items", num_items()},
                          {"nodes", num_nodes()},
                          {"builder", builder_},
+                         {"categories", category_ids().size()},
                          {"dataset", {{"items", num_items()}, {"item_ids_xxh3", hex64(fingerprint_)}}},
                      });
   w.commit();
@@ -175,6 +203,16 @@ Tree Tree::load(const std::string& path) {
     t.index_nodes();
     if (hex64(t.fingerprint_) != want_fp)
       fail("the item ids hash to ", hex64(t.fingerprint_), ", the meta says ", want_fp);
+    if (t.file_->has("item_category") != t.file_->has("category_ids.off"))
+      fail("the sections item_category and category_ids come together; only one is present");
+    if (t.file_->has("item_category")) {
+      const StringTable ids = t.file_->strings("category_ids");
+      if (meta.contains("categories") && meta.at("categories").get<std::uint64_t>() != ids.size())
+        fail("section category_ids holds ", ids.size(), " ids, the meta says ", meta.at("categories"));
+      t.set_categories(t.file_->get<std::uint32_t>("item_category"), ids);
+    } else if (meta.value("categories", std::uint64_t{0}) != 0) {
+      fail("the meta says ", meta.at("categories"), " categories but the file has no section item_category");
+    }
   } catch (const nlohmann::json::exception& e) {
     fail(path, ": damaged tree file: bad meta: ", e.what());
   } catch (const Error& e) {

@@ -5,7 +5,8 @@
 // level by level in increasing code order, for embedding tables (node_index).
 //
 // Files: magic "TRECTREE", format version 1: codes, assignment and the items' raw ids, so a
-// tree file alone can answer in raw ids (docs/FORMATS.md, "Tree file").
+// tree file alone can answer in raw ids, and the items' categories when the tree was built
+// with a dataset, so a tree file alone can filter by category (docs/FORMATS.md, "Tree file").
 #pragma once
 
 #include <cstdint>
@@ -79,6 +80,15 @@ class Tree {
   std::string_view item_id(std::uint32_t item) const { return item_ids_[item]; }
   const StringTable& item_ids() const { return item_ids_; }
 
+  // The items' categories (a dataset's dense category ids and their raw ids), which the server
+  // filters by (search/item_filter.h). Every tree the CLI writes has them; a tree file of an
+  // earlier version may not.
+  bool has_categories() const { return categories_ != nullptr; }
+  std::span<const std::uint32_t> item_categories() const;  // empty without categories
+  const StringTable& category_ids() const;                  // empty without categories
+  // Attaches categories: one per item, each below category_ids.size(). Throws Error otherwise.
+  void set_categories(std::span<const std::uint32_t> item_category, const StringTable& category_ids);
+
   // How the assignment was made ("category", "kmeans", "learned", ...); stored in the file.
   const std::string& builder() const { return builder_; }
   void set_builder(std::string builder) { builder_ = std::move(builder); }
@@ -142,6 +152,11 @@ class Tree {
   std::vector<Code> item_leaf_;
   StringTable item_ids_;
   std::shared_ptr<const BinaryReader> file_;  // keeps a loaded file's item ids mapped
+  struct Categories {
+    std::vector<std::uint32_t> of_item;
+    StringTable ids;
+  };
+  std::shared_ptr<const Categories> categories_;  // immutable: copies of the tree share it
   std::string builder_;
   std::uint64_t fingerprint_ = 0;
   std::vector<Code> nodes_;                 // all non-empty codes, level by level, increasing
