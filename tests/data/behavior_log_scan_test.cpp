@@ -63,6 +63,8 @@ void expect_same(const BehaviorLog& a, const BehaviorLog& b) {
   EXPECT_EQ(a.behavior, b.behavior);
   EXPECT_EQ(a.lines_read, b.lines_read);
   EXPECT_EQ(a.skipped_lines, b.skipped_lines);
+  EXPECT_EQ(a.items_with_several_categories, b.items_with_several_categories);
+  EXPECT_EQ(a.several_categories_example, b.several_categories_example);
 }
 
 TEST(LogScanner, SameResultForAnyThreadCountAndBlockSize) {
@@ -79,6 +81,8 @@ TEST(LogScanner, SameResultForAnyThreadCountAndBlockSize) {
   // Brute force: first-appearance order and first-seen categories, straight from the text.
   std::map<std::string, std::uint32_t> users, items;
   std::vector<std::string> item_cats;
+  std::set<std::string> several;  // items seen under another category than their first
+  std::string example;
   std::size_t record = 0;
   for (std::size_t pos = 0; pos < text.size();) {
     std::size_t nl = text.find('\n', pos);
@@ -103,6 +107,8 @@ TEST(LogScanner, SameResultForAnyThreadCountAndBlockSize) {
     const auto u = users.try_emplace(f[0], static_cast<std::uint32_t>(users.size())).first->second;
     const auto [it, fresh] = items.try_emplace(f[1], static_cast<std::uint32_t>(items.size()));
     if (fresh) item_cats.push_back(f[2]);
+    if (item_cats[it->second] != f[2] && several.insert(f[1]).second && example.empty())
+      example = "item '" + f[1] + "' under '" + item_cats[it->second] + "', then '" + f[2] + "'";
     ASSERT_EQ(reference.user[record], u);
     ASSERT_EQ(reference.item[record], it->second);
     ASSERT_EQ(reference.user_ids[u], f[0]);
@@ -112,6 +118,9 @@ TEST(LogScanner, SameResultForAnyThreadCountAndBlockSize) {
   ASSERT_EQ(reference.item_ids.size(), items.size());
   for (std::size_t i = 0; i < item_cats.size(); ++i)
     EXPECT_EQ(reference.category_ids[reference.item_category[i]], item_cats[i]);
+  ASSERT_GT(several.size(), 10u);
+  EXPECT_EQ(reference.items_with_several_categories, several.size());
+  EXPECT_EQ(reference.several_categories_example, example);
 
   // (threads, super-block bytes per thread): many tiny blocks on one thread, a few hundred
   // blocks of two or three chunks, one block of five chunks.
@@ -186,6 +195,7 @@ TEST(RealData, UserBehaviorSlices) {
   kinds.clear();
   for (auto b : log.behavior) ++kinds[std::string(log.behavior_types[b])];
   EXPECT_EQ(kinds, (std::map<std::string, int>{{"pv", 3926}, {"cart", 190}, {"fav", 128}, {"buy", 77}}));
+  EXPECT_EQ(log.items_with_several_categories, 0u);
 }
 
 TEST(RealData, MovieLensLatestSmall) {
@@ -226,6 +236,9 @@ TEST(RealData, CiaoAsNamedColumnCsv) {
   EXPECT_EQ(log.user_ids[0], "6119");
   EXPECT_EQ(log.item_ids[0], "92579");
   EXPECT_EQ(log.category_ids[log.item_category[0]], "24");
+  // Items rated under two categories (counted with Python): each keeps its first.
+  EXPECT_EQ(log.items_with_several_categories, 101u);
+  EXPECT_EQ(log.several_categories_example, "item '41122' under '12', then '11'");
   EXPECT_EQ(log.time[0], 959670000);
   const auto [lo, hi] = std::minmax_element(log.time.begin(), log.time.end());
   EXPECT_GE(*lo, 959644800);  // 2000-05-30

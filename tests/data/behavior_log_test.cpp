@@ -82,6 +82,9 @@ TEST(UserBehaviorLog, MapsIdsInFirstAppearanceOrder) {
   EXPECT_EQ(log.lines_read, 6u);
   EXPECT_EQ(log.skipped_lines, 0u);
   EXPECT_EQ(log.items_without_category, 0u);
+  // Items 7 (3, then 9) and x1 ("cat", then 3) have two categories; each counts once.
+  EXPECT_EQ(log.items_with_several_categories, 2u);
+  EXPECT_EQ(log.several_categories_example, "item '7' under '3', then '9'");
 }
 
 TEST(UserBehaviorLog, AcceptsCrlfBomBlankLinesAndNoFinalNewline) {
@@ -193,6 +196,8 @@ TEST(AmazonLog, CategoriesFromTheSideFile) {
   EXPECT_EQ(log.item, (U32{0, 1, 2, 0}));
   EXPECT_EQ(log.time, (I64{1000, 1001, 1002, 1003}));
   EXPECT_EQ(log.items_without_category, 1u);
+  EXPECT_EQ(log.items_with_several_categories, 1u);
+  EXPECT_EQ(log.several_categories_example, "item 'B0001' under 'Books', then 'Music'");
 }
 
 TEST(AmazonLog, Errors) {

@@ -14,6 +14,8 @@
 #include <deque>
 #include <filesystem>
 
+#include <absl/container/flat_hash_set.h>
+
 #include "treerec/data/csv_scan.h"
 #include "treerec/data/log_scanner.h"
 #include "treerec/io/mapped_file.h"
@@ -80,6 +82,9 @@ struct SideCategories {
   std::deque<std::string> owned;
   detail::CategoryMap map;
   std::uint64_t skipped = 0;
+  std::uint64_t several = 0;  // items listed again under another category
+  std::string example;        // the first of them
+  absl::flat_hash_set<std::string_view> counted;
 };
 
 struct SideLayout {
@@ -111,7 +116,9 @@ std::string side_line(SideCategories& side, const SideLayout& layout, const csv:
   if (layout.first_genre) value = value.substr(0, value.find('|'));
   if (value.empty()) return cat("field '", layout.names[static_cast<std::size_t>(layout.category)], "' is empty");
   const std::string_view key = side_value(side, item);
-  side.map.try_emplace(key, value);  // an item listed twice keeps its first category
+  const auto [it, added] = side.map.try_emplace(key, value);  // an item listed twice keeps its first category
+  if (!added && it->second != value && side.counted.insert(key).second && side.several++ == 0)
+    side.example = cat("item '", key, "' under '", it->second, "', then '", value, "'");
   return {};
 }
 
@@ -302,6 +309,8 @@ BehaviorLog read_behavior_log(const ReadOptions& o) {
   BehaviorLog log;
   detail::scan_log(in, log);
   log.skipped_lines += side.skipped;
+  log.items_with_several_categories += side.several;
+  if (log.several_categories_example.empty()) log.several_categories_example = side.example;
   if (log.records() == 0) {
     if (log.lines_read == 0) fail(o.input, ": has a header line but no data lines");
     fail(o.input, ": no valid records: all ", log.lines_read, " data lines are malformed and were skipped");

@@ -28,6 +28,11 @@ struct BehaviorLog {
   std::uint64_t lines_read = 0;     // data lines seen (headers and blank lines excluded)
   std::uint64_t skipped_lines = 0;  // malformed lines skipped under skip_bad_lines
   std::uint64_t items_without_category = 0;  // items absent from a category side file
+  // Items given more than one category (in the log's category column, or listed twice in a
+  // side file); each keeps the first. `several_categories_example` describes the first such
+  // item in file order ("item 'x' under 'a', then 'b'"), empty when there is none.
+  std::uint64_t items_with_several_categories = 0;
+  std::string several_categories_example;
 
   std::size_t records() const { return user.size(); }
 };
@@ -67,8 +72,9 @@ const char* log_format_name(LogFormat format);
 //
 // Promises:
 // - Dense ids follow first appearance in the file, whatever the thread count; a raw id is
-//   text ("7" and "007" are different ids). Each item keeps the first category seen for it;
-//   category ids follow first appearance as an item's category.
+//   text ("7" and "007" are different ids). Each item keeps the first category seen for it
+//   (items seen with others are counted in items_with_several_categories); category ids
+//   follow first appearance as an item's category.
 // - Records keep file order; timestamps are integer unix seconds in [0, 253402300799].
 // - Lines end in "\n" or "\r\n"; a UTF-8 byte order mark and blank lines are skipped. Fields
 //   may be quoted ("a, ""b""") but a record is one line. Extra or missing fields are errors.

@@ -93,6 +93,8 @@ struct Chunk {
   std::uint64_t lines = 0, data_lines = 0, skipped = 0;
   std::uint64_t error_line = 0;  // 1-based within the chunk; 0 = no error
   std::string error;
+  // Records whose category differs from their item's (first) category: (record, item), by copy().
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> other_category;
 
   std::size_t records() const { return item.size(); }
   void reset(const char* b, const char* e) {
@@ -107,6 +109,7 @@ struct Chunk {
     new_items.clear();
     new_behaviors.clear();
     buffer.clear();
+    other_category.clear();
     lines = data_lines = skipped = error_line = 0;
     error.clear();
   }
@@ -140,7 +143,9 @@ class Scanner {
   IdKey key_of(const Chunk& c, std::uint64_t token) const;
   void resolve(Chunk& c) const;
   void assign(Chunk& c);
-  void copy(const Chunk& c, std::size_t offset);
+  void copy(Chunk& c, std::size_t offset);
+  void count_other_categories(const Chunk& c);
+  std::string key_string(const Chunk& c, std::uint64_t token) const;
   std::uint32_t category_of_new_item(const Chunk& c, std::size_t record, const IdKey& item);
   void reserve(std::size_t needed, std::size_t consumed_bytes);
   void release_pages(std::size_t end);
@@ -151,6 +156,7 @@ class Scanner {
   const char* base_;
   std::size_t size_;
   IdMap users_, items_, categories_, behaviors_;
+  std::vector<std::uint8_t> several_;  // per item: counted in items_with_several_categories
   std::vector<Chunk> chunks_;
   std::size_t released_ = 0;  // bytes [0, released_) of the mapping were given back
 };
@@ -217,6 +223,7 @@ void Scanner::run() {
     parallel_blocks(n, static_cast<int>(n), [&](int, std::size_t first, std::size_t last) {
       for (std::size_t k = first; k < last; ++k) copy(chunks_[k], starts[k]);
     });
+    for (std::size_t k = 0; k < n; ++k) count_other_categories(chunks_[k]);
     release_pages(end);
     pos = end;
   }
@@ -388,7 +395,7 @@ void Scanner::assign(Chunk& c) {
     behaviors.global[j] = behaviors_.get_or_add(key_of(c, behaviors.first_token[j]));
 }
 
-void Scanner::copy(const Chunk& c, std::size_t offset) {
+void Scanner::copy(Chunk& c, std::size_t offset) {
   std::uint32_t* user = log_.user.data() + offset;
   std::uint32_t* item = log_.item.data() + offset;
   std::uint8_t* behavior = log_.behavior.data() + offset;
@@ -398,6 +405,36 @@ void Scanner::copy(const Chunk& c, std::size_t offset) {
     item[i] = c.new_items.id(c.item[i]);
     behavior[i] = static_cast<std::uint8_t>(c.new_behaviors.id(c.behavior[i]));
     time[i] = layout_.time >= 0 ? c.time[i] : static_cast<std::int64_t>(offset + i);
+  }
+  if (layout_.category >= 0) {  // every category an item's first one already has its id (assign())
+    std::uint64_t last_token = ~std::uint64_t{0};
+    std::uint32_t last_id = IdMap::kNone;
+    for (std::size_t i = 0; i < c.records(); ++i) {
+      if (c.category[i] != last_token) {
+        last_token = c.category[i];
+        last_id = categories_.find(key_of(c, last_token));
+      }
+      if (log_.item_category[item[i]] != last_id)
+        c.other_category.push_back({static_cast<std::uint32_t>(i), item[i]});
+    }
+  }
+}
+
+std::string Scanner::key_string(const Chunk& c, std::uint64_t token) const {
+  const IdKey key = key_of(c, token);
+  return key.is_int ? std::to_string(key.value) : std::string(key.text);
+}
+
+// Counts the items with another category than their first, once each, in file order.
+void Scanner::count_other_categories(const Chunk& c) {
+  for (const auto& [record, item] : c.other_category) {
+    if (item >= several_.size()) several_.resize(log_.item_ids.size(), 0);
+    if (several_[item]) continue;
+    several_[item] = 1;
+    if (log_.items_with_several_categories++ == 0)
+      log_.several_categories_example = cat("item '", log_.item_ids[item], "' under '",
+                                            log_.category_ids[log_.item_category[item]], "', then '",
+                                            key_string(c, c.category[record]), "'");
   }
 }
 
