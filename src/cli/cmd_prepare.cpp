@@ -21,11 +21,13 @@ struct Opts {
   ReadOptions read;
   PrepareOptions prep;
   std::string out;
+  std::string extend;  // an earlier dataset whose items keep their ids
   int threads = 0;
 };
 
 void run(Opts& o) {
-  check_outputs_are_not_inputs({{"--out", o.out}}, {{"--input", o.read.input}, {"--side-file", o.read.side_file}});
+  check_outputs_are_not_inputs({{"--out", o.out}},
+                               {{"--input", o.read.input}, {"--side-file", o.read.side_file}, {"--extend", o.extend}});
   const auto t0 = std::chrono::steady_clock::now();
   // Every flag was checked as it was parsed, before the (long) read.
   PrepareOptions& prep = o.prep;
@@ -44,9 +46,18 @@ void run(Opts& o) {
     std::fprintf(stderr, " (%llu items without a category)",
                  static_cast<unsigned long long>(log.items_without_category));
   std::fprintf(stderr, "\n");
+  if (log.items_with_several_categories > 0)
+    std::fprintf(stderr, "note: %llu items have more than one category (first: %s); each keeps the first one seen\n",
+                 static_cast<unsigned long long>(log.items_with_several_categories),
+                 log.several_categories_example.c_str());
 
   DatasetSource source{o.read.input, log_format_name(o.read.format), o.read.side_file, 0, 0};
-  const Dataset d = Dataset::build(std::move(log), prep, std::move(source));
+  std::unique_ptr<const Dataset> base;
+  if (!o.extend.empty()) base = std::make_unique<const Dataset>(Dataset::load(o.extend));
+  const Dataset d = Dataset::build(std::move(log), prep, std::move(source), base.get());
+  if (base)
+    std::fprintf(stderr, "extends %s: its %u items keep their ids; %u new items follow\n", o.extend.c_str(),
+                 base->num_items(), d.num_items() - base->num_items());
   d.save(o.out);
   const double total_s = seconds_since(t0);
   std::fprintf(stderr, "kept %u users, %u items, %u categories, %llu records (users with >= %u records)\n",
@@ -68,6 +79,9 @@ const Command kCmd(20, [](CLI::App& app) {
                   {"format", "side_file", "user_col", "item_col", "category_col", "time_col", "behavior_col",
                    "delimiter", "skip_bad_lines"});
   add_param_flags(cmd, prepare_params(), opts->prep, {"min_records", "valid_users", "test_users", "split_seed"});
+  cmd->add_option("--extend", opts->extend,
+                  "a dataset of an earlier log: its items and categories keep their ids and come first, the new "
+                  "log's other items follow (for `treerec tree add-items`)");
   add_threads_option(cmd, opts->threads);
   cmd->callback([opts] { run(*opts); });
 });

@@ -6,6 +6,8 @@
 #include <limits>
 #include <utility>
 
+#include <absl/container/flat_hash_map.h>
+
 #include "treerec/data/dataset_impl.h"
 #include "treerec/data/split.h"
 #include "treerec/util/error.h"
@@ -100,7 +102,8 @@ Dataset::~Dataset() = default;
 Dataset::Dataset(Dataset&&) noexcept = default;
 Dataset& Dataset::operator=(Dataset&&) noexcept = default;
 
-Dataset Dataset::build(BehaviorLog log, const PrepareOptions& options, DatasetSource source) {
+Dataset Dataset::build(BehaviorLog log, const PrepareOptions& options, DatasetSource source,
+                       const Dataset* extends) {
   check_log(log);
   const std::uint64_t n = log.records();
   source.records_read = n;
@@ -142,12 +145,29 @@ Dataset Dataset::build(BehaviorLog log, const PrepareOptions& options, DatasetSo
   if (im.user_ids.size() > kNone - 1) fail("too many users: ", im.user_ids.size());
   log.user_ids = StringTable();
 
-  // Items and categories of kept records, renumbered in order of first appearance among them.
+  // Items and categories of kept records, renumbered in order of first appearance among them,
+  // after those of `extends`, which keep theirs.
   const std::size_t raw_items = log.item_ids.size();
   std::vector<std::uint32_t> item_map(raw_items, kNone);
   std::vector<std::uint32_t> category_map(log.category_ids.size(), kNone);
   im.item_ids.reserve(raw_items, log.item_ids.bytes().size());
   own.item_category.reserve(raw_items);
+  if (extends != nullptr) {
+    absl::flat_hash_map<std::string_view, std::uint32_t> items, categories;
+    for (std::uint32_t c = 0; c < extends->num_categories(); ++c) {
+      im.category_ids.add(extends->category_id(c));
+      categories.emplace(extends->category_id(c), c);
+    }
+    for (std::uint32_t i = 0; i < extends->num_items(); ++i) {
+      im.item_ids.add(extends->item_id(i));
+      own.item_category.push_back(extends->item_category(i));
+      items.emplace(extends->item_id(i), i);
+    }
+    for (std::size_t it = 0; it < raw_items; ++it)
+      if (const auto f = items.find(log.item_ids[it]); f != items.end()) item_map[it] = f->second;
+    for (std::size_t c = 0; c < log.category_ids.size(); ++c)
+      if (const auto f = categories.find(log.category_ids[c]); f != categories.end()) category_map[c] = f->second;
+  }
   for (std::size_t r = 0; r < n; ++r) {
     const std::uint32_t it = log.item[r];
     if (it >= raw_items)

@@ -76,7 +76,12 @@ class Dataset {
   // `log` is consumed: its arrays are freed as soon as they are used, to bound peak memory.
   // Throws Error if no user is kept, the split is impossible, or the log is inconsistent.
   // records_read and skipped_lines of `source` are filled from the log.
-  static Dataset build(BehaviorLog log, const PrepareOptions& options, DatasetSource source = {});
+  // With `extends` (a dataset of an earlier log), its items and categories come first with their
+  // dense ids, raw ids and categories, whether or not the new log has records of them; the new
+  // log's other items and categories follow in order of first appearance. A tree and model of
+  // `extends` then cover a prefix of this dataset's items (`treerec tree add-items`).
+  static Dataset build(BehaviorLog log, const PrepareOptions& options, DatasetSource source = {},
+                       const Dataset* extends = nullptr);
   // Maps and validates a dataset file; throws Error naming the file if it is truncated,
   // corrupted, foreign or of a newer version.
   static Dataset load(const std::string& path);

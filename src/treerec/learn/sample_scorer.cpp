@@ -74,6 +74,15 @@ SampleScorer::SampleScorer(const Dataset& dataset, const Tree& model_tree, const
            "the scoring model needs the tree's node rows plus a zero row (with_zero_node_row)");
 }
 
+std::span<const std::uint32_t> SampleScorer::known_items(std::span<const std::uint32_t> history) {
+  const std::uint32_t known = tree_.num_items();
+  if (std::all_of(history.begin(), history.end(), [&](std::uint32_t i) { return i < known; })) return history;
+  known_.clear();
+  for (const std::uint32_t i : history)
+    if (i < known) known_.push_back(i);
+  return known_;
+}
+
 std::uint64_t SampleScorer::score(std::span<const Sample> samples, std::span<const LevelNodes> sets,
                                   std::span<double> sums) {
   // The rows of one sample: per set, its non-empty nodes then (if needed) one shared zero row.
@@ -117,7 +126,7 @@ std::uint64_t SampleScorer::score(std::span<const Sample> samples, std::span<con
     batch_.clear();
     batch_.repeated_nodes = true;  // every sample scores the same rows
     for (std::size_t s = first; s < last; ++s) {
-      const auto history = dataset_.history(samples[s]);
+      const auto history = known_items(dataset_.history(samples[s]));
       if (one_group) features_.add_group(history, tree_.max_level(), batch_);
       for (std::size_t i = 0; i < sets.size(); ++i) {
         if (!one_group) features_.add_group(history, sets[i].level, batch_);

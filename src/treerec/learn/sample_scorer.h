@@ -60,6 +60,9 @@ class SampleScorer {
   const Tree& model_tree() const { return tree_; }
 
  private:
+  // `history` without the items the model's tree does not hold (a dataset that extends the
+  // tree's, learn/add_items.h): the model knows nothing of them.
+  std::span<const std::uint32_t> known_items(std::span<const std::uint32_t> history);
   const Dataset& dataset_;
   const Tree& tree_;
   const PreferenceModel& model_;
@@ -71,6 +74,7 @@ class SampleScorer {
   std::vector<float> logits_;
   std::vector<std::int64_t> slot_;  // per code: its row within the set's segment (zero row: shared)
   std::vector<std::uint32_t> set_rows_;
+  std::vector<std::uint32_t> known_;
 };
 
 }  // namespace treerec

@@ -95,21 +95,28 @@ void HierarchicalPreference::add_group(std::span<const std::uint32_t> history, s
   batch.row_offsets.push_back(batch.nodes.size());
 }
 
-std::vector<std::int64_t> node_row_sources(const Tree& from, const Tree& to) {
-  TR_CHECK(from.num_items() == to.num_items() && from.max_level() == to.max_level(),
+std::vector<std::int64_t> node_row_sources(const Tree& from, const Tree& to, bool from_parent) {
+  const bool same = from.num_items() == to.num_items() && from.max_level() == to.max_level();
+  TR_CHECK(same || (from_parent && from.num_items() <= to.num_items() && from.max_level() <= to.max_level()),
            "warm start: the trees hold ", from.num_items(), " and ", to.num_items(), " items, ", from.max_level(),
            " and ", to.max_level(), " levels");
   std::vector<std::int64_t> source(to.num_nodes());
   const std::uint64_t leaves = to.level_offset(to.max_level());
-  parallel_for(source.size(), 0, 4096, [&](std::size_t i) {
+  const auto own = [&](std::size_t i) -> std::int64_t {
     const Code code = to.node_code(i);
-    if (i < leaves) {
-      source[i] = from.node_index(code);  // an internal node: its code's row
-    } else {  // a leaf: the row of its item's leaf in `from`
-      const auto item = static_cast<std::uint32_t>(to.item_at(code));
-      source[i] = from.node_index(from.leaf(item));
-    }
-  });
+    if (i < leaves)  // an internal node: its code's row (a leaf's in `from` when `to` is deeper)
+      return code_level(code) <= from.max_level() ? from.node_index(code) : -1;
+    const auto item = static_cast<std::uint32_t>(to.item_at(code));  // a leaf: its item's row
+    return item < from.num_items() ? from.node_index(from.leaf(item)) : -1;
+  };
+  if (!from_parent) {
+    parallel_for(source.size(), 0, 4096, [&](std::size_t i) { source[i] = own(i); });
+    return source;
+  }
+  for (std::size_t i = 0; i < source.size(); ++i) {  // level by level: a parent comes first
+    source[i] = own(i);
+    if (source[i] < 0 && i > 0) source[i] = source[static_cast<std::size_t>(to.node_index(parent_code(to.node_code(i))))];
+  }
   return source;
 }
 

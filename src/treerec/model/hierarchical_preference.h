@@ -73,6 +73,9 @@ class HierarchicalPreference {
 // The trees must hold the same items. This carries the node table, and the behaviour table
 // under jtm-h (whose leaf-level rows are then item rows); tdm and jtm-hi behaviour rows depend
 // on items only.
-std::vector<std::int64_t> node_row_sources(const Tree& from, const Tree& to);
+// With `from_parent` (new items, learn/add_items.h), `to` may hold more items, `from`'s being its
+// first ones, and more levels, `from`'s codes keeping theirs; a node without a row in `from`
+// (and a new item's leaf) then takes its parent's source instead of -1.
+std::vector<std::int64_t> node_row_sources(const Tree& from, const Tree& to, bool from_parent = false);
 
 }  // namespace treerec
