@@ -59,11 +59,13 @@ void run(ServerOptions options, const std::string& host, int port) {
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
   Server server(std::move(options));
   const int bound = server.start(host, port);
-  const auto snap = server.snapshot();
-  const std::string shown = host.find(':') == std::string::npos ? host : "[" + host + "]";  // IPv6
-  std::fprintf(stderr, "serve: listening on http://%s:%d (method %s, %u items, model version %s)\n", shown.c_str(), bound,
-               snap->method().name.c_str(), snap->tree().num_items(), snap->version().c_str());
-  std::fflush(stderr);
+  {  // scoped: a snapshot held here would stay in memory after every reload (docs/RELIABILITY.md, Soak)
+    const auto snap = server.snapshot();
+    const std::string shown = host.find(':') == std::string::npos ? host : "[" + host + "]";  // IPv6
+    std::fprintf(stderr, "serve: listening on http://%s:%d (method %s, %u items, model version %s)\n", shown.c_str(),
+                 bound, snap->method().name.c_str(), snap->tree().num_items(), snap->version().c_str());
+    std::fflush(stderr);
+  }
   for (;;) {
     pollfd p{g_signal_pipe[0], POLLIN, 0};
     const int ready = ::poll(&p, 1, 500);

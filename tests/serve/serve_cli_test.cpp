@@ -56,6 +56,14 @@ std::string wait_for(const std::string& path, const std::string& text, double se
   return s;
 }
 
+// How many mappings of the process name `path` (/proc/PID/maps).
+int mappings_of(pid_t pid, const std::string& path) {
+  const std::string maps = test::read_file("/proc/" + std::to_string(pid) + "/maps");
+  int n = 0;
+  for (std::size_t at = maps.find(path); at != std::string::npos; at = maps.find(path, at + 1)) ++n;
+  return n;
+}
+
 int wait_exit(pid_t pid) {
   int status = 0;
   EXPECT_EQ(::waitpid(pid, &status, 0), pid);
@@ -94,6 +102,10 @@ TEST(ServeCli, ServesReloadsOnSighupAndStopsOnSigterm) {
   EXPECT_TRUE(has(log, "serve: reloaded, model version " + version)) << log;
   EXPECT_EQ(c.Get("/healthz")->status, 200);
   EXPECT_TRUE(has(c.Get("/metrics")->body, "treerec_reloads_total 1\n"));
+  // The old snapshot is gone once no request holds it: each snapshot maps the tree file, so the
+  // process maps it once (the serve loop once kept the first snapshot for good: a second model's
+  // worth of memory after the first reload, docs/RELIABILITY.md, Soak).
+  EXPECT_EQ(mappings_of(pid, f.tree), 1);
 
   ASSERT_EQ(::kill(pid, SIGTERM), 0);
   EXPECT_EQ(wait_exit(pid), 0);
