@@ -1,4 +1,4 @@
-// New items into an existing tree and model without a rebuild (issue 16; docs/ALGORITHMS.md §10).
+// New items into an existing tree and model without a rebuild (issue 16; docs/ALGORITHMS.md §11).
 //
 // The dataset extends the tree's (`treerec prepare --extend`): its first tree.num_items() items
 // are the tree's, in order; the others are new. Every old item keeps its leaf, bit for bit, up
