@@ -2,6 +2,7 @@
 // --model-out, serving the result, and fine-tuning it with train --init-model.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -93,6 +94,9 @@ TEST(AddItemsCli, ExtendPlaceServeAndFineTune) {
   r = run_cli("tree add-items " + tree + " --dataset " + old_data + " --model " + model + " --out " + tree2);
   EXPECT_EQ(r.status, 0) << r.err;  // nothing new: the same tree
   EXPECT_TRUE(contains(r.err, "0 new items")) << r.err;
+  const Tree same = Tree::load(tree2);
+  EXPECT_EQ(same.builder(), "category");
+  EXPECT_TRUE(std::equal(same.leaves().begin(), same.leaves().end(), before.leaves().begin(), before.leaves().end()));
   // The new log with its lines reversed: its items are numbered in another order.
   std::string text = log_text(true), reversed = "user,item,category,time\n";
   text = text.substr(text.find('\n') + 1);

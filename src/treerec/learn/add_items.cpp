@@ -143,7 +143,7 @@ AddItemsResult add_items(const Dataset& dataset, const Tree& tree, const Prefere
   }
 
   result.tree = Tree(std::move(leaf), levels, dataset.item_ids());
-  result.tree.set_builder("added");
+  result.tree.set_builder(items > old_items ? "added" : tree.builder());
   result.tree.set_categories(dataset.item_categories(), dataset.category_ids());
   return result;
 }

@@ -28,7 +28,7 @@
 namespace treerec {
 
 struct AddItemsResult {
-  Tree tree;                          // all of the dataset's items; builder "added"
+  Tree tree;                          // all of the dataset's items; builder "added" (the old one's if none is new)
   std::uint32_t old_items = 0;
   std::uint32_t by_samples = 0;       // new items placed by their samples' scores (rule 1)
   std::uint32_t by_category = 0;      // by their category (rule 2)
