@@ -151,7 +151,7 @@ AddItemsResult add_items(const Dataset& dataset, const Tree& tree, const Prefere
 std::unique_ptr<PreferenceModel> extend_model(const PreferenceModel& model, const Tree& from, const Tree& to,
                                               std::uint64_t seed) {
   const Representation r = model.config().representation;
-  const HierarchicalPreference before(r, from);
+  const HierarchicalPreference before(r, from), after(r, to);
   check_model_fits(model, before, from);
   auto copy = PreferenceModel::create(model.config(), 0);
   copy->parameters() = model.parameters();
@@ -160,14 +160,13 @@ std::unique_ptr<PreferenceModel> extend_model(const PreferenceModel& model, cons
   if (r == Representation::jtm_h) {
     copy->remap_table(kBehaviorTable, nodes, seed);
   } else {  // rows by item (tdm) or by level and item (jtm-hi): old items keep theirs
-    const HierarchicalPreference after(r, to);
     std::vector<std::int64_t> rows(after.num_rows(), -1);
     const std::uint32_t levels = r == Representation::tdm ? 1 : from.max_level() + 1;
     for (std::uint32_t l = 0; l < levels; ++l)
       for (std::uint32_t i = 0; i < from.num_items(); ++i) rows[after.row(i, l)] = before.row(i, l);
     copy->remap_table(kBehaviorTable, rows, seed);
   }
-  check_model_fits(*copy, HierarchicalPreference(r, to), to);
+  check_model_fits(*copy, after, to);
   return copy;
 }
 
