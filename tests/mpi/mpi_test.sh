@@ -61,7 +61,7 @@ cmp -s j1/best.tree j2/best.tree || fail "jtm: np 2 chose another tree"
 [ "$(params j1/best.model)" = "$(params j2/best.model)" ] || fail "jtm: np 2 chose another model"
 
 echo "kill -9 of one rank of np 2, then --resume under np 3"
-LONG=(train d.trd --tree t.tree --method jtm-h --epochs 8 --patience 0 --threads 1 --checkpoint-every 3)
+LONG=(train d.trd --tree t.tree --method jtm-h --epochs 4 --patience 0 --threads 1 --checkpoint-every 3)
 "$T" "${LONG[@]}" --out k1.trm 2>>log.txt
 mpirun --oversubscribe -np 2 "$T" "${LONG[@]}" --out k2.trm >> log.txt 2>&1 &
 launcher=$!
