@@ -36,10 +36,25 @@ void run_add(AddOpts& o) {
   const Tree tree = Tree::load(o.tree);
   const TrainedModel trained = load_trained_model(o.model);
   const HierarchicalPreference features = trained_model_features(trained, tree, o.model, o.tree);
-  if (training_method(trained.info.method).brute_force)
+  const Method& method = training_method(trained.info.method);
+  if (method.brute_force)
     fail(o.model, ": method ", trained.info.method, " scores items without a tree; add-items places items with a "
          "tree model (tdm, jtm-hi or jtm-h); retrain ", trained.info.method, " on the new dataset instead");
-  const AddItemsResult r = add_items(dataset, tree, *trained.model, features, o.scoring);
+  // HSM ranks by path probability: a new leaf that starts from its parent's row takes half of
+  // the probability of the old item beside it, so old items' ranks would change.
+  if (method.hsm)
+    fail(o.model, ": method hsm ranks items by path probability, which a new sibling would split; add-items "
+         "places items with tdm, jtm-hi or jtm-h models; retrain hsm on the new dataset instead");
+  AddItemsResult r;
+  try {
+    r = add_items(dataset, tree, *trained.model, features, o.scoring);
+  } catch (const Error& e) {
+    fail("--dataset ", o.dataset, " and tree ", o.tree, ": ", e.what());
+  }
+  // Both outputs are made before either is written, so an error leaves neither.
+  std::unique_ptr<PreferenceModel> model;
+  if (!o.model_out.empty())
+    model = extend_model(*trained.model, tree, r.tree, mix_seed(o.scoring.seed, 0x61646469ull));
   r.tree.save(o.out);
   nlohmann::json j = {{"old_items", r.old_items},
                       {"new_items", r.tree.num_items() - r.old_items},
@@ -49,8 +64,7 @@ void run_add(AddOpts& o) {
                       {"levels", r.tree.max_level()},
                       {"levels_added", r.levels_added},
                       {"rows_scored", r.rows_scored}};
-  if (!o.model_out.empty()) {
-    const auto model = extend_model(*trained.model, tree, r.tree, mix_seed(o.scoring.seed, 0x61646469ull));
+  if (model) {
     TrainingInfo info = trained.info;
     info.tree_fingerprint = r.tree.fingerprint();
     info.tree_items = r.tree.num_items();

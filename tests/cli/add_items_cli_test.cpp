@@ -2,6 +2,8 @@
 // --model-out, serving the result, and fine-tuning it with train --init-model.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -88,9 +90,11 @@ TEST(AddItemsCli, ExtendPlaceServeAndFineTune) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(contains(r.err, "warm start from")) << r.err;
 
-  // Errors: an input as output, a dataset that does not extend the tree, a dnn model.
+  // Errors: an input as output, a dataset that does not extend the tree, hsm and dnn models.
+  const std::string tree_bytes = test::read_file(tree);
   r = run_cli("tree add-items " + tree + " --dataset " + new_data + " --model " + model + " --out " + tree);
   EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(test::read_file(tree), tree_bytes) << "the input tree is untouched";
   r = run_cli("tree add-items " + tree + " --dataset " + old_data + " --model " + model + " --out " + tree2);
   EXPECT_EQ(r.status, 0) << r.err;  // nothing new: the same tree
   EXPECT_TRUE(contains(r.err, "0 new items")) << r.err;
@@ -108,9 +112,22 @@ TEST(AddItemsCli, ExtendPlaceServeAndFineTune) {
   test::write_file(dir.file("reversed.csv"), reversed);
   const std::string other = dir.file("other.trd");
   ASSERT_EQ(run_cli("prepare --input " + dir.file("reversed.csv") + " --out " + other + csv).status, 0);
-  r = run_cli("tree add-items " + tree + " --dataset " + other + " --model " + model + " --out " + tree2);
+  const std::string unwritten = dir.file("unwritten.tree"), unwritten_model = dir.file("unwritten.trm");
+  r = run_cli("tree add-items " + tree + " --dataset " + other + " --model " + model + " --out " + unwritten +
+              " --model-out " + unwritten_model);
   EXPECT_EQ(r.status, 1);
   EXPECT_TRUE(contains(r.err, "prepare --extend")) << r.err;
+  EXPECT_TRUE(contains(r.err, other) && contains(r.err, tree)) << "the error names both files: " << r.err;
+  EXPECT_FALSE(std::filesystem::exists(unwritten) || std::filesystem::exists(unwritten_model))
+      << "nothing is written after an error";
+  const std::string hsm = dir.file("hsm.trm");
+  ASSERT_EQ(run_cli("train " + old_data + " --tree " + tree + " --out " + hsm +
+                    " --method hsm --epochs 1 --batch-size 32 --embedding-dim 4 --threads 1 --valid-users 0")
+                .status,
+            0);
+  r = run_cli("tree add-items " + tree + " --dataset " + new_data + " --model " + hsm + " --out " + tree2);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "path probability")) << r.err;
   const std::string dnn = dir.file("dnn.trm");
   ASSERT_EQ(run_cli("train " + old_data + " --tree " + tree + " --out " + dnn +
                     " --method dnn --epochs 1 --batch-size 32 --negatives 10 --embedding-dim 4 --threads 1 "

@@ -14,6 +14,7 @@
 #include "eval/eval_fixture.h"
 #include "treerec/learn/sample_scorer.h"
 #include "treerec/model/model_fit.h"
+#include "treerec/search/model_scorer.h"
 #include "treerec/util/error.h"
 
 namespace treerec {
@@ -95,6 +96,26 @@ TEST(AddItems, ItemsWithoutSamplesGoBesideTheirCategory) {
   EXPECT_EQ(r.tree.leaf(7), free_leaf_under(1));  // n1 of A: the left half
   EXPECT_TRUE(r.tree.has_categories());
   EXPECT_EQ(r.tree.builder(), "added");
+}
+
+// A sample whose history holds only new items scores the same for every new item (the model
+// has no rows for them): it does not count, and the item goes by its category instead.
+TEST(AddItems, SamplesWithOnlyNewItemsInTheirHistoryDoNotCount) {
+  const Dataset old = old_dataset();
+  const Tree tree = category_tree(old);
+  const auto model = random_model(tree, Representation::jtm_h);
+  const HierarchicalPreference features(Representation::jtm_h, tree);
+  LogBuilder b;
+  add_old_records(b);
+  std::int64_t t = 1000;
+  for (int k = 0; k < 5; ++k) b.add("w", "m" + std::to_string(k), "A", t++);
+  b.add("w", "n0", "B", t++);  // position 5: a training sample of n0, its history m0..m4
+  const Dataset d = Dataset::build(b.log(), test::all_train(), {}, &old);
+  ASSERT_EQ(d.num_items(), 12u);
+  const AddItemsResult r = add_items(d, tree, *model, features, {});
+  EXPECT_EQ(r.by_samples, 0u);
+  EXPECT_EQ(r.by_category, 6u);
+  EXPECT_EQ(r.rows_scored, 0u);
 }
 
 TEST(AddItems, AFullTreeGrowsALevel) {
@@ -204,16 +225,55 @@ TEST(AddItems, ExtendedModelKeepsOldRowsAndStartsNewOnesFromTheirParent) {
           EXPECT_EQ(row(*ext, kNodeTable, row_k), row(*ext, kNodeTable, parent)) << "new node " << c;
         }
       }
-      if (rep != Representation::jtm_h) {  // item rows: old items keep theirs at every level
-        for (std::uint32_t l = 0; l <= (rep == Representation::tdm ? 0 : tree.max_level()); ++l) {
+      if (rep != Representation::jtm_h) {  // item rows: old items keep theirs at every level,
+        // and a level the tree grew by takes the old leaf level's
+        const bool tdm = rep == Representation::tdm;
+        for (std::uint32_t l = 0; l <= (tdm ? 0 : to.max_level()); ++l) {
+          const std::uint32_t from_level = tdm ? 0 : std::min(l, tree.max_level());
           for (std::uint32_t i = 0; i < 6; ++i) {
-            EXPECT_EQ(row(*ext, kBehaviorTable, after.row(i, l)), row(*model, kBehaviorTable, features.row(i, l)));
+            EXPECT_EQ(row(*ext, kBehaviorTable, after.row(i, l)),
+                      row(*model, kBehaviorTable, features.row(i, from_level))) << "level " << l;
           }
         }
       }
       // The unchanged parts: dense layers, bit for bit.
       EXPECT_EQ(ext->parameters().dense, model->parameters().dense);
     }
+  }
+}
+
+// What the row rules are for: with the tree grown by a level, an old user (a history of old
+// items) scores every old item as before, under each representation. A leaf level whose
+// behaviour rows were fresh (jtm-hi's grown level once) changes these scores.
+TEST(AddItems, GrownTreeScoresOldItemsAsBefore) {
+  const Dataset old = old_dataset();
+  const Tree tree = category_tree(old);
+  const Dataset d = new_dataset(old, {{"n0", "B"}, {"n1", "A"}, {"n2", "C"}});
+  HistoryLists histories;
+  for (const std::vector<std::uint32_t>& h : {std::vector<std::uint32_t>{0, 3, 5}, {2, 1}, {4, 4, 0, 1}})
+    histories.add(h);
+  const std::vector<std::uint32_t> queries{0, 1, 2};
+  const auto scores = [&](const PreferenceModel& m, const HierarchicalPreference& f, const Tree& t) {
+    auto scorer = ModelItemScorerFactory(m, f, t, histories).make();
+    scorer->start_batch(queries);
+    std::vector<float> out(queries.size() * t.num_items());
+    scorer->score(0, t.num_items(), out);
+    return out;
+  };
+  for (const Representation rep : {Representation::tdm, Representation::jtm_hi, Representation::jtm_h}) {
+    SCOPED_TRACE(representation_name(rep));
+    const auto model = random_model(tree, rep, 3);
+    const HierarchicalPreference features(rep, tree);
+    const AddItemsResult r = add_items(d, tree, *model, features, {});
+    ASSERT_EQ(r.levels_added, 1u);
+    const auto ext = extend_model(*model, tree, r.tree, 77);
+    const HierarchicalPreference after(rep, r.tree);
+    const std::vector<float> before_scores = scores(*model, features, tree);
+    const std::vector<float> after_scores = scores(*ext, after, r.tree);
+    for (std::size_t q = 0; q < queries.size(); ++q)
+      for (std::uint32_t i = 0; i < tree.num_items(); ++i)
+        EXPECT_NEAR(after_scores[q * r.tree.num_items() + i], before_scores[q * tree.num_items() + i], 1e-5)
+            << "query " << q << ", item " << i;
   }
 }
 

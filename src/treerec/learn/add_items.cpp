@@ -95,9 +95,16 @@ AddItemsResult add_items(const Dataset& dataset, const Tree& tree, const Prefere
   const auto known = [&](Code c) { return code_level(c) <= old_levels && tree.node_index(c) >= 0; };
   std::array<double, 2> sums{};
 
+  std::vector<Sample> samples;
   for (std::uint32_t item = old_items; item < items; ++item) {
     Code node = 0;
-    const auto samples = targets.of(item);
+    // Only samples whose history holds an old item say anything: the model scores the rest
+    // from an empty history, the same for every new item.
+    samples.clear();
+    for (const Sample& s : targets.of(item)) {
+      const auto h = dataset.history(s);
+      if (std::any_of(h.begin(), h.end(), [&](std::uint32_t i) { return i < old_items; })) samples.push_back(s);
+    }
     const std::uint32_t category = dataset.item_category(item);
     if (!samples.empty()) {  // rule 1: descend by the samples' scores
       ++result.by_samples;
@@ -161,9 +168,12 @@ std::unique_ptr<PreferenceModel> extend_model(const PreferenceModel& model, cons
     copy->remap_table(kBehaviorTable, nodes, seed);
   } else {  // rows by item (tdm) or by level and item (jtm-hi): old items keep theirs
     std::vector<std::int64_t> rows(after.num_rows(), -1);
-    const std::uint32_t levels = r == Representation::tdm ? 1 : from.max_level() + 1;
+    // jtm-hi: a level the tree grew by scores what the old leaf level scored (its nodes start
+    // from their parents' rows), so an old item's row there is its old leaf-level row.
+    const std::uint32_t levels = r == Representation::tdm ? 1 : to.max_level() + 1;
+    const std::uint32_t old_top = r == Representation::tdm ? 0 : from.max_level();
     for (std::uint32_t l = 0; l < levels; ++l)
-      for (std::uint32_t i = 0; i < from.num_items(); ++i) rows[after.row(i, l)] = before.row(i, l);
+      for (std::uint32_t i = 0; i < from.num_items(); ++i) rows[after.row(i, l)] = before.row(i, std::min(l, old_top));
     copy->remap_table(kBehaviorTable, rows, seed);
   }
   check_model_fits(*copy, after, to);

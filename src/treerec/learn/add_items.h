@@ -5,11 +5,12 @@
 // to a deeper tree: when the new item count needs another level (2^l_max leaves are full),
 // every old leaf c moves to its first descendant at the new leaf level, so each old node keeps
 // its code. A new item is placed by, in order of preference:
-//  1. its training samples (A_c, as tree learning takes them, ALGORITHMS §7.2): from the root,
+//  1. its training samples (A_c, as tree learning takes them, ALGORITHMS §7.2) whose history
+//     holds an old item (the model knows nothing of new ones, so they leave them out): from the root,
 //     each step goes to the child with room whose weight Σ_{s ∈ A_c} log p̂(child | u_s) is
 //     higher, both children scored by the model on its tree; where only one child has room, or
 //     only one is known to the model, it goes there; where neither is known, scoring stops;
-//  2. without samples, its category: each step goes to the child with room holding more items
+//  2. without such samples, its category: each step goes to the child with room holding more items
 //     of the item's category (ties: more room), until no child holds any;
 //  3. otherwise (or below the node that 1 or 2 reached): each step goes to the child with more
 //     free leaves (ties: the first child), down to a free leaf.
