@@ -20,6 +20,7 @@
 #include "treerec/model/hierarchical_preference.h"
 #include "treerec/model/method.h"
 #include "treerec/model/model_file.h"
+#include "treerec/search/item_filter.h"
 #include "treerec/train/trainer.h"
 #include "treerec/tree/tree.h"
 #include "treerec/util/params.h"
@@ -78,6 +79,9 @@ struct Model {
   HierarchicalPreference features;
   std::shared_ptr<const ItemCf> itemcf;
   std::shared_ptr<const TrainedYoutube> youtube;
+  // Built by the first filtered retrieve, with the GIL held, and kept: a tree's summary costs
+  // O(items x levels) (search/item_filter.h).
+  mutable std::shared_ptr<const CategorySummary> category_summary;
 };
 // `tree` may be null for an Item-CF or YouTube model file.
 std::shared_ptr<Model> load_model(const std::string& path, std::shared_ptr<const Dataset> dataset,

@@ -197,8 +197,10 @@ py::tuple retrieve(const Model& m, const U32Array& items, const U64Array& offset
       fail("categories, exclude_categories and filter_items filter inside beam search or brute force: they apply "
            "to tree models and dnn, not to itemcf or youtube");
     const FilterSpec spec = filter_spec(*m.dataset, rule);
-    filter = std::make_unique<ItemFilter>(
-        std::make_shared<CategorySummary>(*m.tree, m.dataset->item_categories(), m.dataset->num_categories()), spec);
+    if (!m.category_summary)
+      m.category_summary =
+          std::make_shared<CategorySummary>(*m.tree, m.dataset->item_categories(), m.dataset->num_categories());
+    filter = std::make_unique<ItemFilter>(m.category_summary, spec);
     ro.filter = filter.get();
   }
   RankedLists lists;

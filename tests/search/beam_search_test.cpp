@@ -563,16 +563,19 @@ TEST(ItemFilter, CountsPassingItemsBelowEachNode) {
 // Every node's count equals a count over the items below it, on random trees and rules.
 TEST(ItemFilter, CountsEqualACountOverTheItems) {
   std::mt19937 rng(7);
-  for (std::uint32_t n : {1u, 2u, 37u, 300u}) {
+  // 6 categories: nodes hold few, and counts scan them; 60: upper nodes hold many more than a
+  // rule lists, and counts look the listed ones up (allowed ones, or on odd trials refused ones).
+  for (const auto& [n, categories] : {std::pair{1u, 6u}, {2u, 6u}, {37u, 6u}, {300u, 6u}, {300u, 60u}, {900u, 60u}}) {
     const Tree tree = test::random_tree(n, n + 11);
     std::vector<std::uint32_t> category(n);
-    for (auto& c : category) c = static_cast<std::uint32_t>(rng() % 6);
-    const auto summary = std::make_shared<CategorySummary>(tree, category, 6);
+    for (auto& c : category) c = static_cast<std::uint32_t>(rng() % categories);
+    const auto summary = std::make_shared<CategorySummary>(tree, category, categories);
     for (int trial = 0; trial < 8; ++trial) {
       FilterSpec spec;
-      for (std::uint32_t c = 0; c < 6; ++c) {
-        if (rng() % 3 == 0) spec.categories.push_back(c);
-        if (rng() % 4 == 0) spec.exclude_categories.push_back(c);
+      const std::uint32_t allow_one_in = categories == 6 ? 3 : 20, refuse_one_in = categories == 6 ? 4 : 15;
+      for (std::uint32_t c = 0; c < categories; ++c) {
+        if (trial % 2 == 0 && rng() % allow_one_in == 0) spec.categories.push_back(c);
+        if (rng() % refuse_one_in == 0) spec.exclude_categories.push_back(c);
       }
       for (std::uint32_t i = 0; i < n; ++i)
         if (rng() % 5 == 0) spec.exclude_items.push_back(i);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <memory>
 #include <string>
@@ -220,6 +221,48 @@ TEST(ServingModel, FilterInsideTheSearch) {
     const RankedLists want = retrieve(s->model(), s->features(), s->tree(), h, ro, {});
     EXPECT_EQ(r.items, items(want)) << path;
     EXPECT_EQ(r.scores, std::vector<float>(want.scores_of(0).begin(), want.scores_of(0).end())) << path;
+  }
+}
+
+// With a filter, the top-level `exclude` joins the filter's, so the search still finds k items
+// when k pass both. The filter leaves one c1 item under each leaf parent, so the beam keeps k
+// parents for k items; a beam that counted a top-level exclusion as passing came back short
+// whenever it kept the parent of the excluded item (the best parent always is kept).
+TEST(ServingModel, FilterWithTopLevelExcludeStillGivesK) {
+  TempDir dir;
+  const ServeFiles f(dir);
+  const Dataset d = test::tiny_dataset();
+  for (const std::string& path : {f.jtm, f.tdm}) {
+    const auto s = ServingModel::load(path, f.tree);
+    const Tree& tree = s->tree();
+    std::map<Code, std::vector<std::string>> by_parent;  // c1's items under each leaf parent
+    for (std::uint32_t i = 0; i < tree.num_items(); ++i)
+      if (d.category_id(d.item_category(i)) == "c1")
+        by_parent[parent_code(tree.leaf(i))].emplace_back(tree.item_id(i));
+    std::vector<std::string> passing, refused;
+    for (const auto& [parent, ids] : by_parent) {
+      passing.push_back(ids[0]);
+      refused.insert(refused.end(), ids.begin() + 1, ids.end());
+    }
+    ASSERT_GE(passing.size(), 3u);
+    for (const std::string& gone : passing) {
+      RecommendRequest q;
+      q.behaviors = {"i3", "i5"};
+      q.k = static_cast<std::uint32_t>(passing.size() - 1);
+      q.exclude = {gone};
+      q.filter.categories = {"c1"};
+      q.filter.exclude_items = refused;
+      RecommendOptions o;
+      o.beam = 1;  // max(beam, k) = k nodes a level
+      const auto r = recommend(*s, std::span(&q, 1), o)[0];
+      std::vector<std::string> got, want;
+      for (const std::uint32_t item : r.items) got.emplace_back(tree.item_id(item));
+      for (const std::string& id : passing)
+        if (id != gone) want.push_back(id);
+      std::sort(got.begin(), got.end());
+      std::sort(want.begin(), want.end());
+      EXPECT_EQ(got, want) << path << ": excluding " << gone;
+    }
   }
 }
 

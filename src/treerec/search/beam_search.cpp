@@ -154,7 +154,9 @@ class Worker {
         const auto nth = order_.begin() + static_cast<std::ptrdiff_t>(keep);
         std::nth_element(order_.begin(), nth, order_.end(), before);
         std::size_t kept = keep;
-        if (options_.filter && !leaf) {  // widen, best first, until the beam holds M passing items
+        // Widen, best first, until the beam holds M passing items. Every node here holds one
+        // at least, so a beam of M nodes or more needs no count.
+        if (options_.filter && !leaf && keep < options_.top) {
           std::uint64_t passing = 0;
           for (std::size_t i = 0; i < keep; ++i) passing += options_.filter->passing_below(nodes_[order_[i]]);
           if (passing < options_.top) {

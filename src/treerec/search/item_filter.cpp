@@ -118,6 +118,11 @@ ItemFilter::ItemFilter(std::shared_ptr<const CategorySummary> summary_ptr, const
     if (c >= num_categories) fail("filter: category ", c, " is not below the number of categories ", num_categories);
     allowed_[c] = 0;
   }
+  // The shorter description of the rule for nodes with many categories: the allowed ones when
+  // `categories` is given, else the refused ones.
+  listed_allowed_ = !spec.categories.empty();
+  for (std::uint32_t c = 0; c < num_categories; ++c)
+    if ((allowed_[c] != 0) == listed_allowed_) listed_.push_back(c);
   const Tree& tree = summary.tree();
   for (std::uint32_t i : spec.exclude_items) {
     if (i >= tree.num_items()) fail("filter: item ", i, " is not below the corpus size ", tree.num_items());
@@ -147,9 +152,21 @@ std::uint64_t ItemFilter::passing_below(Code node) const {
   std::uint64_t n = 0;
   if (!category_rule_) {
     n = summary_->items_below(k);
-  } else {
-    for (const CategorySummary::Count& c : summary_->below(k))
+  } else if (const auto below = summary_->below(k); below.size() <= 8 * listed_.size()) {
+    for (const CategorySummary::Count& c : below)
       if (allowed_[c.category]) n += c.items;
+  } else {  // many categories below (a learned tree's upper levels): look up the listed ones
+    n = listed_allowed_ ? 0 : summary_->items_below(k);
+    for (const std::uint32_t category : listed_) {
+      const auto it = std::lower_bound(below.begin(), below.end(), category,
+                                       [](const CategorySummary::Count& c, std::uint32_t x) { return c.category < x; });
+      if (it == below.end() || it->category != category) continue;
+      if (listed_allowed_) {
+        n += it->items;
+      } else {
+        n -= it->items;
+      }
+    }
   }
   if (!excluded_below_.empty()) {
     const auto it = std::lower_bound(excluded_below_.begin(), excluded_below_.end(),

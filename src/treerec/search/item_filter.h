@@ -80,8 +80,8 @@ class ItemFilter {
   ItemFilter(std::shared_ptr<const CategorySummary> summary, const FilterSpec& spec);
 
   bool passes(std::uint32_t item) const;
-  // Passing items in the subtree of a non-empty node: O(categories below it), O(1) without a
-  // category rule.
+  // Passing items in the subtree of a non-empty node: O(min(categories below it, the rule's
+  // categories x log)), O(1) without a category rule; then O(log) for excluded items.
   std::uint64_t passing_below(Code node) const;
   std::uint64_t passing() const { return passing_below(0); }
 
@@ -89,6 +89,10 @@ class ItemFilter {
   std::shared_ptr<const CategorySummary> summary_;
   bool category_rule_ = false;
   std::vector<std::uint8_t> allowed_;  // per category
+  // The rule's listed categories, increasing: the allowed ones (listed_allowed_), or without a
+  // `categories` list, the refused ones.
+  std::vector<std::uint32_t> listed_;
+  bool listed_allowed_ = false;
   std::vector<std::uint32_t> excluded_;  // refused items that the category rule lets pass, sorted
   // (dense node index, refused items below), sorted by node: the ancestors of excluded_.
   std::vector<std::pair<std::uint64_t, std::uint32_t>> excluded_below_;

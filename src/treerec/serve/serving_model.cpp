@@ -172,6 +172,14 @@ std::vector<Recommendation> recommend(const ServingModel& snapshot, std::span<co
     spec.categories = category_ids(snapshot, raw.categories, where + "categories");
     spec.exclude_categories = category_ids(snapshot, raw.exclude_categories, where + "exclude_categories");
     map_ids(raw.exclude_items, spec.exclude_items);
+    if (!spec.empty()) {
+      // The top-level exclusions join the filter's, so that the search counts them when it
+      // widens its beam for k passing items (sorted, so equal filters still group together).
+      spec.exclude_items.insert(spec.exclude_items.end(), excluded[q].begin(), excluded[q].end());
+      std::sort(spec.exclude_items.begin(), spec.exclude_items.end());
+      spec.exclude_items.erase(std::unique(spec.exclude_items.begin(), spec.exclude_items.end()),
+                               spec.exclude_items.end());
+    }
     const std::size_t s = static_cast<std::size_t>(std::find(specs.begin(), specs.end(), spec) - specs.begin());
     if (s == specs.size()) specs.push_back(std::move(spec));
     groups[{queries[q].k, s}].push_back(static_cast<std::uint32_t>(q));
