@@ -87,6 +87,9 @@ CategorySummary::CategorySummary(const Tree& tree, std::span<const std::uint32_t
   }
   offset_.reserve(tree.num_nodes() + 1);
   items_.reserve(tree.num_nodes());
+  std::size_t total = 0;
+  for (const auto& counts : level) total += counts.size();
+  counts_.reserve(total);  // no regrowth: the peak stays at the level lists plus the result
   for (std::uint32_t l = 0; l <= L; ++l) {
     const std::uint64_t base = counts_.size();
     for (std::size_t k = 0; k + 1 < begin[l].size(); ++k) {
