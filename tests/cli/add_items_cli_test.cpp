@@ -120,23 +120,18 @@ TEST(AddItemsCli, ExtendPlaceServeAndFineTune) {
   EXPECT_TRUE(contains(r.err, other) && contains(r.err, tree)) << "the error names both files: " << r.err;
   EXPECT_FALSE(std::filesystem::exists(unwritten) || std::filesystem::exists(unwritten_model))
       << "nothing is written after an error";
-  const std::string hsm = dir.file("hsm.trm");
-  ASSERT_EQ(run_cli("train " + old_data + " --tree " + tree + " --out " + hsm +
-                    " --method hsm --epochs 1 --batch-size 32 --embedding-dim 4 --threads 1 --valid-users 0")
-                .status,
-            0);
-  r = run_cli("tree add-items " + tree + " --dataset " + new_data + " --model " + hsm + " --out " + tree2);
-  EXPECT_EQ(r.status, 1);
-  EXPECT_TRUE(contains(r.err, "path probability")) << r.err;
-  const std::string dnn = dir.file("dnn.trm");
-  ASSERT_EQ(run_cli("train " + old_data + " --tree " + tree + " --out " + dnn +
-                    " --method dnn --epochs 1 --batch-size 32 --negatives 10 --embedding-dim 4 --threads 1 "
-                    "--valid-users 0")
-                .status,
-            0);
-  r = run_cli("tree add-items " + tree + " --dataset " + new_data + " --model " + dnn + " --out " + tree2);
-  EXPECT_EQ(r.status, 1);
-  EXPECT_TRUE(contains(r.err, "scores items without a tree")) << r.err;
+  // Models add-items refuses, and why.
+  for (const auto& [method, why] : {std::pair<std::string, std::string>{"hsm", "path probability"},
+                                    {"dnn", "scores items without a tree"}}) {
+    const std::string refused = dir.file(method + ".trm");
+    ASSERT_EQ(run_cli("train " + old_data + " --tree " + tree + " --out " + refused + " --method " + method +
+                      " --epochs 1 --batch-size 32 --negatives 10 --embedding-dim 4 --threads 1 --valid-users 0")
+                  .status,
+              0);
+    r = run_cli("tree add-items " + tree + " --dataset " + new_data + " --model " + refused + " --out " + tree2);
+    EXPECT_EQ(r.status, 1) << method;
+    EXPECT_TRUE(contains(r.err, why)) << r.err;
+  }
 }
 
 }  // namespace
