@@ -188,7 +188,12 @@ void run(Opts& o) {
       std::fprintf(stderr, "  %s\n", popularity_warning(s.popular_overlap, used.popular_overlap_warning).c_str());
     return nlohmann::json(nullptr);
   });
-  trainer.run();
+  if (!trainer.run()) {  // stopped at --max-batches: the checkpoint holds the run, no model yet
+    printer.clear();
+    std::fprintf(stderr, "stopped after %llu batches (--max-batches): the run is saved in %s; continue it with "
+                 "--resume\n", static_cast<unsigned long long>(used.max_batches), o.train.checkpoint_path.c_str());
+    return;
+  }
   printer.clear();
   if (used.patience > 0 && !valid.empty())
     std::fprintf(stderr, "trained %u epochs; the model is epoch %u's\n", trainer.epochs_trained(), trainer.best_epoch());

@@ -1,5 +1,6 @@
 // treerec train from the command line: a model with its training record, refusals, and a run
-// killed with SIGKILL that --resume completes with exactly the uninterrupted run's model.
+// killed with SIGKILL, or stopped by --max-batches, that --resume completes with exactly the
+// uninterrupted run's model.
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -150,6 +151,32 @@ TEST(TrainCli, KilledRunResumesToTheUninterruptedModel) {
   EXPECT_TRUE(same_parameters(*a.model, *b.model));
   ASSERT_EQ(b.info.history.size(), 5u);
   for (std::size_t e = 0; e < 5; ++e) EXPECT_EQ(a.info.history[e].at("loss"), b.info.history[e].at("loss"));
+}
+
+// --max-batches stops a run and leaves its checkpoint (no model: the run is not done); --resume
+// then finishes it with the uninterrupted run's model. Before session 20 the command wrote the
+// partial model and deleted the checkpoint.
+TEST(TrainCli, MaxBatchesLeavesTheCheckpointThatResumeFinishes) {
+  const Files f;
+  const std::string flags = "--method tdm --epochs 2 --batch-size 16 --negatives 10 --embedding-dim 4 --valid-users 0 "
+                            "--threads 1";
+  const std::string reference = f.dir.file("ref.trm");
+  ASSERT_EQ(run_cli(f.train(reference, flags)).status, 0);
+
+  const std::string out = f.dir.file("m.trm");
+  const auto stopped = run_cli(f.train(out, flags + " --max-batches 3"));
+  ASSERT_EQ(stopped.status, 0) << stopped.err;
+  EXPECT_TRUE(contains(stopped.err, "stopped after 3 batches")) << stopped.err;
+  EXPECT_TRUE(contains(stopped.err, "--resume")) << stopped.err;
+  EXPECT_FALSE(std::filesystem::exists(out));
+  ASSERT_TRUE(std::filesystem::exists(out + ".ckpt"));
+
+  const auto resumed = run_cli(f.train(out, flags + " --resume"));
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_FALSE(std::filesystem::exists(out + ".ckpt"));
+  const TrainedModel a = load_trained_model(reference), b = load_trained_model(out);
+  EXPECT_TRUE(same_parameters(*a.model, *b.model));
+  EXPECT_EQ(b.info.history.size(), 2u);
 }
 
 }  // namespace
