@@ -181,10 +181,11 @@ int main(int argc, char** argv) try {
   std::printf("beam_latency_ms_1thread median %.3f (thread CPU %.3f)\n", median(latency) * 1e3,
               median(cpu) * 1e3);
   std::printf("beam nodes scored per query %.0f\n", beam_scored);
-  std::printf("brute force %.1f ms/query on %d threads (%.0f items scored); cost ratio "
-              "brute/beam: time %.0fx, scores %.0fx\n",
-              brute_per_query * 1e3, threads, mean_scored(brute), brute_per_query * qps,
-              mean_scored(brute) / beam_scored);
+  if (few.size() > 0)  // --brute-queries 0 skips it
+    std::printf("brute force %.1f ms/query on %d threads (%.0f items scored); cost ratio "
+                "brute/beam: time %.0fx, scores %.0fx\n",
+                brute_per_query * 1e3, threads, mean_scored(brute), brute_per_query * qps,
+                mean_scored(brute) / beam_scored);
   std::printf("peak_rss_mb=%.0f\n", static_cast<double>(usage.ru_maxrss) / 1024.0);
   std::printf("beam_queries_per_sec=%.1f\n", qps);
   return 0;
