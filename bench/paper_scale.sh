@@ -49,11 +49,13 @@ stage tree_learn learned.tree $tr tree learn data.trd --model round1.model --tre
   --out learned.tree --threads "$threads"
 stage train_round2 round2.model $tr train data.trd --tree learned.tree --method jtm-h \
   --init-model round1.model --init-tree category.tree --out round2.model "${training[@]}"
-stage eval_popular popular.json sh -c "$tr evaluate data.trd --popular --split test --json >popular.json"
+# A failed evaluation leaves no JSON behind (a rerun would skip the stage).
+stage eval_popular popular.json sh -c "$tr evaluate data.trd --popular --split test --json \
+  >popular.json.tmp && mv popular.json.tmp popular.json"
 stage eval_round1 round1.json sh -c "$tr evaluate data.trd --model round1.model --tree category.tree \
-  --split test --json --threads $threads >round1.json"
+  --split test --json --threads $threads >round1.json.tmp && mv round1.json.tmp round1.json"
 stage eval_round2 round2.json sh -c "$tr evaluate data.trd --model round2.model --tree learned.tree \
-  --split test --json --threads $threads >round2.json"
+  --split test --json --threads $threads >round2.json.tmp && mv round2.json.tmp round2.json"
 
 echo "== summary ($work)"
 $tr stats data.trd | grep -E '^(users|items|records|train samples)'
