@@ -1,6 +1,7 @@
 #include "cli/baseline_commands.h"
 #include "cli/param_flags.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -58,6 +59,27 @@ void train_youtube(const std::string& dataset_path, const std::string& out, cons
 }
 
 }  // namespace
+
+void refuse_unused_flags(const std::string& method, const std::vector<std::string>& given) {
+  const std::vector<std::string> itemcf_flags{flag_of("neighbours"), flag_of("max_history")};
+  std::vector<std::string> reads;  // empty: every flag but itemcf's
+  if (method == "itemcf") reads = itemcf_flags;
+  if (method == "youtube") {
+    for (const auto& e : youtube_params().entries()) reads.push_back(flag_of(e.spec.name));
+    reads.push_back("--valid-users");
+  }
+  const auto listed = [](const std::vector<std::string>& v, const std::string& f) {
+    return std::find(v.begin(), v.end(), f) != v.end();
+  };
+  for (const std::string& flag : given) {
+    if (flag == "--method" || flag == "--out" || flag == "--threads") continue;
+    if (reads.empty() ? !listed(itemcf_flags, flag) : listed(reads, flag)) continue;
+    std::string takes;
+    for (const std::string& f : reads) takes += " " + f;
+    fail(flag, " does not apply to --method ", method,
+         reads.empty() ? std::string(" (it is an itemcf parameter)") : cat("; it takes --threads", takes));
+  }
+}
 
 bool is_treeless_baseline(const std::string& method) { return method == "itemcf" || method == "youtube"; }
 

@@ -24,6 +24,13 @@ bool is_treeless_baseline(const std::string& method);
 // Adds --neighbours and --max-history (Item-CF only) to `train`.
 void add_itemcf_train_options(CLI::App* cmd, ItemCfOptions& o);
 
+// Throws Error naming the first of `given` (the command line's flags, "--max-batches") that
+// `method` does not read: itemcf reads --neighbours and --max-history, youtube its training
+// parameters and --valid-users, and every other method anything but itemcf's two. A flag that
+// would be ignored is refused instead (youtube has no checkpoints, so --max-batches or --resume
+// would silently train a whole run).
+void refuse_unused_flags(const std::string& method, const std::vector<std::string>& given);
+
 // Trains itemcf or youtube on `dataset_path` and writes `out`. The common options (epochs,
 // batch, negatives, lr, lr_decay, embedding_dim, seed, threads, shard_samples) come from `t`;
 // youtube reports recall on the first `valid_users` validation users after every epoch.

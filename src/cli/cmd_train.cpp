@@ -39,6 +39,7 @@ struct Opts {
   std::string init_model;  // warm start (ALGORITHMS §8)
   std::string init_tree;   // the tree init_model was trained on
   bool model_given = false, dim_given = false;
+  std::vector<std::string> given;  // the flags on the command line ("--epochs")
   ItemCfOptions itemcf;
 };
 
@@ -124,6 +125,7 @@ void run(Opts& o) {
                                {{"dataset", o.dataset}, {"--tree", o.tree}, {"--init-model", o.init_model},
                                 {"--init-tree", o.init_tree}});
   const auto t0 = Clock::now();
+  refuse_unused_flags(o.train.method, o.given);
   set_default_threads(o.train.threads);
   if (is_treeless_baseline(o.train.method))  // itemcf, youtube: no tree (ALGORITHMS §9)
     return train_treeless_baseline(o.dataset, o.out, o.train, o.itemcf, o.valid_users);
@@ -232,6 +234,8 @@ const Command kCmd(50, [](CLI::App& app) {
   cmd->callback([opts, cmd] {
     opts->model_given = cmd->get_option("--model")->count() > 0;
     opts->dim_given = cmd->get_option("--embedding-dim")->count() > 0;
+    for (const CLI::Option* opt : cmd->get_options())
+      if (opt->count() > 0 && !opt->get_lnames().empty()) opts->given.push_back("--" + opt->get_lnames().front());
     run(*opts);
   });
 });

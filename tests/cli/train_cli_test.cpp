@@ -82,6 +82,24 @@ TEST(TrainCli, RefusesBadCombinations) {
   r = run_cli(f.train(out, "--method bogus"));
   EXPECT_NE(r.status, 0);
 
+  // Flags the method does not read are refused, not ignored: youtube has no checkpoints, so
+  // --max-batches trained a whole run before session 20.
+  const std::string no_tree = "train " + f.data + " --out " + out + " ";
+  r = run_cli(no_tree + "--method youtube --epochs 1 --max-batches 3");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "--max-batches does not apply to --method youtube; it takes --threads")) << r.err;
+  EXPECT_TRUE(contains(r.err, "--epochs")) << r.err;
+  r = run_cli(f.train(out, "--method youtube"));
+  EXPECT_TRUE(contains(r.err, "--tree does not apply to --method youtube")) << r.err;
+  r = run_cli(no_tree + "--method itemcf --epochs 2");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "--epochs does not apply to --method itemcf; it takes --threads --neighbours "
+                              "--max-history")) << r.err;
+  r = run_cli(f.train(out, "--method tdm --neighbours 10"));
+  EXPECT_EQ(r.status, 1);
+  EXPECT_TRUE(contains(r.err, "--neighbours does not apply to --method tdm (it is an itemcf parameter)")) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(out));
+
   // A tree of another corpus.
   const std::string other_tree = f.dir.file("other.tree");
   StringTable ids;
