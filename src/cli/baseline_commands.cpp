@@ -74,10 +74,10 @@ void refuse_unused_flags(const std::string& method, const std::vector<std::strin
   for (const std::string& flag : given) {
     if (flag == "--method" || flag == "--out" || flag == "--threads") continue;
     if (reads.empty() ? !listed(itemcf_flags, flag) : listed(reads, flag)) continue;
-    std::string takes;
+    std::string takes = listed(reads, "--threads") ? "" : " --threads";
     for (const std::string& f : reads) takes += " " + f;
     fail(flag, " does not apply to --method ", method,
-         reads.empty() ? std::string(" (it is an itemcf parameter)") : cat("; it takes --threads", takes));
+         reads.empty() ? std::string(" (it is an itemcf parameter)") : cat("; it takes", takes));
   }
 }
 
