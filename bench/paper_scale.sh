@@ -25,18 +25,10 @@ while (($#)); do
 done
 [ -x build/treerec ] || bash scripts/build.sh release
 tr=$PWD/build/treerec
+source bench/stages.sh  # stage, stage_summary
 mkdir -p "$work"
 cd "$work"
 
-# stage NAME OUTPUT COMMAND...: runs the command unless OUTPUT exists, its output and
-# /usr/bin/time's report in NAME.log.
-stage() {
-  local name=$1 output=$2; shift 2
-  if [ -e "$output" ]; then echo "== $name: $output exists, skipped"; return; fi
-  echo "== $name: $*"
-  /usr/bin/time -v "$@" >"$name.log" 2>&1 || { tail -20 "$name.log" >&2; exit 1; }
-  grep -E 'Elapsed \(wall|Maximum resident' "$name.log"
-}
 training=(--threads "$threads" --epochs "$epochs" --valid-users 1000)
 stage generate log.csv $tr generate --out log.csv --items "$items" --users "$users" \
   --records "$records" --categories 3358 --seed 1 --threads "$threads"
@@ -59,10 +51,7 @@ stage eval_round2 round2.json sh -c "$tr evaluate data.trd --model round2.model 
 
 echo "== summary ($work)"
 $tr stats data.trd | grep -E '^(users|items|records|train samples)'
-for s in generate prepare tree_init train_round1 tree_learn train_round2 eval_round1 eval_round2; do
-  awk -v s="$s" '/Elapsed \(wall/ { w = $NF } /Maximum resident/ { m = $NF }
-    END { printf "%-13s wall %s  peak %.2f GB\n", s, w, m / 1048576 }' "$s.log"
-done
+stage_summary generate prepare tree_init train_round1 tree_learn train_round2 eval_round1 eval_round2
 for s in train_round1 train_round2; do
   echo "$s:"; grep -E '^epoch [0-9]+/[0-9]+: loss|validation|^trained' "$s.log" | sed 's/^/  /' || true
 done

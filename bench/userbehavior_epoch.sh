@@ -23,16 +23,10 @@ while (($#)); do
 done
 [ -x build/treerec ] || bash scripts/build.sh release
 tr=$PWD/build/treerec
+source bench/stages.sh  # stage, stage_summary
 mkdir -p "$work"
 cd "$work"
 
-stage() {  # NAME OUTPUT COMMAND...: as in bench/paper_scale.sh
-  local name=$1 output=$2; shift 2
-  if [ -e "$output" ]; then echo "== $name: $output exists, skipped"; return; fi
-  echo "== $name: $*"
-  /usr/bin/time -v "$@" >"$name.log" 2>&1 || { tail -20 "$name.log" >&2; exit 1; }
-  grep -E 'Elapsed \(wall|Maximum resident' "$name.log"
-}
 stage generate log.csv $tr generate --out log.csv --items "$items" --users 987994 \
   --records 100150807 --categories 9439 --seed 1 --threads "$threads"
 stage prepare data.trd $tr prepare --input log.csv --format userbehavior --out data.trd \
@@ -48,8 +42,5 @@ stage "train-$run" epoch.model $tr train data.trd --tree category.tree --method 
 echo "== summary ($work)"
 $tr stats data.trd | grep -E '^(users|items|records|train samples)'
 runs=(train-*.log)
-for s in generate prepare tree_init "${runs[@]%.log}"; do
-  awk -v s="$s" '/Elapsed \(wall/ { w = $NF } /Maximum resident/ { m = $NF }
-    END { printf "%-10s wall %s  peak %.2f GB\n", s, w, m / 1048576 }' "$s.log"
-done
+stage_summary generate prepare tree_init "${runs[@]%.log}"
 for f in train-*.log; do echo "$f:"; grep -E '^epoch|^resuming|^trained|validation' "$f" | tail -3; done
