@@ -1,6 +1,7 @@
 // treerec train: trains a preference model on a dataset and a tree (ALGORITHMS §4, §5; the DNN
 // baseline of ALGORITHMS §9), with checkpoints (<out>.ckpt) that --resume continues, and validation
 // recall after every epoch.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -38,8 +39,8 @@ struct Opts {
   std::uint32_t valid_users = JointOptions{}.valid_users;  // one default for train and jtm
   std::string init_model;  // warm start (ALGORITHMS §8)
   std::string init_tree;   // the tree init_model was trained on
-  bool model_given = false, dim_given = false;
   std::vector<std::string> given;  // the flags on the command line ("--epochs")
+  bool has(const std::string& flag) const { return std::find(given.begin(), given.end(), flag) != given.end(); }
   ItemCfOptions itemcf;
 };
 
@@ -62,8 +63,8 @@ InitModel load_init_model(Opts& o) {
   }
   m.tree = Tree::load(tree_path);
   check_model_tree(m.trained.info, m.tree, o.init_model, tree_path);  // and its assignment
-  if (!o.model_given) o.train.model = m.trained.model->kind();
-  if (!o.dim_given) o.train.embedding_dim = m.trained.model->config().embedding_dim;
+  if (!o.has("--model")) o.train.model = m.trained.model->kind();
+  if (!o.has("--embedding-dim")) o.train.embedding_dim = m.trained.model->config().embedding_dim;
   return m;
 }
 
@@ -232,8 +233,6 @@ const Command kCmd(50, [](CLI::App& app) {
   cmd->add_option("--init-tree", opts->init_tree,
                   "the tree --init-model was trained on (default: the tree file its training recorded)");
   cmd->callback([opts, cmd] {
-    opts->model_given = cmd->get_option("--model")->count() > 0;
-    opts->dim_given = cmd->get_option("--embedding-dim")->count() > 0;
     for (const CLI::Option* opt : cmd->get_options())
       if (opt->count() > 0 && !opt->get_lnames().empty()) opts->given.push_back("--" + opt->get_lnames().front());
     run(*opts);
