@@ -25,9 +25,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       case 3: treerec::ItemCf::load(path); break;
       case 4: treerec::load_youtube_model(path); break;
       case 5: {
-        std::unique_ptr<treerec::PreferenceModel> model;
-        treerec::Adam adam{treerec::Parameters{}};
-        treerec::load_checkpoint(path, nlohmann::json::object(), model, adam);
+        treerec::ModelConfig config;
+        config.behavior_rows = config.node_rows = 4;
+        const auto model = treerec::PreferenceModel::create(config, 0);
+        treerec::Adam adam{model->parameters()};
+        treerec::load_checkpoint(path, nlohmann::json::object(), *model, adam);
         break;
       }
     }

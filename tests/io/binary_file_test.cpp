@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cstring>
+#include <fstream>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -26,6 +29,46 @@ void write_sample(const std::string& path) {
   w.add_json("meta", nlohmann::json{{"n", 3}});
   w.add_strings("names", s);
   w.commit();
+}
+
+// Resident pages of this process that belong to files (statm's third field), in bytes.
+std::uint64_t resident_file_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::uint64_t size = 0, resident = 0, shared = 0;
+  statm >> size >> resident >> shared;
+  return shared * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+}
+
+TEST(BinaryFile, OpeningKeepsNoPageResidentAndDroppedSectionsReadBackUnchanged) {
+  TempDir dir;
+  const auto path = dir.file("big.bin");
+  constexpr std::size_t kFloats = std::size_t{24} << 20;  // 96 MiB
+  {
+    std::vector<float> values(kFloats);
+    for (std::size_t i = 0; i < kFloats; ++i) values[i] = static_cast<float>(i % 1000003) * 0.5f;
+    BinaryWriter w(path, "TRECTEST", 2);
+    w.add("values", values);
+    w.add("tail", std::vector<std::uint32_t>{7, 8, 9});
+    w.commit();
+  }
+  const std::uint64_t before = resident_file_bytes();
+  BinaryReader r(path, "TRECTEST", "test", 2);  // the checksum reads all 96 MiB
+  EXPECT_LT(resident_file_bytes(), before + (std::uint64_t{32} << 20)) << "the checksum pass left the file resident";
+  const auto values = r.get<float>("values");
+  ASSERT_EQ(values.size(), kFloats);
+  double sum = 0;
+  for (float v : values) sum += v;
+  r.drop("values");
+  EXPECT_LT(resident_file_bytes(), before + (std::uint64_t{32} << 20)) << "drop() left the section resident";
+  double again = 0;
+  for (std::size_t i = 0; i < kFloats; ++i) {
+    ASSERT_EQ(values[i], static_cast<float>(i % 1000003) * 0.5f) << i;
+    again += values[i];
+  }
+  EXPECT_EQ(again, sum);
+  EXPECT_EQ(r.get<std::uint32_t>("tail")[2], 9u);
+  r.drop("tail");
+  EXPECT_THROW(r.drop("absent"), Error);
 }
 
 TEST(BinaryFile, RoundTrip) {

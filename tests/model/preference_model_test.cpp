@@ -264,6 +264,38 @@ TEST_P(ModelKind, SameSeedSameModelAndSaveLoadRoundTrip) {
   EXPECT_EQ(run_forward(*a, batch, *s1), run_forward(*loaded, batch, *s2));
 }
 
+TEST_P(ModelKind, ReadValuesFillsTheModelInPlaceAndRefusesAnotherShape) {
+  const auto saved = PreferenceModel::create(small_config(GetParam()), 11);
+  test::TempDir dir;
+  const std::string path = dir.file("model.bin");
+  {
+    BinaryWriter w(path, "TRECTEST", 1);
+    saved->save(w, "m");
+    w.commit();
+  }
+  const BinaryReader reader(path, "TRECTEST", "test", 1);
+  auto target = PreferenceModel::create(small_config(GetParam()), 12);
+  const float* table = target->parameters().tables[1].values.data();
+  target->read_values(reader, "m");
+  EXPECT_EQ(target->parameters().tables[1].values.data(), table);  // in place
+  EXPECT_EQ(target->parameters().dense, saved->parameters().dense);
+  EXPECT_EQ(target->parameters().tables[0].values, saved->parameters().tables[0].values);
+  EXPECT_EQ(target->parameters().tables[1].values, saved->parameters().tables[1].values);
+
+  ModelConfig wider = small_config(GetParam());
+  wider.node_rows += 1;
+  const auto other = PreferenceModel::create(wider, 12);
+  const Parameters before = other->parameters();
+  try {
+    other->read_values(reader, "m");
+    ADD_FAILURE() << "a model of another shape read the values";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("node_rows"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(other->parameters().dense, before.dense);
+  EXPECT_EQ(other->parameters().tables[1].values, before.tables[1].values);
+}
+
 // Groups [first, last) of a batch as a batch of their own.
 ModelBatch sub_batch(const ModelBatch& b, std::size_t first, std::size_t last) {
   ModelBatch out;

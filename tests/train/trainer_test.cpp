@@ -151,7 +151,12 @@ TEST(Trainer, StoppedAndResumedRunEndsWithTheSameModel) {
     o.max_batches = 0;
     o.threads = 1;  // the thread count may change between runs
     Trainer second(ref.data, ref.tree, o);
+    // The checkpoint is read into the trainer's own arrays: no second model while resuming.
+    const float* table = second.model().parameters().tables.at(0).values.data();
+    const float* dense = second.model().parameters().dense.data();
     second.resume();
+    EXPECT_EQ(second.model().parameters().tables.at(0).values.data(), table);
+    EXPECT_EQ(second.model().parameters().dense.data(), dense);
     EXPECT_EQ(second.position().batches, stop);
     EXPECT_TRUE(second.run());
     ref.expect_same(second);

@@ -65,7 +65,7 @@ class BinaryWriter {
 
 class BinaryReader {
  public:
-  // Maps and validates `path`. `what` names the kind of file in errors ("dataset", "tree").
+  // Maps and validates `path`; the checksum pass keeps no page of it resident. `what` names the kind of file in errors ("dataset", "tree").
   // Accepts format versions 1..max_version.
   BinaryReader(const std::string& path, std::string_view magic, std::string_view what,
                std::uint32_t max_version);
@@ -81,6 +81,9 @@ class BinaryReader {
     return {reinterpret_cast<const T*>(b.data()), b.size() / sizeof(T)};
   }
   nlohmann::json json(std::string_view name) const;
+  // For a reader that has copied a section into memory of its own: drops the section's pages
+  // from this process's resident memory (MappedFile::drop). A later get() still works.
+  void drop(std::string_view name) const;
   StringTable strings(std::string_view name) const;
 
  private:

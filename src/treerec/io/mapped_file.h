@@ -23,6 +23,11 @@ class MappedFile {
   std::size_t size() const { return size_; }
   std::string_view view() const { return {data_, size_}; }
   const std::string& path() const { return path_; }
+  // Takes the pages of [offset, offset + bytes) out of this process's memory: they stay in the
+  // kernel's page cache, and a later read of them maps them again, unchanged. For a reader
+  // that has copied or hashed a part and is done with it, so that a multi-gigabyte file does
+  // not count twice in the process's resident memory. Widened to whole pages.
+  void drop(std::size_t offset, std::size_t bytes) const;
 
  private:
   void release();

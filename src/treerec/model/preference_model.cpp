@@ -144,27 +144,46 @@ void PreferenceModel::save(const std::string& path) const {
   writer.commit();
 }
 
-std::unique_ptr<PreferenceModel> PreferenceModel::load(const BinaryReader& reader, std::string_view prefix) {
-  const auto where = [&] { return cat(reader.path(), " (", prefix, "): "); };
-  ModelConfig config;
+namespace {
+ModelConfig saved_config(const BinaryReader& reader, std::string_view prefix) {
   try {
-    config = ModelConfig::from_json(reader.json(section(prefix, "config")));
+    return ModelConfig::from_json(reader.json(section(prefix, "config")));
   } catch (const Error& e) {
-    fail(where(), e.what());
+    fail(reader.path(), " (", prefix, "): ", e.what());
   }
-  auto model = construct(config);
-  Parameters& p = model->params_;
+}
+}  // namespace
+
+std::unique_ptr<PreferenceModel> PreferenceModel::load(const BinaryReader& reader, std::string_view prefix) {
+  auto model = construct(saved_config(reader, prefix));
+  model->read_values(reader, prefix);
+  return model;
+}
+
+void PreferenceModel::read_values(const BinaryReader& reader, std::string_view prefix) {
+  const auto where = [&] { return cat(reader.path(), " (", prefix, "): "); };
+  const nlohmann::json saved = saved_config(reader, prefix).to_json(), own = config_.to_json();
+  for (const auto& [key, value] : own.items())
+    if (saved.value(key, nlohmann::json()) != value)
+      fail(where(), "the saved model's ", key, " is ", saved.value(key, nlohmann::json()).dump(), ", this model's ",
+           value.dump());
+  Parameters& p = params_;
   const auto dense = reader.get<float>(section(prefix, "dense"));
   TR_CHECK(dense.size() == p.dense.size(), where(), "the dense parameters hold ", dense.size(),
-           " floats, the ", config.kind, " model needs ", p.dense.size());
-  std::memcpy(p.dense.data(), dense.data(), dense.size_bytes());
-  for (auto& t : p.tables) {
+           " floats, the ", config_.kind, " model needs ", p.dense.size());
+  std::vector<std::span<const float>> tables;
+  for (const auto& t : p.tables) {
     const auto values = reader.get<float>(section(prefix, "table." + t.name));
     TR_CHECK(values.size() == t.values.size(), where(), "table ", t.name, " holds ", values.size(),
              " floats, expected ", t.rows, " x ", t.dim);
-    std::memcpy(t.values.data(), values.data(), values.size_bytes());
+    tables.push_back(values);
   }
-  return model;
+  // Every size checked: from here on nothing fails.
+  std::memcpy(p.dense.data(), dense.data(), dense.size_bytes());
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    std::memcpy(p.tables[i].values.data(), tables[i].data(), tables[i].size_bytes());
+    reader.drop(section(prefix, "table." + p.tables[i].name));
+  }
 }
 
 std::unique_ptr<PreferenceModel> PreferenceModel::load(const std::string& path) {

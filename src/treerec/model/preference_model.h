@@ -79,6 +79,11 @@ class PreferenceModel {
   static std::unique_ptr<PreferenceModel> load(const BinaryReader& reader,
                                                std::string_view prefix = "model");
   static std::unique_ptr<PreferenceModel> load(const std::string& path);
+  // Replaces this model's parameter values by those saved under `prefix`, in place (no second
+  // model: a resumed multi-gigabyte run holds one copy), dropping each section's file pages
+  // once copied. Throws Error, naming the first differing field, if the saved config is not
+  // this model's; the values are then unchanged.
+  void read_values(const BinaryReader& reader, std::string_view prefix = "model");
   void save(BinaryWriter& writer, std::string_view prefix = "model") const;
   void save(const std::string& path) const;
 

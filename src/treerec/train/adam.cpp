@@ -50,6 +50,7 @@ void read_into(const BinaryReader& reader, const std::string& section, Vector& o
   TR_CHECK(data.size() == out.size(), reader.path(), ": optimizer section ", section, " holds ", data.size(),
            " values, the model needs ", out.size());
   std::memcpy(out.data(), data.data(), data.size_bytes());
+  reader.drop(section);
 }
 }  // namespace
 

@@ -77,7 +77,7 @@ void save_checkpoint(const std::string& path, const CheckpointState& state, cons
 }
 
 CheckpointState load_checkpoint(const std::string& path, const nlohmann::json& identity,
-                                std::unique_ptr<PreferenceModel>& model, Adam& adam) {
+                                PreferenceModel& model, Adam& adam) {
   const BinaryReader reader(path, kMagic, "checkpoint", kVersion);
   CheckpointState state;
   const nlohmann::json j = reader.json("checkpoint");
@@ -96,10 +96,10 @@ CheckpointState load_checkpoint(const std::string& path, const nlohmann::json& i
     fail(path, " belongs to a different run: ", d->path, " is ", d->a, " in this run but ", d->b,
          " in the checkpoint; resume with the same dataset, tree and training options, or delete the "
          "checkpoint to start over");
-  auto loaded = PreferenceModel::load(reader, "model");
+  // Into the run's own arrays: a second model beside them would double a large run's memory.
+  model.read_values(reader, "model");
   adam.load(reader, "adam");
   if (reader.has("best.config")) state.best = PreferenceModel::load(reader, "best");
-  model = std::move(loaded);
   return state;
 }
 

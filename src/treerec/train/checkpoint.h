@@ -56,10 +56,11 @@ void save_checkpoint(const std::string& path, const CheckpointState& state, cons
 
 // Reads `path` (throws Error naming it when absent, damaged or foreign) and checks that its
 // identity equals `identity`: otherwise throws Error naming the first differing field and both
-// values. Then replaces `model` by the checkpoint's and loads `adam` (made for that model's
-// shapes, which the identity fixes); the best epoch's model, if saved, comes back in `best`.
+// values. Then reads the checkpoint's values into `model` and `adam` in place (made for the
+// shapes the identity fixes; no second copy is built); the best epoch's model, if saved, comes
+// back in `best`. A failure while reading values may leave `model` and `adam` part-loaded.
 CheckpointState load_checkpoint(const std::string& path, const nlohmann::json& identity,
-                                std::unique_ptr<PreferenceModel>& model, Adam& adam);
+                                PreferenceModel& model, Adam& adam);
 
 // The first difference between two JSON values (objects are compared key by key, in the
 // order of `a`'s keys, then keys only `b` has): its dotted path and both values as JSON text

@@ -129,7 +129,7 @@ Trainer::~Trainer() = default;
 void Trainer::resume() {
   TR_CHECK(!started_, "resume() must come before run()");
   if (options_.checkpoint_path.empty()) fail("resuming needs a checkpoint path");
-  CheckpointState state = load_checkpoint(options_.checkpoint_path, identity_, model_, *adam_);
+  CheckpointState state = load_checkpoint(options_.checkpoint_path, identity_, *model_, *adam_);
   const TrainPosition& p = state.position;
   if (p.epoch > options_.epochs || (p.epoch < options_.epochs && p.next_batch > batches_per_epoch_) ||
       state.history.size() != p.epoch)

@@ -109,7 +109,8 @@ class Trainer {
 
   // Continues the run saved at options.checkpoint_path (call before run()). Throws Error if it
   // is absent or damaged, or was made with other options, another dataset or another tree
-  // (naming the first difference).
+  // (naming the first difference). The checkpoint is read into this trainer's own model and
+  // optimizer arrays; after an Error they may be part-loaded, so make a new Trainer to start afresh.
   void resume();
   // Warm start (ALGORITHMS §7.1, §8; JTM's later rounds): replaces the fresh model by a copy of `model`,
   // which was trained on `model_tree` (a tree of the same items). Node rows, and under jtm-h the
