@@ -12,6 +12,7 @@
 #include "treerec/experiment/experiment_config.h"
 #include "treerec/experiment/experiment_runner.h"
 #include "treerec/util/error.h"
+#include "treerec/util/interrupt.h"
 
 namespace treerec::cli {
 namespace {
@@ -42,6 +43,7 @@ void run(const Opts& o) {
     return;
   }
   if (o.out.empty()) fail("--out DIR is required: the folder for the report and the methods' work");
+  stop_on_signals();  // SIGINT/SIGTERM: stop at the next training checkpoint or between methods
   ExperimentHooks hooks;
   hooks.log = [](const std::string& line) {
     std::fprintf(stderr, "%s\n", line.c_str());
@@ -59,7 +61,8 @@ const Command kCmd(90, [](CLI::App& app) {
   cmd->footer(
       "Writes into DIR: results.json, results.csv, differences.csv, summary.md, report.html, and\n"
       "methods/<name>/seed-<s>/ (models, checkpoints, result.json), one run per seed of `seeds`.\n"
-      "Rerunning resumes: finished runs are not run again.\n"
+      "Rerunning resumes: finished runs are not run again. Ctrl-C or SIGTERM stops at the next\n"
+      "training checkpoint or between methods and exits with 130 or 143 (a second signal at once).\n"
       "See docs/EXPERIMENTS.md and `treerec experiment --help-config`.");
   auto opts = std::make_shared<Opts>();
   cmd->add_option("config", opts->config, "experiment config (.toml or .json)");

@@ -15,6 +15,7 @@
 #include "treerec/model/method.h"
 #include "treerec/tree/tree.h"
 #include "treerec/util/error.h"
+#include "treerec/util/interrupt.h"
 #include "treerec/util/parallel.h"
 
 namespace treerec::cli {
@@ -50,6 +51,7 @@ void run(Opts& o) {
                  static_cast<unsigned long long>(p.epoch_samples), p.samples_per_second, p.loss);
   };
 
+  stop_on_signals();  // SIGINT/SIGTERM: stop at the next batch or before tree learning, saving the run
   const Dataset data = Dataset::load(o.dataset);
   const Tree tree = Tree::load(o.tree);
   tree.check_items(data.item_ids(), o.dataset);
@@ -60,8 +62,11 @@ void run(Opts& o) {
   const JointResult r = run_joint_learning(data, tree, j, o.out);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!r.finished) {
-    std::fprintf(stderr, "stopped after %zu finished rounds (%.1f s); run again with --resume to continue\n",
-                 r.rounds.size(), secs);
+    char where[160];
+    std::snprintf(where, sizeof where, "after %zu finished rounds (%.1f s); run again with --resume to continue",
+                  r.rounds.size(), secs);
+    if (interrupted()) throw_interrupted(where);
+    std::fprintf(stderr, "stopped %s\n", where);
     return;
   }
   std::fprintf(stderr, "\n%s\n", rounds_table_header().c_str());
@@ -93,6 +98,8 @@ const Command kCmd(55, [](CLI::App& app) {
   cmd->add_flag("--resume", j.resume,
                 "continue the run in --out: finished rounds are kept, an interrupted training continues from "
                 "its checkpoint (starts afresh if the folder holds no run)");
+  cmd->footer("Ctrl-C or SIGTERM stops at the next training batch (writing the round's checkpoint) or before\n"
+              "tree learning, and exits with 130 or 143; --resume continues. A second signal ends it at once.");
   cmd->callback([opts] { run(*opts); });
 });
 

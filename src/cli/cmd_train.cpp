@@ -24,6 +24,7 @@
 #include "treerec/tree/tree.h"
 #include "treerec/util/error.h"
 #include "treerec/util/hash.h"
+#include "treerec/util/interrupt.h"
 #include "treerec/util/parallel.h"
 #include "treerec/util/timing.h"
 
@@ -133,6 +134,7 @@ void run(Opts& o) {
   if (o.tree.empty()) fail("--method ", o.train.method, " trains on a tree: give --tree");
   o.train.validate(flag_names());
   o.train.checkpoint_path = o.out + ".ckpt";
+  stop_on_signals();  // SIGINT/SIGTERM: the trainer stops at its next batch and writes its checkpoint
   const bool have_checkpoint = output_exists(o.train.checkpoint_path);
   if (have_checkpoint && !o.resume)
     fail(o.train.checkpoint_path, " holds an interrupted run for ", o.out,
@@ -191,10 +193,12 @@ void run(Opts& o) {
       std::fprintf(stderr, "  %s\n", popularity_warning(s.popular_overlap, used.popular_overlap_warning).c_str());
     return nlohmann::json(nullptr);
   });
-  if (!trainer.run()) {  // stopped at --max-batches: the checkpoint holds the run, no model yet
+  if (!trainer.run()) {  // stopped by --max-batches or a signal: the checkpoint holds the run, no model yet
     printer.clear();
-    std::fprintf(stderr, "stopped after %llu batches (--max-batches): the run is saved in %s; continue it with "
-                 "--resume\n", static_cast<unsigned long long>(used.max_batches), o.train.checkpoint_path.c_str());
+    const std::string saved = cat("the run is saved in ", o.train.checkpoint_path, "; continue it with --resume");
+    if (interrupted()) throw_interrupted(cat("at batch ", trainer.position().batches, ": ", saved));
+    std::fprintf(stderr, "stopped after %llu batches (--max-batches): %s\n",
+                 static_cast<unsigned long long>(used.max_batches), saved.c_str());
     return;
   }
   printer.clear();
@@ -223,6 +227,8 @@ const Command kCmd(50, [](CLI::App& app) {
   cmd->add_option("--out,-o", opts->out, "model file to write; checkpoints go to <out>.ckpt")->required();
   add_train_flags(cmd, t);
   cmd->add_flag("--resume", opts->resume, "continue the run saved in <out>.ckpt (starts afresh if there is none)");
+  cmd->footer("Ctrl-C or SIGTERM stops a tree-method run at its next batch: it writes <out>.ckpt and exits with\n"
+              "130 or 143; --resume continues it. A second signal ends the process at once.");
   cmd->add_option("--valid-users", opts->valid_users,
                   "validation users evaluated after every epoch, a random sample drawn by --seed (recall@200 "
                   "drives early stopping; 0 = skip); the same parameter as jtm's")

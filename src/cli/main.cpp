@@ -9,6 +9,7 @@
 #include "treerec/util/blas.h"
 #include "treerec/util/distributed.h"
 #include "treerec/util/error.h"
+#include "treerec/util/interrupt.h"
 #include "treerec/version.h"
 
 int main(int argc, char** argv) {
@@ -43,6 +44,11 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     status = app.exit(e);
+  } catch (const treerec::Interrupted& e) {  // stopped cleanly on SIGINT/SIGTERM, its work saved
+    std::fprintf(errors, "%s: %s\n", who.c_str(), e.what());
+    std::fflush(errors);
+    treerec::dist::finalize();  // every rank stopped at the same batch: no abort needed
+    return 128 + e.signal();
   } catch (const treerec::Error& e) {
     std::fprintf(errors, "%s: error: %s\n", who.c_str(), e.what());
     status = 1;

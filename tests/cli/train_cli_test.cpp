@@ -172,6 +172,40 @@ TEST(TrainCli, KilledRunResumesToTheUninterruptedModel) {
   for (std::size_t e = 0; e < 5; ++e) EXPECT_EQ(a.info.history[e].at("loss"), b.info.history[e].at("loss"));
 }
 
+// SIGTERM (a scheduler's preemption, `kill`) stops the run at its next batch: it writes the
+// checkpoint, says so, and exits with 128 + 15; --resume then ends with the uninterrupted model.
+TEST(TrainCli, SigtermSavesTheRunAndResumeFinishesIt) {
+  const Files f;
+  // 40 epochs (about half a second) so that the signal surely arrives mid-run.
+  const std::string flags = "--method tdm --epochs 40 --batch-size 16 --negatives 10 --embedding-dim 4 --valid-users 0 "
+                            "--checkpoint-every 100000";
+  const std::string reference = f.dir.file("ref.trm");
+  ASSERT_EQ(run_cli(f.train(reference, flags + " --threads 1")).status, 0);
+
+  const std::string out = f.dir.file("m.trm");
+  const pid_t pid = spawn_cli(f.train(out, flags + " --threads 1"), f.dir.file("log"));
+  ASSERT_GT(pid, 0);
+  // Once training has started (its first line), signal; no checkpoint is due before then.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!contains(test::read_file(f.dir.file("log")), "training tdm") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  const std::string log = test::read_file(f.dir.file("log"));
+  ASSERT_TRUE(WIFEXITED(status)) << log;
+  EXPECT_EQ(WEXITSTATUS(status), 128 + SIGTERM) << log;
+  EXPECT_TRUE(contains(log, "stopped by SIGTERM at batch")) << log;
+  EXPECT_TRUE(contains(log, "continue it with --resume")) << log;
+  ASSERT_TRUE(std::filesystem::exists(out + ".ckpt")) << log;
+  EXPECT_FALSE(std::filesystem::exists(out));
+
+  const auto resumed = run_cli(f.train(out, flags + " --threads 1 --resume"));
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  const TrainedModel a = load_trained_model(reference), b = load_trained_model(out);
+  EXPECT_TRUE(same_parameters(*a.model, *b.model));
+}
+
 // --max-batches stops a run and leaves its checkpoint (no model: the run is not done); --resume
 // then finishes it with the uninterrupted run's model. Before session 20 the command wrote the
 // partial model and deleted the checkpoint.

@@ -2,6 +2,7 @@
 // failures reported without stopping the run, resume, and the report files.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <filesystem>
 #include <set>
 
@@ -12,6 +13,7 @@
 #include "treerec/experiment/experiment_runner.h"
 #include "treerec/eval/popularity.h"
 #include "treerec/util/error.h"
+#include "treerec/util/interrupt.h"
 
 namespace treerec {
 namespace {
@@ -175,6 +177,54 @@ TEST(ExperimentRunner, MeasuresReportsAndResumes) {
   EXPECT_EQ(popular_calls, 2);
   EXPECT_FALSE(third.methods[0].reused());
   EXPECT_TRUE(logged(log, "was made with other settings"));
+}
+
+// A signal during a method (here the method sees it, as a trainer would at its next batch) stops
+// the experiment: no result is recorded for the method, nothing counts as failed, and the
+// next run continues with that method while keeping the finished ones.
+TEST(ExperimentRunner, SignalStopsTheExperimentAndTheNextRunContinues) {
+  test::TempDir dir;
+  const std::string out = dir.file("out");
+  ExperimentConfig config = generated_config();
+  config.methods = {"fixed", "stopped"};
+  config.method_settings = {{"fixed", {{"shift", 0}}}, {"stopped", {{"shift", 1}}}};
+  int stopped_calls = 0;
+  const ExperimentMethod stopped{.method = {.name = "stopped", .help = "stopped by a signal once"},
+                                 .params = {{"shift", 0, "first item"}},
+                                 .run = [&](const MethodContext& ctx) -> MethodOutcome {
+                                   if (++stopped_calls == 1) {
+                                     request_interrupt(SIGTERM);
+                                     throw_interrupted("while training stopped");
+                                   }
+                                   return run_fixed(ctx);
+                                 }};
+  std::vector<std::string> log;
+  ExperimentHooks h = hooks(&log);
+  h.find = [&](const std::string& name) -> const ExperimentMethod& { return name == "stopped" ? stopped : kFixed; };
+  popular_calls = 0;
+  try {
+    run_experiment(config, out, h);
+    ADD_FAILURE() << "the experiment went on after the signal";
+  } catch (const Interrupted& e) {
+    EXPECT_EQ(e.signal(), SIGTERM);
+    EXPECT_EQ(std::string(e.what()), "stopped by SIGTERM while training stopped");
+  }
+  clear_interrupt();
+  EXPECT_FALSE(logged(log, "FAILED"));
+  EXPECT_FALSE(fs::exists(out + "/methods/stopped/seed-1/result.json"));
+  EXPECT_TRUE(fs::exists(out + "/methods/fixed/seed-1/result.json"));
+  EXPECT_EQ(popular_calls, 1);
+
+  // A signal that arrives between methods stops before the next one.
+  request_interrupt(SIGINT);
+  EXPECT_THROW(run_experiment(config, out, h), Interrupted);
+  clear_interrupt();
+  EXPECT_EQ(stopped_calls, 1);
+
+  const ExperimentReport r = run_experiment(config, out, h);
+  EXPECT_TRUE(r.all_ok());
+  EXPECT_EQ(stopped_calls, 2);
+  EXPECT_EQ(popular_calls, 2);  // fixed was reused, stopped ran once more (through run_fixed)
 }
 
 TEST(ExperimentRunner, ReportCutoffs) {

@@ -4,12 +4,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <csignal>
 #include <filesystem>
 
 #include "test_util.h"
 #include "train/synthetic.h"
 #include "treerec/model/model_file.h"
 #include "treerec/util/error.h"
+#include "treerec/util/interrupt.h"
 #include "treerec/util/random.h"
 
 namespace treerec {
@@ -154,6 +157,57 @@ TEST(JointLearning, ResumeAfterStopsMidRoundGivesTheSameResult) {
       EXPECT_EQ(x.model->parameters().tables[t].values, y.model->parameters().tables[t].values) << f;
   }
   EXPECT_EQ(test::read_file(at(whole, "round-3/tree")), test::read_file(at(pieces, "round-3/tree")));
+}
+
+// A signal (util/interrupt.h) during round 1's last epoch: the trainer has no batch left to stop
+// at, so the round's model is saved and the loop stops before tree learning, which keeps no
+// checkpoint. Resuming learns the same tree as the uninterrupted run; one arriving mid-epoch
+// stops the training at its next batch instead.
+TEST(JointLearning, SignalStopsBeforeTreeLearningOrAtTheNextBatchAndResumeFinishesTheSame) {
+  const Planted p;
+  const TempDir dir;
+  const std::string whole = at(dir, "whole"), pieces = at(dir, "pieces"), mid = at(dir, "mid");
+  JointOptions o = options(Relearn::jtm);
+  const JointResult a = run_joint_learning(p.data, p.tree, o, whole);
+  ASSERT_TRUE(a.finished);
+
+  std::vector<std::string> lines;
+  JointOptions stop = o;
+  stop.resume = true;
+  stop.log = [&](const std::string& l) {
+    lines.push_back(l);
+    if (l.rfind("round 1: epoch 1/1", 0) == 0) request_interrupt(SIGTERM);
+  };
+  const JointResult b = run_joint_learning(p.data, p.tree, stop, pieces);
+  clear_interrupt();
+  EXPECT_FALSE(b.finished);
+  EXPECT_TRUE(fs::exists(at(pieces, "round-1/model")));
+  EXPECT_FALSE(fs::exists(at(pieces, "round-2/tree")));
+  EXPECT_NE(std::find(lines.begin(), lines.end(), "round 1: stopped by SIGTERM before tree learning; resume to continue"),
+            lines.end());
+  stop.log = nullptr;
+  const JointResult c = run_joint_learning(p.data, p.tree, stop, pieces);
+  ASSERT_TRUE(c.finished);
+  EXPECT_EQ(test::read_file(at(whole, "round-2/tree")), test::read_file(at(pieces, "round-2/tree")));
+  const auto same_model = [&](const std::string& folder) {
+    const TrainedModel x = load_trained_model(at(whole, "best.model")), y = load_trained_model(at(folder, "best.model"));
+    EXPECT_EQ(x.model->parameters().dense, y.model->parameters().dense) << folder;
+    for (std::size_t t = 0; t < 2; ++t)
+      EXPECT_EQ(x.model->parameters().tables[t].values, y.model->parameters().tables[t].values) << folder;
+  };
+  same_model(pieces);
+
+  stop.progress = [](const TrainProgress& pr) {
+    if (pr.epoch_samples_done >= 64) request_interrupt(SIGINT);
+  };
+  const JointResult d = run_joint_learning(p.data, p.tree, stop, mid);
+  clear_interrupt();
+  EXPECT_FALSE(d.finished);
+  EXPECT_TRUE(fs::exists(at(mid, "round-1/model.ckpt")));
+  EXPECT_FALSE(fs::exists(at(mid, "round-1/model")));
+  stop.progress = nullptr;
+  ASSERT_TRUE(run_joint_learning(p.data, p.tree, stop, mid).finished);
+  same_model(mid);
 }
 
 TEST(JointLearning, RefusesAnotherRunInTheFolder) {

@@ -9,6 +9,7 @@
 #include "treerec/train/adam.h"
 #include "treerec/tree/tree.h"
 #include "treerec/util/error.h"
+#include "treerec/util/interrupt.h"
 #include "treerec/util/parallel.h"
 #include "treerec/util/random.h"
 
@@ -180,8 +181,10 @@ void YoutubeTrainer::run() {
     shuffle(order_.begin(), order_.end(), rng);
     negative_seed_ = mix_seed(options_.seed, kNegativeStream, epoch);
     double loss = 0;
-    for (std::uint64_t first = 0; first < samples; first += options_.batch_size)
+    for (std::uint64_t first = 0; first < samples; first += options_.batch_size) {
+      if (interrupted()) throw_interrupted("while training youtube, which keeps no checkpoint: it starts over when run again");
       train_batch(first, std::min<std::uint64_t>(options_.batch_size, samples - first), loss);
+    }
     YoutubeEpoch e;
     e.epoch = epoch;
     e.loss = loss / static_cast<double>(samples);

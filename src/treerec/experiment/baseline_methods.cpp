@@ -18,6 +18,7 @@
 #include "treerec/search/model_scorer.h"
 #include "treerec/train/trainer.h"
 #include "treerec/util/error.h"
+#include "treerec/util/interrupt.h"
 #include "treerec/util/timing.h"
 
 namespace treerec {
@@ -182,7 +183,11 @@ MethodOutcome run_hsm(const MethodContext& ctx) {
       log(ctx, epoch_line(e, o.epochs, ctx.top));
       return nullptr;
     });
-    trainer->run();
+    if (!trainer->run() && interrupted())
+      throw_interrupted(o.checkpoint_path.empty()
+                            ? std::string("while training hsm, which had no work folder for a checkpoint")
+                            : cat("while training hsm: its checkpoint ", o.checkpoint_path,
+                                  " is kept, and running the experiment again continues it"));
     if (!path.empty()) trainer->save(path);
     model = &trainer->model();
     out.history = trainer->history();

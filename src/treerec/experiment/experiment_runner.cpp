@@ -21,6 +21,7 @@
 #include "treerec/io/atomic_file.h"
 #include "treerec/tree/tree.h"
 #include "treerec/util/error.h"
+#include "treerec/util/interrupt.h"
 #include "treerec/util/parallel.h"
 #include "treerec/util/timing.h"
 
@@ -232,6 +233,9 @@ ExperimentReport run_experiment(const ExperimentConfig& config, const std::strin
           log(tag + ": cannot reuse " + result_path + " (" + e.what() + "): running again");
         }
       }
+      // A signal (util/interrupt.h) stops the experiment between methods, or inside one at its
+      // next checkpoint; the finished results are kept and the next run of it resumes here.
+      if (interrupted()) throw_interrupted(cat("before ", tag, ": running the experiment again continues from here"));
       log(tag + ": running");
       const auto t0 = Clock::now();
       MethodResult r;
@@ -265,6 +269,8 @@ ExperimentReport run_experiment(const ExperimentConfig& config, const std::strin
         log(cat(tag, ": recall@", config.top, " ", fixed(100 * r.metric("recall", config.top), 2), "%, precision@",
                 config.top, " ", fixed(100 * r.metric("precision", config.top), 2), "% (",
                 fixed(seconds_since(t0), 1), " s)"));
+      } catch (const Interrupted&) {
+        throw;  // not a failure of the method: the experiment stops
       } catch (const std::exception& e) {
         r = MethodResult{};
         r.name = name;

@@ -8,6 +8,7 @@
 #include "treerec/search/model_retrieval.h"
 #include "treerec/model/model_file.h"
 #include "treerec/util/error.h"
+#include "treerec/util/interrupt.h"
 
 namespace treerec {
 namespace {
@@ -78,6 +79,8 @@ MethodOutcome run_joint(const MethodContext& ctx, Relearn relearn) {
 
   const auto t0 = std::chrono::steady_clock::now();
   const JointResult joint = run_joint_learning(ctx.dataset, ctx.initial_tree, o, ctx.work_dir);
+  if (!joint.finished && interrupted())
+    throw_interrupted(cat("during the joint loop in ", ctx.work_dir, ": running the experiment again continues it"));
   TR_CHECK(joint.finished, "the joint loop in ", ctx.work_dir, " did not finish");
   MethodOutcome out;
   out.train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -17,6 +17,7 @@
 #include "treerec/search/model_retrieval.h"
 #include "treerec/train/trainer.h"
 #include "treerec/util/error.h"
+#include "treerec/util/interrupt.h"
 #include "treerec/util/timing.h"
 
 namespace treerec {
@@ -154,6 +155,9 @@ MethodOutcome run_model_method(const MethodContext& ctx, const std::string& name
       return nullptr;
     });
     const bool done = t.run();
+    if (!done && interrupted())
+      throw_interrupted(cat("while training ", name, ": its checkpoint ", options.checkpoint_path,
+                            " is kept, and running the experiment again continues it"));
     out.history = t.history();
     if (!done) {  // stopped by max_batches: record the partial epoch so the loss is not lost
       const TrainPosition& p = t.position();

@@ -15,6 +15,7 @@
 #include "treerec/model/model_file.h"
 #include "treerec/util/error.h"
 #include "treerec/util/hash.h"
+#include "treerec/util/interrupt.h"
 #include "treerec/util/parallel.h"
 #include "treerec/util/random.h"
 #include "treerec/util/timing.h"
@@ -254,7 +255,7 @@ class JointRun {
     }
   }
 
-  // Runs round r, or reads it back when it is done. False: training stopped at max_batches.
+  // Runs round r, or reads it back when it is done. False: stopped at max_batches or by a signal.
   bool run_round(std::uint32_t r, RoundStats& stats) {
     const std::string dir = round_dir(out_, r);
     const std::string stats_path = (fs::path(dir) / "round.json").string();
@@ -294,7 +295,12 @@ class JointRun {
     // 2. Validation recall@200 of model r on tree r.
     validate(tree, *trained.model, features, stats);
 
-    // 3. Learn tree r + 1.
+    // 3. Learn tree r + 1, unless a signal asked to stop (util/interrupt.h): the round's model is
+    // saved, and tree learning has no checkpoint, so this is the place that loses nothing.
+    if (interrupted()) {
+      log(cat("round ", r, ": stopped by ", signal_name(interrupted()), " before tree learning; resume to continue"));
+      return false;
+    }
     const auto t0 = Clock::now();
     Tree next = learn(r, tree, *trained.model, features, stats);
     stats.learn_seconds = seconds_since(t0);
@@ -350,7 +356,9 @@ class JointRun {
       return nlohmann::json(nullptr);
     });
     if (!trainer.run()) {
-      log(cat("round ", r, ": training stopped after --max-batches; resume to continue"));
+      log(cat("round ", r, ": training stopped ",
+              interrupted() ? "by " + signal_name(interrupted()) : std::string("after --max-batches"),
+              "; resume to continue"));
       return false;
     }
     // The tree path lets `tree init --kmeans --model` and `train --init-model` find the tree.

@@ -13,6 +13,7 @@
 #include "treerec/util/distributed.h"
 #include "treerec/util/error.h"
 #include "treerec/util/hash.h"
+#include "treerec/util/interrupt.h"
 #include "treerec/util/parallel.h"
 #include "treerec/util/random.h"
 #include "treerec/util/timing.h"
@@ -359,8 +360,10 @@ bool Trainer::run() {
   while (!finished()) {
     prepare_epoch();
     while (position_.next_batch < batches_per_epoch_) {
-      // Rank 0's stop request holds for every rank (one flag word per batch under mpirun).
-      const bool stop = dist::broadcast_flags(stop_requested_.exchange(false) ? 1u : 0u) != 0;
+      // Rank 0's stop request (or signal, util/interrupt.h) holds for every rank (one flag word
+      // per batch under mpirun).
+      const bool asked = stop_requested_.exchange(false) || interrupted() != 0;
+      const bool stop = dist::broadcast_flags(asked ? 1u : 0u) != 0;
       if ((options_.max_batches > 0 && run_batches == options_.max_batches) || stop) {
         write_checkpoint();
         return false;

@@ -132,7 +132,8 @@ class Trainer {
   bool run();
   // Asks a run() in progress (any thread; a signal handler's thread too) to stop after its
   // current batch, as max_batches would: it writes a checkpoint when a path is set and returns
-  // false, and calling run() again continues exactly.
+  // false, and calling run() again continues exactly. A process-wide interrupt
+  // (util/interrupt.h: SIGINT, SIGTERM) does the same, checked at the same point.
   void request_stop() { stop_requested_.store(true); }
   bool finished() const { return position_.epoch >= options_.epochs || position_.early.stopped; }
   // Epochs trained so far, and the epoch whose model is the result (1-based; the last epoch
