@@ -1,4 +1,6 @@
 // The long runs: joint learning (Algorithm 1: JTM, or TDM's k-means loop) and experiments.
+#include <csignal>
+
 #include "bindings.h"
 #include "treerec/experiment/config_file.h"
 #include "treerec/experiment/experiment_config.h"
@@ -7,10 +9,19 @@
 #include "treerec/learn/kmeans_tree.h"
 #include "treerec/learn/tree_learner.h"
 #include "treerec/util/error.h"
+#include "treerec/util/interrupt.h"
 #include "treerec/util/parallel.h"
 
 namespace treerec::python {
 namespace {
+
+// A PythonCallback's on_error for the long runs: the library's own clean stop (util/interrupt.h).
+void stop_cleanly() { request_interrupt(SIGINT); }
+
+// The stop request is process-wide: a run leaves none behind for the next one.
+struct ClearInterruptAtExit {
+  ~ClearInterruptAtExit() { clear_interrupt(); }
+};
 
 py::object joint(std::shared_ptr<const Dataset> dataset, std::shared_ptr<const Tree> tree, const std::string& out,
                  const std::string& method, const py::dict& params, bool resume, const py::object& log,
@@ -31,20 +42,16 @@ py::object joint(std::shared_ptr<const Dataset> dataset, std::shared_ptr<const T
   set_default_threads(j.train.threads);
   tree->check_items(dataset->item_ids(), "the dataset");
 
-  PythonCallback on_log(log, 0, nullptr), on_progress(progress, 0.2, nullptr);
-  j.log = [&](const std::string& line) {
-    on_log({{"event", "log"}, {"line", line}}, true);
-    if (on_log.failed()) throw Interrupted{};
-  };
-  j.progress = [&](const TrainProgress& p) {
-    on_progress(batch_event(p));
-    if (on_progress.failed()) throw Interrupted{};
-  };
+  // Ctrl-C (or an error a callback raises) stops the loop as SIGINT does the CLI's
+  // (util/interrupt.h): at the next batch with a checkpoint, or before tree learning.
+  PythonCallback on_log(log, 0, stop_cleanly), on_progress(progress, 0.2, stop_cleanly);
+  j.log = [&](const std::string& line) { on_log({{"event", "log"}, {"line", line}}, true); };
+  j.progress = [&](const TrainProgress& p) { on_progress(batch_event(p)); };
   JointResult r;
-  try {
+  {
+    const ClearInterruptAtExit clear;
     py::gil_scoped_release release;
     r = run_joint_learning(*dataset, *tree, j, out);
-  } catch (const Interrupted&) {
   }
   on_log.rethrow();
   on_progress.rethrow();
@@ -59,17 +66,18 @@ void experiment(const py::object& config, const std::string& out, const std::vec
   for (const std::string& a : overrides) apply_config_override(doc, a);
   ExperimentConfig c = experiment_config(doc);
   if (threads >= 0) c.threads = threads;
-  PythonCallback on_log(log, 0, nullptr);
+  // Ctrl-C stops the experiment as SIGINT does the CLI's: a training at its next batch with a
+  // checkpoint, otherwise before the next method; then KeyboardInterrupt is raised.
+  PythonCallback on_log(log, 0, stop_cleanly);
   ExperimentHooks hooks;
-  hooks.log = [&](const std::string& line) {
-    on_log({{"event", "log"}, {"line", line}}, true);
-    if (on_log.failed()) throw Interrupted{};
-  };
+  hooks.log = [&](const std::string& line) { on_log({{"event", "log"}, {"line", line}}, true); };
   ExperimentReport report;
   try {
+    const ClearInterruptAtExit clear;
     py::gil_scoped_release release;
     report = run_experiment(c, out, hooks);
-  } catch (const Interrupted&) {
+  } catch (const treerec::Interrupted&) {
+    if (!on_log.failed()) throw;
   }
   on_log.rethrow();
   std::string failed;

@@ -69,6 +69,27 @@ def test_jtm_rounds_and_best_round(ds, tmp_path):
     assert (tmp_path / "jtm" / "best.model").exists()
 
 
+def test_ctrl_c_in_jtm_saves_the_round_checkpoint_and_resume_finishes_the_same(ds, tmp_path):
+    params = dict(SMALL, rounds=2, valid_users=30, checkpoint_every=1000)
+    whole = treerec.jtm(ds, out=tmp_path / "whole", progress=False, log=lambda line: None, **params)
+    events = []
+
+    def interrupt_at_the_first_batch(e):
+        events.append(e)
+        if len(events) == 1:
+            _thread.interrupt_main()
+
+    folder = tmp_path / "stopped"
+    with pytest.raises(KeyboardInterrupt):
+        treerec.jtm(ds, out=folder, progress=interrupt_at_the_first_batch, log=lambda line: None, **params)
+    # the library stopped at its next batch and wrote the checkpoint (before session 21 the run was
+    # unwound without one)
+    assert (folder / "round-1" / "model.ckpt").exists() and not (folder / "round-1" / "model").exists()
+    resumed = treerec.jtm(ds, out=folder, resume=True, progress=False, log=lambda line: None, **params)
+    assert resumed.best_round == whole.best_round
+    assert resumed.model.parameters_fingerprint == whole.model.parameters_fingerprint
+
+
 def test_experiment_from_a_dict(tmp_path):
     config = {
         "name": "tiny",

@@ -579,8 +579,9 @@ def jtm(dataset: Dataset, tree: Tree | None = None, *, out: str | os.PathLike | 
     params: rounds, relearn ("jtm", or "kmeans" for TDM's re-clustering, "none"), valid_users,
     the training parameters (seed, epochs, ...), tree learning's (gap, assign, lookahead, ...;
     its seed is tree_seed) and kmeans_iterations. out: the run's folder (round-N/, rounds.json,
-    best.model, best.tree; a temporary one without it). Ctrl-C stops the run; resume=True in
-    the same folder continues from the last checkpoint."""
+    best.model, best.tree; a temporary one without it). Ctrl-C stops the run at the next
+    training batch, writing its checkpoint (or before tree learning), then raises
+    KeyboardInterrupt; resume=True in the same folder continues it to the same result."""
     tree = tree or Tree.from_categories(dataset)
     callback = _progress(progress, "jtm")
 
@@ -636,7 +637,9 @@ def experiment(config: str | os.PathLike | dict, out: str | os.PathLike, *, set:
                threads: int | None = None, log: Callable[[str], None] | None = None) -> dict:
     """Runs an experiment as `treerec experiment` (docs/EXPERIMENTS.md): `config` is a TOML or
     JSON file, or a dict of the same structure; set: overrides as KEY=VALUE (TOML values).
-    Returns results.json's content; out holds the report. Rerunning resumes."""
+    Returns results.json's content; out holds the report. Rerunning resumes. Ctrl-C stops a
+    training at its next batch with a checkpoint (or the experiment before its next method) and
+    raises KeyboardInterrupt."""
     import json
 
     cfg = os.fspath(_existing(config, "the config")) if not isinstance(config, dict) else config
