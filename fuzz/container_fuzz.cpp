@@ -8,6 +8,7 @@
 #include "treerec/baselines/item_cf.h"
 #include "treerec/baselines/youtube_trainer.h"
 #include "treerec/data/dataset.h"
+#include "treerec/learn/learn_checkpoint.h"
 #include "treerec/model/model_file.h"
 #include "treerec/train/adam.h"
 #include "treerec/train/checkpoint.h"
@@ -18,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size < 1) return 0;
   const std::string path = treerec::fuzz::input_file(data + 1, size - 1, ".bin");
   try {
-    switch (data[0] % 6) {
+    switch (data[0] % 7) {
       case 0: treerec::Dataset::load(path); break;
       case 1: treerec::Tree::load(path); break;
       case 2: treerec::load_trained_model(path); break;
@@ -32,6 +33,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         treerec::load_checkpoint(path, nlohmann::json::object(), *model, adam);
         break;
       }
+      case 6: treerec::load_learn_checkpoint(path, nlohmann::json::object(), 64, 8); break;
     }
   } catch (const treerec::Error&) {
   }

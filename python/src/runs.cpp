@@ -48,10 +48,12 @@ py::object joint(std::shared_ptr<const Dataset> dataset, std::shared_ptr<const T
   j.log = [&](const std::string& line) { on_log({{"event", "log"}, {"line", line}}, true); };
   j.progress = [&](const TrainProgress& p) { on_progress(batch_event(p)); };
   JointResult r;
-  {
+  try {
     const ClearInterruptAtExit clear;
     py::gil_scoped_release release;
     r = run_joint_learning(*dataset, *tree, j, out);
+  } catch (const treerec::Interrupted&) {  // tree learning stopped after a gap, its checkpoint saved
+    if (!on_log.failed() && !on_progress.failed()) throw;
   }
   on_log.rethrow();
   on_progress.rethrow();

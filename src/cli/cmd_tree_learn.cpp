@@ -10,9 +10,11 @@
 #include "cli/command.h"
 #include "cli/model_inputs.h"
 #include "cli/param_flags.h"
+#include "treerec/io/atomic_file.h"
 #include "treerec/io/output_paths.h"
 #include "treerec/learn/tree_learner.h"
 #include "treerec/util/error.h"
+#include "treerec/util/interrupt.h"
 #include "treerec/util/parallel.h"
 
 namespace treerec::cli {
@@ -22,6 +24,7 @@ struct LearnOpts {
   std::string dataset, model, tree, out;
   TreeLearnOptions learn;
   bool json = false;
+  bool resume = false;
 };
 
 struct DiffOpts {
@@ -49,14 +52,24 @@ void print_moves(const std::vector<std::uint64_t>& moved, std::uint32_t items) {
 }
 
 void run_learn(LearnOpts& o) {
-  check_outputs_are_not_inputs({{"--out", o.out}}, {{"dataset", o.dataset}, {"--model", o.model}, {"--tree", o.tree}});
+  o.learn.checkpoint_path = o.out + ".ckpt";
+  check_outputs_are_not_inputs({{"--out", o.out}, {"--out's checkpoint", o.learn.checkpoint_path}},
+                               {{"dataset", o.dataset}, {"--model", o.model}, {"--tree", o.tree}});
   learn_params().check(o.learn, flag_names());
   set_default_threads(o.learn.threads);
+  stop_on_signals();  // SIGINT/SIGTERM: stop after the gap in progress, which is checkpointed
+  const bool have_checkpoint = output_exists(o.learn.checkpoint_path);
+  if (have_checkpoint && !o.resume)
+    fail(o.learn.checkpoint_path, " holds an interrupted tree-learning pass for ", o.out,
+         ": pass --resume to continue it, or delete it to start over");
+  if (!have_checkpoint && o.resume)
+    std::fprintf(stderr, "no checkpoint at %s: starting from the beginning\n", o.learn.checkpoint_path.c_str());
   const auto t0 = std::chrono::steady_clock::now();
   const ModelInputs in = load_inputs(o.dataset, o.model, o.tree);
   o.learn.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
   const TreeLearnResult r = learn_tree(in.dataset, in.tree, *in.trained.model, in.features, o.learn);
   r.tree.save(o.out);
+  remove_output(o.learn.checkpoint_path);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   print_moves(r.moved_per_level, r.tree.num_items());
   std::fprintf(stderr, "objective (Σ log p̂ of the positives): old %.6g, learned %.6g (%+.6g)%s\n",
@@ -128,6 +141,10 @@ const Command kCmd(41, [](CLI::App& app) {
                   {"gap", "assign", "assign_candidates", "lookahead", "never_worse", "max_samples_per_item", "seed",
                    "threads"});
   learn->add_flag("--json", lo->json, "also print a JSON summary on stdout");
+  learn->add_flag("--resume", lo->resume,
+                  "continue the pass saved in <out>.ckpt after its last finished gap (starts afresh if there is none)");
+  learn->footer("A checkpoint <out>.ckpt is written after every gap and removed with the tree written. Ctrl-C or\n"
+                "SIGTERM stops after the gap in progress and exits with 130 or 143; --resume continues to the same tree.");
   learn->callback([lo] { run_learn(*lo); });
 
   auto d = std::make_shared<DiffOpts>();

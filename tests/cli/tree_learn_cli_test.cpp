@@ -3,6 +3,8 @@
 // retrained and measured against the category tree and the planted groups.
 #include <gtest/gtest.h>
 
+#include <csignal>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -11,6 +13,8 @@
 #include "eval/eval_fixture.h"
 #include "test_util.h"
 #include "treerec/learn/tree_learner.h"
+#include "treerec/model/model_file.h"
+#include "treerec/util/interrupt.h"
 
 namespace treerec {
 namespace {
@@ -96,6 +100,44 @@ TEST(TreeLearnCli, ExactSolverAndThePapersPass) {
   const auto gj = nlohmann::json::parse(g.out);
   EXPECT_EQ(gj["kept_old"], false);
   EXPECT_EQ(gj["objective_new"], gj["objective_learned"]);
+}
+
+// A pass stopped after its first gap leaves <out>.ckpt (made here through the library, as a
+// signal would): the command refuses to start over it without --resume, and with --resume
+// continues it to the tree of a pass never stopped, then removes the checkpoint.
+TEST(TreeLearnCli, ResumeContinuesAStoppedPassToTheSameTree) {
+  TempDir dir;
+  const Files f(dir);
+  const std::string flags = " --gap 2 --threads 1";
+  const std::string whole = dir.file("whole.tree"), out = dir.file("learned.tree");
+  ASSERT_EQ(run_cli("tree learn " + f.data + " --model " + f.jtm + " --tree " + f.tree + " --out " + whole + flags).status,
+            0);
+  {
+    const Dataset data = Dataset::load(f.data);
+    const Tree tree = Tree::load(f.tree);
+    const TrainedModel trained = load_trained_model(f.jtm);
+    const HierarchicalPreference features(trained.model->config().representation, tree);
+    TreeLearnOptions o;
+    o.gap = 2;
+    o.checkpoint_path = out + ".ckpt";
+    o.log = [](const std::string& line) {
+      if (line.rfind("gap 0->2", 0) == 0) request_interrupt(SIGTERM);
+    };
+    EXPECT_THROW(learn_tree(data, tree, *trained.model, features, o), Interrupted);
+    clear_interrupt();
+  }
+  ASSERT_TRUE(std::filesystem::exists(out + ".ckpt"));
+  const std::string learn = "tree learn " + f.data + " --model " + f.jtm + " --tree " + f.tree + " --out " + out + flags;
+  const auto refused = run_cli(learn);
+  EXPECT_EQ(refused.status, 1);
+  EXPECT_TRUE(contains(refused.err, "holds an interrupted tree-learning pass")) << refused.err;
+  EXPECT_TRUE(contains(refused.err, "pass --resume")) << refused.err;
+  const auto resumed = run_cli(learn + " --resume");
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  EXPECT_TRUE(contains(resumed.err, "continuing the pass saved in " + out + ".ckpt")) << resumed.err;
+  EXPECT_FALSE(contains(resumed.err, "gap 0->2")) << resumed.err;
+  EXPECT_FALSE(std::filesystem::exists(out + ".ckpt"));
+  EXPECT_EQ(test::read_file(whole), test::read_file(out));
 }
 
 TEST(TreeLearnCli, Errors) {

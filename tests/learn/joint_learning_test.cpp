@@ -160,10 +160,10 @@ TEST(JointLearning, ResumeAfterStopsMidRoundGivesTheSameResult) {
 }
 
 // A signal (util/interrupt.h) during round 1's last epoch: the trainer has no batch left to stop
-// at, so the round's model is saved and the loop stops before tree learning, which keeps no
-// checkpoint. Resuming learns the same tree as the uninterrupted run; one arriving mid-epoch
-// stops the training at its next batch instead.
-TEST(JointLearning, SignalStopsBeforeTreeLearningOrAtTheNextBatchAndResumeFinishesTheSame) {
+// at, so the round's model is saved and the loop stops before tree learning. Resuming learns the
+// same tree as the uninterrupted run. One during tree learning stops it after the gap in
+// progress (round-N/learn.ckpt), and one arriving mid-epoch stops the training at its next batch.
+TEST(JointLearning, SignalStopsBeforeOrInsideTreeLearningOrAtTheNextBatchAndResumeFinishesTheSame) {
   const Planted p;
   const TempDir dir;
   const std::string whole = at(dir, "whole"), pieces = at(dir, "pieces"), mid = at(dir, "mid");
@@ -196,6 +196,26 @@ TEST(JointLearning, SignalStopsBeforeTreeLearningOrAtTheNextBatchAndResumeFinish
       EXPECT_EQ(x.model->parameters().tables[t].values, y.model->parameters().tables[t].values) << folder;
   };
   same_model(pieces);
+
+  // One during tree learning stops it after the gap in progress, which is checkpointed.
+  const std::string in_learning = at(dir, "in-learning");
+  stop.log = [&](const std::string& l) {
+    if (l.rfind("gap 0->", 0) == 0) request_interrupt(SIGTERM);
+  };
+  EXPECT_THROW(run_joint_learning(p.data, p.tree, stop, in_learning), Interrupted);
+  clear_interrupt();
+  EXPECT_TRUE(fs::exists(at(in_learning, "round-1/learn.ckpt")));
+  EXPECT_FALSE(fs::exists(at(in_learning, "round-2/tree")));
+  std::vector<std::string> continued;
+  stop.log = [&](const std::string& l) { continued.push_back(l); };
+  ASSERT_TRUE(run_joint_learning(p.data, p.tree, stop, in_learning).finished);
+  EXPECT_NE(std::find_if(continued.begin(), continued.end(),
+                         [](const std::string& l) { return l.rfind("continuing the pass saved in", 0) == 0; }),
+            continued.end());
+  EXPECT_FALSE(fs::exists(at(in_learning, "round-1/learn.ckpt")));
+  EXPECT_EQ(test::read_file(at(whole, "round-2/tree")), test::read_file(at(in_learning, "round-2/tree")));
+  same_model(in_learning);
+  stop.log = nullptr;
 
   stop.progress = [](const TrainProgress& pr) {
     if (pr.epoch_samples_done >= 64) request_interrupt(SIGINT);

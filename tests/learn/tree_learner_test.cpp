@@ -4,13 +4,18 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <csignal>
+#include <filesystem>
 #include <limits>
 #include <numeric>
 
 #include "eval/eval_fixture.h"
+#include "test_util.h"
+#include "treerec/learn/learn_checkpoint.h"
 #include "treerec/learn/sample_scorer.h"
 #include "treerec/learn/tree_learner.h"
 #include "treerec/util/error.h"
+#include "treerec/util/interrupt.h"
 
 namespace treerec {
 namespace {
@@ -202,6 +207,79 @@ TEST(TreeLearner, LogsOneLinePerGap) {
   ASSERT_EQ(lines.size(), 4u);  // the header, then gaps 0->2, 2->4, 4->5
   EXPECT_NE(lines[1].find("gap 0->2: 1 subtrees, 4 candidates each (capacity 8)"), std::string::npos) << lines[1];
   EXPECT_NE(lines[3].find("gap 4->5:"), std::string::npos) << lines[3];
+}
+
+// A pass stopped after any of its gaps (a signal; util/interrupt.h) leaves a checkpoint, and a
+// pass given the same checkpoint path continues from it to the tree and statistics of a pass
+// never stopped. A checkpoint of other options or a damaged one is refused.
+TEST(TreeLearner, StoppedAfterAGapContinuesFromItsCheckpointToTheSameTree) {
+  const LearnSetup s(24, Representation::jtm_h);
+  test::TempDir dir;
+  TreeLearnOptions o;
+  o.gap = 2;  // gaps 0->2, 2->4, 4->5
+  o.max_samples_per_item = 3;
+  const TreeLearnResult whole = learn_tree(s.data, s.tree, *s.model, s.features, o);
+  ASSERT_GT(whole.moved_per_level.back(), 0u);
+  o.checkpoint_path = dir.file("learn.ckpt");
+  for (int stop_after : {1, 2, 3}) {
+    SCOPED_TRACE(stop_after);
+    std::filesystem::remove(o.checkpoint_path);
+    int gaps = 0;
+    o.log = [&](const std::string& line) {
+      if (line.rfind("gap ", 0) == 0 && ++gaps == stop_after) request_interrupt(SIGTERM);
+    };
+    try {
+      learn_tree(s.data, s.tree, *s.model, s.features, o);
+      ADD_FAILURE() << "the pass did not stop";
+    } catch (const Interrupted& e) {
+      EXPECT_NE(std::string(e.what()).find("stopped by SIGTERM after tree learning's gap"), std::string::npos) << e.what();
+    }
+    clear_interrupt();
+    ASSERT_TRUE(std::filesystem::exists(o.checkpoint_path));
+    std::vector<std::string> lines;
+    o.log = [&](const std::string& line) { lines.push_back(line); };
+    const TreeLearnResult cont = learn_tree(s.data, s.tree, *s.model, s.features, o);
+    ASSERT_GE(lines.size(), 2u);
+    EXPECT_NE(lines[1].find("continuing the pass saved in"), std::string::npos) << lines[1];
+    EXPECT_EQ(lines.size(), 2u + (3 - stop_after));  // header, continuing, the gaps left
+    EXPECT_TRUE(std::equal(whole.tree.leaves().begin(), whole.tree.leaves().end(), cont.tree.leaves().begin()));
+    EXPECT_EQ(whole.objective_old, cont.objective_old);
+    EXPECT_EQ(whole.objective_learned, cont.objective_learned);
+    EXPECT_EQ(whole.objective_new, cont.objective_new);
+    EXPECT_EQ(whole.node_scores, cont.node_scores);
+    EXPECT_EQ(whole.groups, cont.groups);
+    EXPECT_EQ(whole.moved_per_level, cont.moved_per_level);
+    ASSERT_EQ(whole.gaps.size(), cont.gaps.size());
+    for (std::size_t g = 0; g < whole.gaps.size(); ++g) {
+      EXPECT_EQ(whole.gaps[g].objective_old, cont.gaps[g].objective_old);
+      EXPECT_EQ(whole.gaps[g].objective_new, cont.gaps[g].objective_new);
+      EXPECT_EQ(whole.gaps[g].moved, cont.gaps[g].moved);
+    }
+  }
+  o.log = nullptr;
+  TreeLearnOptions other = o;
+  other.seed = 2;
+  try {
+    learn_tree(s.data, s.tree, *s.model, s.features, other);
+    ADD_FAILURE() << "a checkpoint of another seed was continued";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("options.seed is 2 in this one but 1 in the checkpoint"), std::string::npos)
+        << e.what();
+  }
+  LearnCheckpoint bad;
+  bad.next_level = 2;
+  bad.gaps = {GapStats{.from = 0, .to = 2}};
+  bad.assignment.assign(s.tree.num_items(), 3);  // a level-2 node, but 24 items where 8 fit
+  save_learn_checkpoint(o.checkpoint_path, learn_identity(s.data, s.tree, *s.model, o), bad);
+  try {
+    learn_tree(s.data, s.tree, *s.model, s.features, o);
+    ADD_FAILURE() << "an over-full node was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("damaged tree-learning checkpoint: node 3"), std::string::npos) << e.what();
+  }
+  bad.assignment.assign(s.tree.num_items(), 1);  // a level-1 node
+  save_learn_checkpoint(o.checkpoint_path, learn_identity(s.data, s.tree, *s.model, o), bad);
+  EXPECT_THROW(learn_tree(s.data, s.tree, *s.model, s.features, o), Error);
 }
 
 TEST(TreeLearner, RejectsBadInputs) {

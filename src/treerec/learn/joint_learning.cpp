@@ -296,7 +296,7 @@ class JointRun {
     validate(tree, *trained.model, features, stats);
 
     // 3. Learn tree r + 1, unless a signal asked to stop (util/interrupt.h): the round's model is
-    // saved, and tree learning has no checkpoint, so this is the place that loses nothing.
+    // saved, so this place loses nothing. Inside, the pass stops after a gap (round-N/learn.ckpt).
     if (interrupted()) {
       log(cat("round ", r, ": stopped by ", signal_name(interrupted()), " before tree learning; resume to continue"));
       return false;
@@ -310,6 +310,7 @@ class JointRun {
     if (ec) fail("cannot create ", next_dir, ": ", ec.message());
     with_categories(next).save((fs::path(next_dir) / "tree").string());
     write_json(stats_path, stats.to_json());
+    remove_output(learn_checkpoint_path(r));
     log(rounds_table_row(stats, o_.relearn == Relearn::jtm));
     return true;
   }
@@ -386,6 +387,10 @@ class JointRun {
     s.eval_seconds = seconds_since(t0);
   }
 
+  std::string learn_checkpoint_path(std::uint32_t r) const {
+    return (fs::path(round_dir(out_, r)) / "learn.ckpt").string();
+  }
+
   // `tree` with the dataset's categories, which every tree file the CLI writes holds (tree/tree.h).
   Tree with_categories(Tree tree) const {
     tree.set_categories(data_.item_categories(), data_.category_ids());
@@ -405,6 +410,7 @@ class JointRun {
     l.seed = mix_seed(o_.learn.seed, r);
     l.threads = o_.train.threads;
     if (!l.log) l.log = o_.log;
+    l.checkpoint_path = learn_checkpoint_path(r);  // a pass killed or stopped continues from its last gap
     TreeLearnResult t = learn_tree(data_, tree, model, features, l);
     s.objective_old = t.objective_old;
     s.objective_new = t.objective_new;

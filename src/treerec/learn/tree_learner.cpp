@@ -10,11 +10,14 @@
 
 #include <nlohmann/json.hpp>
 
-#include "treerec/search/model_scorer.h"
+#include "treerec/io/atomic_file.h"
 #include "treerec/learn/assignment_solver.h"
+#include "treerec/learn/learn_checkpoint.h"
 #include "treerec/learn/sample_scorer.h"
-#include "treerec/util/error.h"
+#include "treerec/search/model_scorer.h"
 #include "treerec/util/distributed.h"
+#include "treerec/util/error.h"
+#include "treerec/util/interrupt.h"
 #include "treerec/util/parallel.h"
 #include "treerec/util/random.h"
 #include "treerec/util/timing.h"
@@ -237,7 +240,24 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
   std::vector<double> old_sum(n);
   std::vector<float> stay(n);  // lookahead: the bonus added to each item's old candidate
   std::atomic<std::uint64_t> node_scores{0}, groups_scored{0};
-  for (std::uint32_t s = 0; s < L;) {
+  const std::string& checkpoint = options.checkpoint_path;
+  const nlohmann::json identity = checkpoint.empty() ? nlohmann::json() : learn_identity(dataset, old_tree, model, options);
+  std::uint32_t start = 0;
+  if (!checkpoint.empty() && output_exists(checkpoint)) {
+    LearnCheckpoint saved = load_learn_checkpoint(checkpoint, identity, n, L);
+    cur = std::move(saved.assignment);
+    start = saved.next_level;
+    result.gaps = std::move(saved.gaps);
+    result.objective_old = saved.objective_old;
+    result.scoring_seconds += saved.scoring_seconds;
+    result.assign_seconds = saved.assign_seconds;
+    if (dist::root()) {  // the totals of every rank, counted once
+      node_scores = saved.node_scores;
+      groups_scored = saved.groups;
+    }
+    log(cat("continuing the pass saved in ", checkpoint, ": the gaps down to level ", start, " are done"));
+  }
+  for (std::uint32_t s = start; s < L;) {
     const std::uint32_t l = std::min(s + options.gap, L);
     // The last gap assigns parents of leaves, 2 leaves each: leaf rows follow their items, so
     // the two leaves of a parent are worth the same to an item (place_on_leaves then picks one).
@@ -430,6 +450,26 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
             options.assign == AssignMethod::exact ? cat(", ", widened, " items widened") : std::string(),
             ", scoring ", scoring, " s, assignment ", assigning, " s"));
     s = l;
+    if (!checkpoint.empty()) {
+      LearnCheckpoint state;
+      state.next_level = s;
+      state.gaps = result.gaps;
+      state.objective_old = result.objective_old;
+      state.scoring_seconds = result.scoring_seconds;
+      state.assign_seconds = result.assign_seconds;
+      const std::uint64_t mine[2] = {node_scores.load(), groups_scored.load()};
+      const auto all = dist::allgather<std::uint64_t>(mine);
+      for (std::size_t r = 0; r < all.size(); r += 2) {
+        state.node_scores += all[r];
+        state.groups += all[r + 1];
+      }
+      state.assignment.assign(cur.begin(), cur.end());
+      save_learn_checkpoint(checkpoint, identity, state);  // every rank: rank 0 writes, the others wait
+      // Rank 0's stop request holds for every rank, as in training.
+      if (dist::broadcast_flags(interrupted() ? 1u : 0u) != 0)
+        throw_interrupted(cat("after tree learning's gap ", result.gaps.back().from, "->", s, ": the pass is saved in ",
+                              checkpoint, ", and resuming continues it"));
+    }
   }
   const std::uint64_t counts[2] = {node_scores.load(), groups_scored.load()};
   const auto all_counts = dist::allgather<std::uint64_t>(counts);

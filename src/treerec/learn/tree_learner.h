@@ -76,9 +76,14 @@ struct TreeLearnOptions {
   std::uint64_t seed = 1;
   int threads = 0;                           // 0 = process default; result must not depend on it
   std::function<void(const std::string&)> log; // optional progress lines
+  // Not a parameter: where to checkpoint after every gap (learn/learn_checkpoint.h; empty:
+  // nowhere). When the file exists the pass continues from it; the caller removes it once the
+  // tree is saved. With a path, a stop request (util/interrupt.h) ends the pass after the gap
+  // in progress by throwing Interrupted.
+  std::string checkpoint_path;
 };
 
-// The tree-learning parameters (every member but log).
+// The tree-learning parameters (every member but log and checkpoint_path).
 const ParamTable<TreeLearnOptions>& learn_params();
 
 // One gap s -> l: its objective Σ_c W(c, ·) under π_old's nodes and under the assignment made,
