@@ -83,10 +83,11 @@ def test_baselines_match_the_cli(log, cli, tmp_path):
                            ("youtube", dict(epochs=2, batch_size=64, embedding_dim=8, seed=3))):
         m = tmp_path / f"{method}.trm"
         flags = [f"--{k.replace('_', '-')}={v}" for k, v in params.items()]
-        if method == "youtube":  # the CLI refuses flags a method does not read; itemcf has no epochs
+        validate = {"valid_users": 30} if method == "youtube" else {}  # both refuse it for itemcf: no epochs
+        if validate:
             flags += ["--valid-users", 30]
         run(cli, "train", d, "--method", method, "--out", m, *flags)
-        model = treerec.train(ds, None, method, progress=False, valid_users=30, **params)
+        model = treerec.train(ds, None, method, progress=False, **validate, **params)
         assert model.tree is None and model.method == method
         got = treerec.evaluate(model, "test", k=50)
         want = json.loads(run(cli, "evaluate", d, "--model", m, "--split", "test", "--top", 50, "--json"))

@@ -99,3 +99,8 @@ def test_bad_retrieval_arguments(ds):
         model.retrieve(np.array(ds.item_ids[:3]), offsets=[0, 5])
     with pytest.raises(TypeError):
         model.retrieve(42)
+
+
+def test_itemcf_refuses_valid_users_as_the_cli_does(ds):
+    with pytest.raises(treerec.Error, match="valid_users does not apply to method itemcf"):
+        treerec.train(ds, None, "itemcf", progress=False, valid_users=30, neighbours=20)

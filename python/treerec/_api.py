@@ -525,11 +525,12 @@ def _progress(progress: ProgressFn | bool | None, what: str):
 
 
 def train(dataset: Dataset, tree: Tree | None = None, method: str = "jtm-h", *, out: str | os.PathLike | None = None,
-          resume: bool = False, valid_users: int = 1000, init_model: Model | None = None,
+          resume: bool = False, valid_users: int | None = None, init_model: Model | None = None,
           progress: ProgressFn | bool | None = None, **params: Any) -> Model:
     """Trains a model as `treerec train` does: tdm, jtm-hi, jtm-h, dnn or hsm on `tree`
-    (default: the category tree), to convergence on `valid_users` validation users; or the
-    baselines without a tree, itemcf (params neighbours, max_history) and youtube.
+    (default: the category tree), to convergence on `valid_users` validation users (default
+    1000); or the baselines without a tree, itemcf (params neighbours, max_history; it has no
+    epochs, so no valid_users) and youtube.
 
     params: the training parameters of `treerec params` (epochs, patience, batch_size,
     learning_rate, seed, threads, ...). out: the model file to write (checkpoints go to
@@ -540,6 +541,9 @@ def train(dataset: Dataset, tree: Tree | None = None, method: str = "jtm-h", *, 
     reports only epochs, and Ctrl-C stops it at the end of an epoch without a checkpoint."""
     if method not in _treerec.method_names():
         raise Error(f"unknown training method '{method}'; expected one of: {', '.join(_treerec.method_names())}")
+    if method == "itemcf" and valid_users is not None:
+        raise Error("valid_users does not apply to method itemcf, which trains no epochs to validate")
+    valid_users = 1000 if valid_users is None else valid_users
     treeless = method in ("itemcf", "youtube")
     if treeless and (tree is not None or init_model is not None or resume):
         raise Error(f"{method} trains without a tree, a warm start or a checkpoint")

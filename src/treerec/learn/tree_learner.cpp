@@ -26,6 +26,7 @@ namespace treerec {
 namespace {
 
 constexpr std::uint32_t kMaxGap = 16;  // 2^16 candidates per item and gap at most
+constexpr double kProgressSeconds = 30;
 // The exact solver prunes arcs only in subtrees with more arcs than this (items x candidates):
 // those are the first gaps, where capacities are large and pruning loses nothing measurable;
 // smaller subtrees are solved unpruned (docs/TREE_LEARNING.md, "Pruning").
@@ -302,6 +303,12 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
     std::vector<std::vector<Code>> codes(workers, std::vector<Code>(set_codes));
     std::vector<std::vector<double>> sums(workers, std::vector<double>(set_codes));
     std::vector<std::vector<LevelNodes>> sets(workers);
+    // A progress line every kProgressSeconds of a gap's scoring (a gap takes minutes at Amazon
+    // Books' size): worker 0, the calling thread, writes it.
+    std::uint64_t samples_total = 0;
+    for (std::size_t p = scored.begin; p < scored.end; ++p) samples_total += targets.of(order[p]).size();
+    std::atomic<std::uint64_t> samples_done{0};
+    auto last_report = std::chrono::steady_clock::now();
     for_each_dynamic(scored.size(), workers, 8, [&](int w, std::size_t at) {
       const std::size_t p = scored.begin + at;
       const std::uint32_t c = order[p];
@@ -352,6 +359,13 @@ TreeLearnResult learn_tree(const Dataset& dataset, const Tree& old_tree, const P
       }
       std::fill(sum.begin(), sum.begin() + static_cast<std::ptrdiff_t>(used), 0.0);
       node_scores += scorers[w]->score(samples, set, std::span<double>(sum).first(used));
+      const std::uint64_t done = samples_done += samples.size();
+      if (w == 0 && seconds_since(last_report) >= kProgressSeconds) {
+        last_report = std::chrono::steady_clock::now();
+        const double f = static_cast<double>(done) / static_cast<double>(samples_total), spent = seconds_since(t0);
+        log(cat("  scoring gap ", s, "->", l, ": ", static_cast<int>(100 * f), "% of ", samples_total, " samples, ",
+                static_cast<long long>(spent * (1 - f) / f), " s left"));
+      }
       groups_scored += samples.size() * (features.representation() == Representation::tdm ? 1 : set.size());
       // W(c, k) = Σ_j sums of b_j(candidate k); the old path's sum for objective_old.
       float* row = weights.data() + p * K;
