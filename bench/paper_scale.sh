@@ -23,11 +23,8 @@ while (($#)); do
   esac
   shift 2
 done
-[ -x build/treerec ] || bash scripts/build.sh release
-tr=$PWD/build/treerec
-source bench/stages.sh  # stage, stage_summary
-mkdir -p "$work"
-cd "$work"
+source bench/stages.sh  # enter_workdir, stage, stage_summary
+enter_workdir "$work"
 
 training=(--threads "$threads" --epochs "$epochs" --valid-users 1000)
 stage generate log.csv $tr generate --out log.csv --items "$items" --users "$users" \

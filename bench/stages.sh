@@ -1,6 +1,15 @@
 # Sourced by bench/paper_scale.sh and bench/userbehavior_epoch.sh: pipeline stages that are
 # timed once and skipped when their output exists.
 
+# enter_workdir DIR (from the repository root): builds treerec if it is missing, sets tr to its
+# path, and creates and enters DIR, where the stages write.
+enter_workdir() {
+  [ -x build/treerec ] || bash scripts/build.sh release
+  tr=$PWD/build/treerec
+  mkdir -p "$1"
+  cd "$1"
+}
+
 # stage NAME OUTPUT COMMAND...: runs the command unless OUTPUT exists, its output and
 # /usr/bin/time -v's report in NAME.log, and prints its wall time and peak memory.
 stage() {

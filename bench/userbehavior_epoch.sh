@@ -21,11 +21,8 @@ while (($#)); do
   esac
   shift 2
 done
-[ -x build/treerec ] || bash scripts/build.sh release
-tr=$PWD/build/treerec
-source bench/stages.sh  # stage, stage_summary
-mkdir -p "$work"
-cd "$work"
+source bench/stages.sh  # enter_workdir, stage, stage_summary
+enter_workdir "$work"
 
 stage generate log.csv $tr generate --out log.csv --items "$items" --users 987994 \
   --records 100150807 --categories 9439 --seed 1 --threads "$threads"

@@ -135,10 +135,7 @@ void run(Opts& o) {
   o.train.validate(flag_names());
   o.train.checkpoint_path = o.out + ".ckpt";
   stop_on_signals();  // SIGINT/SIGTERM: the trainer stops at its next batch and writes its checkpoint
-  const bool have_checkpoint = output_exists(o.train.checkpoint_path);
-  if (have_checkpoint && !o.resume)
-    fail(o.train.checkpoint_path, " holds an interrupted run for ", o.out,
-         ": pass --resume to continue it, or delete it to start over");
+  const bool have_checkpoint = continues_checkpoint(o.train.checkpoint_path, o.resume, "run", o.out);
 
   const Dataset data = Dataset::load(o.dataset);
   const Tree tree = Tree::load(o.tree);
@@ -158,8 +155,6 @@ void run(Opts& o) {
                  std::min(trainer.position().epoch + 1, used.epochs), used.epochs,
                  static_cast<unsigned long long>(trainer.position().next_batch),
                  static_cast<unsigned long long>(trainer.batches_per_epoch()));
-  } else if (o.resume) {
-    std::fprintf(stderr, "no checkpoint at %s: starting from the beginning\n", o.train.checkpoint_path.c_str());
   }
   std::fprintf(stderr, "training %s (%s model, %u levels, %u items) on %llu samples per epoch: %u epochs, batch %u, "
                "%s, lr %g, threads %d\n",

@@ -58,12 +58,7 @@ void run_learn(LearnOpts& o) {
   learn_params().check(o.learn, flag_names());
   set_default_threads(o.learn.threads);
   stop_on_signals();  // SIGINT/SIGTERM: stop after the gap in progress, which is checkpointed
-  const bool have_checkpoint = output_exists(o.learn.checkpoint_path);
-  if (have_checkpoint && !o.resume)
-    fail(o.learn.checkpoint_path, " holds an interrupted tree-learning pass for ", o.out,
-         ": pass --resume to continue it, or delete it to start over");
-  if (!have_checkpoint && o.resume)
-    std::fprintf(stderr, "no checkpoint at %s: starting from the beginning\n", o.learn.checkpoint_path.c_str());
+  continues_checkpoint(o.learn.checkpoint_path, o.resume, "tree-learning pass", o.out);  // learn_tree reads it
   const auto t0 = std::chrono::steady_clock::now();
   const ModelInputs in = load_inputs(o.dataset, o.model, o.tree);
   o.learn.log = [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };

@@ -3,8 +3,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <string>
 #include <utility>
 #include <vector>
+
+#include "treerec/io/atomic_file.h"
+#include "treerec/util/error.h"
 
 namespace treerec::cli {
 namespace {
@@ -30,5 +35,13 @@ CLI::Option* add_threads_option(CLI::App* cmd, int& threads) {
 }
 
 bool stderr_is_terminal() { return ::isatty(STDERR_FILENO) == 1; }
+
+bool continues_checkpoint(const std::string& checkpoint, bool resume, const std::string& what, const std::string& out) {
+  const bool exists = output_exists(checkpoint);
+  if (exists && !resume)
+    fail(checkpoint, " holds an interrupted ", what, " for ", out, ": pass --resume to continue it, or delete it to start over");
+  if (!exists && resume) std::fprintf(stderr, "no checkpoint at %s: starting from the beginning\n", checkpoint.c_str());
+  return exists;
+}
 
 }  // namespace treerec::cli

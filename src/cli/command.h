@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
 
 namespace treerec::cli {
 
@@ -20,5 +21,10 @@ CLI::Option* add_threads_option(CLI::App* cmd, int& threads);
 
 // True when stderr is a terminal (progress bars are drawn only then).
 bool stderr_is_terminal();
+
+// Whether a command continues the run saved at `checkpoint` (what: "run", "tree-learning pass").
+// An existing checkpoint without --resume is an error (it is never overwritten silently); with
+// --resume and none, the command says it starts from the beginning.
+bool continues_checkpoint(const std::string& checkpoint, bool resume, const std::string& what, const std::string& out);
 
 }  // namespace treerec::cli

@@ -184,10 +184,7 @@ MethodOutcome run_hsm(const MethodContext& ctx) {
       return nullptr;
     });
     if (!trainer->run() && interrupted())
-      throw_interrupted(o.checkpoint_path.empty()
-                            ? std::string("while training hsm, which had no work folder for a checkpoint")
-                            : cat("while training hsm: its checkpoint ", o.checkpoint_path,
-                                  " is kept, and running the experiment again continues it"));
+      throw_interrupted(training_stopped("hsm", o.checkpoint_path));
     if (!path.empty()) trainer->save(path);
     model = &trainer->model();
     out.history = trainer->history();

@@ -49,6 +49,12 @@ const ExperimentMethod& experiment_method(const std::string& name) {
   return it->second;
 }
 
+std::string training_stopped(const std::string& method, const std::string& checkpoint) {
+  if (checkpoint.empty()) return cat("while training ", method, ", which had no work folder for a checkpoint");
+  return cat("while training ", method, ": its checkpoint ", checkpoint,
+             " is kept, and running the experiment again continues it");
+}
+
 nlohmann::json method_settings(const ExperimentMethod& method, const nlohmann::json& config) {
   nlohmann::json out = nlohmann::json::object();
   for (const auto& p : method.params) out[p.name] = p.default_value;

@@ -90,6 +90,10 @@ const ExperimentMethod& experiment_method(const std::string& name);
 // method and the key for an unknown key or a value of the wrong JSON type.
 nlohmann::json method_settings(const ExperimentMethod& method, const nlohmann::json& config);
 
+// Where a training stopped by a signal (util/interrupt.h) left the experiment, for
+// throw_interrupted: its checkpoint, which the next run continues, or none without a work folder.
+std::string training_stopped(const std::string& method, const std::string& checkpoint);
+
 // The settings `names` of a parameter table, with the table's defaults and help.
 template <typename O>
 std::vector<MethodParam> params_of(const ParamTable<O>& table, const std::vector<std::string>& names) {

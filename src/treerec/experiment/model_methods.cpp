@@ -156,8 +156,7 @@ MethodOutcome run_model_method(const MethodContext& ctx, const std::string& name
     });
     const bool done = t.run();
     if (!done && interrupted())
-      throw_interrupted(cat("while training ", name, ": its checkpoint ", options.checkpoint_path,
-                            " is kept, and running the experiment again continues it"));
+      throw_interrupted(training_stopped(name, options.checkpoint_path));
     out.history = t.history();
     if (!done) {  // stopped by max_batches: record the partial epoch so the loss is not lost
       const TrainPosition& p = t.position();

@@ -65,8 +65,8 @@ class BinaryWriter {
 
 class BinaryReader {
  public:
-  // Maps and validates `path`; the checksum pass keeps no page of it resident. `what` names the kind of file in errors ("dataset", "tree").
-  // Accepts format versions 1..max_version.
+  // Maps and validates `path`; the checksum pass keeps no page of it resident. `what` names
+  // the kind of file in errors ("dataset", "tree"). Accepts format versions 1..max_version.
   BinaryReader(const std::string& path, std::string_view magic, std::string_view what,
                std::uint32_t max_version);
 

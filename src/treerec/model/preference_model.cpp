@@ -156,17 +156,21 @@ ModelConfig saved_config(const BinaryReader& reader, std::string_view prefix) {
 
 std::unique_ptr<PreferenceModel> PreferenceModel::load(const BinaryReader& reader, std::string_view prefix) {
   auto model = construct(saved_config(reader, prefix));
-  model->read_values(reader, prefix);
+  model->copy_values(reader, prefix);
   return model;
 }
 
 void PreferenceModel::read_values(const BinaryReader& reader, std::string_view prefix) {
-  const auto where = [&] { return cat(reader.path(), " (", prefix, "): "); };
   const nlohmann::json saved = saved_config(reader, prefix).to_json(), own = config_.to_json();
   for (const auto& [key, value] : own.items())
     if (saved.value(key, nlohmann::json()) != value)
-      fail(where(), "the saved model's ", key, " is ", saved.value(key, nlohmann::json()).dump(), ", this model's ",
-           value.dump());
+      fail(reader.path(), " (", prefix, "): the saved model's ", key, " is ", saved.value(key, nlohmann::json()).dump(),
+           ", this model's ", value.dump());
+  copy_values(reader, prefix);
+}
+
+void PreferenceModel::copy_values(const BinaryReader& reader, std::string_view prefix) {
+  const auto where = [&] { return cat(reader.path(), " (", prefix, "): "); };
   Parameters& p = params_;
   const auto dense = reader.get<float>(section(prefix, "dense"));
   TR_CHECK(dense.size() == p.dense.size(), where(), "the dense parameters hold ", dense.size(),

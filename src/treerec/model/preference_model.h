@@ -126,6 +126,11 @@ class PreferenceModel {
 
   ModelConfig config_;
   Parameters params_;
+
+ private:
+  // read_values() once the saved config is known to be this model's: sizes checked, values
+  // copied, each table's file pages dropped.
+  void copy_values(const BinaryReader& reader, std::string_view prefix);
 };
 
 }  // namespace treerec
